@@ -1,0 +1,5 @@
+"""`python -m qfill`."""
+
+from qfill.cli import main
+
+main()

@@ -1,0 +1,431 @@
+"""The answer library: records, the schema of an answer file, and loading it.
+
+The schema is data (:data:`FILE_SCHEMA`, :data:`ENTRY_SCHEMA`, :data:`EVIDENCE_SCHEMA`) so
+the loader, ``qfill lint`` and ``qfill schema`` cannot disagree about what a file may hold.
+:func:`check_answer_file` turns one file into entries plus structural findings; the loader
+raises on the first error-level finding, lint reports them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from qfill.errors import LibraryError
+from qfill.findings import Finding, Severity
+from qfill.yamlsource import YamlProblem, YNode, parse_yaml
+
+Short = Literal["Yes", "No", "N/A"]
+SHORT_VALUES: tuple[Short, ...] = ("Yes", "No", "N/A")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ANSWER_GLOBS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A document an answer cites: a path under ``evidence/`` or an https URL."""
+
+    path: str | None = None
+    url: str | None = None
+    title: str | None = None
+    valid_until: date | None = None
+    line: int = 0
+    column: int = 0
+
+    @property
+    def reference(self) -> str:
+        """What a questionnaire's evidence column shows for this item."""
+        target = self.path or self.url or ""
+        return f"{self.title} ({target})" if self.title else target
+
+    def expired(self, today: date) -> bool:
+        return self.valid_until is not None and self.valid_until < today
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One approved answer. ``source`` is the file relative to the library root."""
+
+    id: str
+    question: str
+    answer: str
+    aliases: tuple[str, ...] = ()
+    short: Short | None = None
+    evidence: tuple[Evidence, ...] = ()
+    refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    reviewed: date | None = None
+    review_every: int | None = None
+    source: str = ""
+    line: int = 0
+    column: int = 0
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """The question and its aliases: every text a questionnaire row may match."""
+        return (self.question, *self.aliases)
+
+    def stale_since(self) -> date | None:
+        """The day this answer became stale, or None if it never expires."""
+        if self.reviewed is None or self.review_every is None:
+            return None
+        return self.reviewed + timedelta(days=self.review_every)
+
+    def is_stale(self, today: date) -> bool:
+        since = self.stale_since()
+        return since is not None and since < today
+
+    def all_refs(self) -> tuple[str, ...]:
+        return tuple(ref for refs in self.refs.values() for ref in refs)
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    root: Path
+    answers: tuple[Answer, ...]
+    files: tuple[str, ...] = ()
+
+    def by_id(self) -> dict[str, Answer]:
+        return {a.id: a for a in self.answers}
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """What one key may hold. ``kind`` names a checker in :data:`_CHECKS`."""
+
+    kind: str
+    required: bool = False
+    description: str = ""
+
+
+FILE_SCHEMA: dict[str, KeySpec] = {
+    "answers": KeySpec("entries", required=True, description="The answers in this file."),
+    "owner": KeySpec("text", description="Default owner of the entries in this file."),
+    "tags": KeySpec("text-list", description="Tags added to every entry in this file."),
+    "review_every": KeySpec("days", description="Default review period in days."),
+}
+ENTRY_SCHEMA: dict[str, KeySpec] = {
+    "id": KeySpec("id", required=True, description="Unique id: [a-z0-9][a-z0-9-]*"),
+    "question": KeySpec("text", required=True, description="The question as the library words it."),
+    "aliases": KeySpec("text-list", description="Other phrasings of the same question."),
+    "answer": KeySpec("text", required=True, description="The approved free-text answer."),
+    "short": KeySpec("short", description='"Yes", "No" or "N/A", for yes/no columns.'),
+    "evidence": KeySpec("evidence-list", description="Documents the answer cites."),
+    "refs": KeySpec("refs", description="Question or control ids this answers, by scheme."),
+    "tags": KeySpec("text-list", description="Free tags."),
+    "owner": KeySpec("text", description="Who approves this answer."),
+    "reviewed": KeySpec("date", description="Date of the last approval (YYYY-MM-DD)."),
+    "review_every": KeySpec("days", description="Days after `reviewed` when it is stale."),
+}
+EVIDENCE_SCHEMA: dict[str, KeySpec] = {
+    "path": KeySpec("text", description="A file under evidence/, relative to the library root."),
+    "url": KeySpec("text", description="An https URL."),
+    "title": KeySpec("text", description="What the document is."),
+    "valid_until": KeySpec("date", description="When the document expires (YYYY-MM-DD)."),
+}
+
+
+class _Checker:
+    """Collects findings for one file while turning nodes into records."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def add(self, node: YNode | None, rule: str, message: str, *,
+            severity: Severity = Severity.ERROR, answer_id: str | None = None,
+            line: int | None = None, column: int | None = None) -> None:
+        self.findings.append(Finding(
+            self.path, line if line is not None else (node.line if node else 1),
+            column if column is not None else (node.column if node else 1),
+            rule, severity, message, answer_id))
+
+    def keys(self, node: YNode, schema: Mapping[str, KeySpec], what: str,
+             answer_id: str | None = None) -> None:
+        for name, key_node in node.keys.items():
+            if name not in schema:
+                hint = difflib.get_close_matches(name, list(schema), n=1, cutoff=0.6)
+                tip = f"; did you mean '{hint[0]}'?" if hint else \
+                    f"; allowed: {', '.join(schema)}"
+                self.add(key_node, "unknown-key", f"unknown key '{name}' in {what}{tip}",
+                         answer_id=answer_id)
+        for name, spec in schema.items():
+            if spec.required and name not in node.value:
+                self.add(node, "missing-key", f"{what} has no '{name}'; add it",
+                         answer_id=answer_id)
+
+    def text(self, node: YNode, name: str, answer_id: str | None = None) -> str | None:
+        if node.kind == "str":
+            return str(node.value)
+        if node.kind in ("bool", "int", "float", "date") and node.raw is not None:
+            # An unquoted `Yes` or `2026` is still meant as text; read it as written.
+            return node.raw
+        self.add(node, "wrong-type", f"'{name}' must be text, not a {_kind_name(node)}",
+                 answer_id=answer_id)
+        return None
+
+    def text_list(self, node: YNode, name: str, answer_id: str | None) -> tuple[str, ...]:
+        if node.kind == "str":
+            return (str(node.value),)
+        if node.kind != "seq":
+            self.add(node, "wrong-type", f"'{name}' must be a list of text",
+                     answer_id=answer_id)
+            return ()
+        items = (self.text(item, name, answer_id) for item in node.value)
+        return tuple(item for item in items if item is not None)
+
+    def day(self, node: YNode, name: str, answer_id: str | None) -> date | None:
+        if node.kind == "date":
+            value: date = node.value
+            return value
+        if node.kind == "str":
+            try:
+                return date.fromisoformat(str(node.value))
+            except ValueError:
+                pass
+        self.add(node, "wrong-type", f"'{name}' must be a date YYYY-MM-DD",
+                 answer_id=answer_id)
+        return None
+
+    def days(self, node: YNode, name: str, answer_id: str | None) -> int | None:
+        if node.kind == "int" and isinstance(node.value, int) and node.value > 0:
+            return int(node.value)
+        self.add(node, "wrong-type", f"'{name}' must be a whole number of days above 0",
+                 answer_id=answer_id)
+        return None
+
+    def short(self, node: YNode, answer_id: str | None) -> Short | None:
+        if node.kind == "bool":
+            # YAML 1.1 reads an unquoted Yes/No as a boolean; the contract reads it as text.
+            return "Yes" if node.value else "No"
+        raw = node.value if node.kind == "str" else node.raw
+        for value in SHORT_VALUES:
+            if raw == value:
+                return value
+        self.add(node, "invalid-short", f"short must be \"Yes\", \"No\" or \"N/A\", not {raw!r}",
+                 answer_id=answer_id)
+        return None
+
+    def evidence(self, node: YNode, answer_id: str | None) -> tuple[Evidence, ...]:
+        items = node.value if node.kind == "seq" else [node]
+        result: list[Evidence] = []
+        for item in items:
+            if item.kind == "str":
+                value = str(item.value)
+                if value.startswith(("http://", "https://")):
+                    result.append(Evidence(url=value, line=item.line, column=item.column))
+                else:
+                    result.append(Evidence(path=value, line=item.line, column=item.column))
+            elif item.kind == "map":
+                self.keys(item, EVIDENCE_SCHEMA, "evidence item", answer_id)
+                fields: dict[str, Any] = {}
+                for key in ("path", "url", "title"):
+                    sub = item.get(key)
+                    if sub is not None:
+                        fields[key] = self.text(sub, key, answer_id)
+                sub = item.get("valid_until")
+                if sub is not None:
+                    fields["valid_until"] = self.day(sub, "valid_until", answer_id)
+                if not fields.get("path") and not fields.get("url"):
+                    self.add(item, "missing-key", "evidence item has no 'path' or 'url'; add one",
+                             answer_id=answer_id)
+                result.append(Evidence(line=item.line, column=item.column, **fields))
+            else:
+                self.add(item, "wrong-type",
+                         "evidence items are paths, URLs or mappings with path/url",
+                         answer_id=answer_id)
+        return tuple(result)
+
+    def refs(self, node: YNode, answer_id: str | None) -> dict[str, tuple[str, ...]]:
+        if node.kind != "map":
+            self.add(node, "wrong-type", "'refs' must map a scheme to a list of ids",
+                     answer_id=answer_id)
+            return {}
+        return {scheme: self.text_list(ids, f"refs.{scheme}", answer_id)
+                for scheme, ids in node.value.items()}
+
+
+def _kind_name(node: YNode) -> str:
+    return {"map": "mapping", "seq": "list", "null": "empty value"}.get(node.kind, node.kind)
+
+
+def check_answer_file(data: bytes, path: str) -> tuple[list[Answer], list[Finding]]:
+    """Read one answer file into entries and the structural findings in it.
+
+    Entries with error-level findings are still returned where they have an id, a
+    question and an answer, so that lint can run its cross-file rules on them.
+    """
+    checker = _Checker(path)
+    try:
+        document = parse_yaml(data)
+    except YamlProblem as e:
+        checker.add(None, e.rule, e.message, line=e.line, column=e.column)
+        return [], checker.findings
+    for dup in document.duplicates:
+        checker.add(None, "duplicate-key",
+                    f"key '{dup.key}' given twice in one mapping (first at line "
+                    f"{dup.first_line}); YAML loaders keep only the last, remove one",
+                    line=dup.line, column=dup.column)
+    root = document.root
+    if root is None or root.kind != "map":
+        checker.add(root, "wrong-type", "an answer file is a mapping with an 'answers' list")
+        return [], checker.findings
+    checker.keys(root, FILE_SCHEMA, "answer file")
+    defaults: dict[str, Any] = {}
+    for key, convert in (("owner", checker.text), ("review_every", checker.days)):
+        node = root.get(key)
+        if node is not None:
+            defaults[key] = convert(node, key, None)
+    tags_node = root.get("tags")
+    file_tags = checker.text_list(tags_node, "tags", None) if tags_node else ()
+    entries_node = root.get("answers")
+    if entries_node is None:
+        return [], checker.findings
+    if entries_node.kind != "seq":
+        checker.add(entries_node, "wrong-type", "'answers' must be a list of entries")
+        return [], checker.findings
+    answers = [a for a in (_entry(checker, n, defaults, file_tags) for n in entries_node.value)
+               if a is not None]
+    return answers, checker.findings
+
+
+_ENTRY_CONVERTERS: dict[str, Callable[[_Checker, YNode, str, str | None], Any]] = {
+    "text": lambda c, n, k, a: c.text(n, k, a),
+    "text-list": lambda c, n, k, a: c.text_list(n, k, a),
+    "date": lambda c, n, k, a: c.day(n, k, a),
+    "days": lambda c, n, k, a: c.days(n, k, a),
+    "short": lambda c, n, k, a: c.short(n, a),
+    "evidence-list": lambda c, n, k, a: c.evidence(n, a),
+    "refs": lambda c, n, k, a: c.refs(n, a),
+}
+
+
+def _entry(checker: _Checker, node: YNode, defaults: Mapping[str, Any],
+           file_tags: tuple[str, ...]) -> Answer | None:
+    if node.kind != "map":
+        checker.add(node, "wrong-type", "each item of 'answers' must be a mapping with id, "
+                    "question and answer")
+        return None
+    answer_id: str | None = None
+    id_node = node.get("id")
+    if id_node is not None:
+        answer_id = checker.text(id_node, "id", None)
+        if answer_id is not None and not ID_PATTERN.match(answer_id):
+            checker.add(id_node, "invalid-id", f"id {answer_id!r} must match [a-z0-9][a-z0-9-]*; "
+                        f"try {_suggest_id(answer_id)!r}", answer_id=answer_id)
+    checker.keys(node, ENTRY_SCHEMA, f"entry '{answer_id}'" if answer_id else "entry",
+                 answer_id)
+    fields: dict[str, Any] = {}
+    for key, spec in ENTRY_SCHEMA.items():
+        if key == "id":
+            continue
+        sub = node.get(key)
+        if sub is None:
+            continue
+        if sub.kind == "null":
+            checker.add(sub, "wrong-type", f"'{key}' is empty; give a value or remove the key",
+                        answer_id=answer_id)
+            continue
+        value = _ENTRY_CONVERTERS[spec.kind](checker, sub, key, answer_id)
+        if value is not None:
+            fields[key] = value
+    if not answer_id or "question" not in fields or "answer" not in fields:
+        return None
+    fields.setdefault("owner", defaults.get("owner"))
+    fields.setdefault("review_every", defaults.get("review_every"))
+    fields["tags"] = tuple(dict.fromkeys((*file_tags, *fields.get("tags", ()))))
+    return Answer(id=answer_id, source=checker.path, line=node.line, column=node.column,
+                  **fields)
+
+
+def _suggest_id(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "answer-id"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def answer_files(root: Path) -> list[Path]:
+    """Every answer file under ``root/answers``, sorted, never following links out."""
+    folder = root / "answers"
+    found = {p for glob in ANSWER_GLOBS for p in folder.rglob(glob) if p.is_file()}
+    return sorted(found)
+
+
+def relative_name(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_library(root: Path) -> tuple[Library, list[Finding]]:
+    """Read every answer file; return the library and all structural findings.
+
+    Cross-file problems (duplicate ids) are found here too, because a library with two
+    entries of one id cannot be used to answer anything.
+    """
+    if not root.is_dir():
+        raise LibraryError(f"{root}: library folder not found; pass --library DIR")
+    if not (root / "answers").is_dir():
+        raise LibraryError(f"{root}: no answers/ folder here; pass --library DIR "
+                           "pointing at the folder that holds answers/")
+    answers: list[Answer] = []
+    findings: list[Finding] = []
+    files: list[str] = []
+    for path in answer_files(root):
+        name = relative_name(path, root)
+        files.append(name)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            findings.append(Finding(name, 1, 1, "unreadable", Severity.ERROR,
+                                    f"cannot read file ({e.strerror})"))
+            continue
+        entries, problems = check_answer_file(data, name)
+        answers.extend(entries)
+        findings.extend(problems)
+    findings.extend(duplicate_id_findings(answers))
+    return Library(root, tuple(answers), tuple(files)), findings
+
+
+def duplicate_id_findings(answers: Iterable[Answer]) -> list[Finding]:
+    first: dict[str, Answer] = {}
+    result: list[Finding] = []
+    for answer in answers:
+        if answer.id in first:
+            other = first[answer.id]
+            result.append(Finding(answer.source, answer.line, answer.column, "duplicate-id",
+                                  Severity.ERROR,
+                                  f"duplicate answer id '{answer.id}' (first at "
+                                  f"{other.source}:{other.line}:{other.column}); rename one",
+                                  answer.id))
+        else:
+            first[answer.id] = answer
+    return result
+
+
+def load_library(root: Path) -> Library:
+    """Load a library for answering; raise :class:`LibraryError` if it has errors."""
+    library, findings = read_library(root)
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise LibraryError(f"{first.location()}: {first.message}{more}; run `qfill lint`")
+    if not library.answers:
+        raise LibraryError(f"{root / 'answers'}: no answers found; add YAML files with an "
+                           "'answers' list")
+    return library

@@ -1,0 +1,163 @@
+"""Library settings from ``qfill.yaml``, with every default declared once, here.
+
+Precedence is command-line flag, then ``qfill.yaml``, then these defaults; the CLI applies
+flags with :func:`dataclasses.replace`. Unknown keys are errors with a "did you mean" hint,
+because a misspelt threshold silently ignored would change what gets written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qfill.errors import SettingsError
+from qfill.yamlsource import YamlProblem, YNode, parse_yaml
+
+SETTINGS_FILES = ("qfill.yaml", "qfill.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSettings:
+    """Thresholds of the matcher; confidences are in 0..1.
+
+    A row is *filled* when its best candidate reaches ``fill_threshold`` and leads the
+    runner-up by at least ``margin``; it goes to *review* when the best reaches
+    ``review_threshold``; otherwise it is *unanswered*.
+    """
+
+    fill_threshold: float = 0.86
+    review_threshold: float = 0.45
+    margin: float = 0.06
+    candidates: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LintSettings:
+    """Per-library lint configuration: rule severities, required keys, stale period."""
+
+    rules: Mapping[str, str] = field(default_factory=dict)  # rule id -> off|warning|error
+    required: tuple[str, ...] = ()  # extra keys every entry must have, e.g. owner
+    review_every: int | None = None  # default review period (days) for entries without one
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    matching: MatchSettings = field(default_factory=MatchSettings)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lint: LintSettings = field(default_factory=LintSettings)
+    source: str | None = None
+
+
+_TOP_KEYS = ("version", "matching", "synonyms", "lint")
+_MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates")
+_LINT_KEYS = ("rules", "required", "review_every")
+_SEVERITIES = ("off", "warning", "error")
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``qfill.yaml`` (or ``.yml``) from the library root; defaults if absent."""
+    for name in SETTINGS_FILES:
+        path = root / name
+        if path.is_file():
+            return parse_settings(path.read_bytes(), name)
+    return Settings()
+
+
+def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
+    try:
+        document = parse_yaml(data)
+    except YamlProblem as e:
+        raise SettingsError(f"{name}:{e.line}:{e.column}: {e.message}") from None
+    if document.duplicates:
+        dup = document.duplicates[0]
+        raise SettingsError(f"{name}:{dup.line}:{dup.column}: key '{dup.key}' given twice; "
+                            "remove one")
+    root = document.root
+    if root is None:
+        return Settings(source=name)
+    reader = _Reader(name)
+    top = reader.mapping(root, _TOP_KEYS, "qfill.yaml")
+    matching = MatchSettings()
+    if "matching" in top:
+        values = reader.mapping(top["matching"], _MATCH_KEYS, "matching")
+        kwargs: dict[str, Any] = {}
+        for key in ("fill_threshold", "review_threshold", "margin"):
+            if key in values:
+                kwargs[key] = reader.fraction(values[key], f"matching.{key}")
+        if "candidates" in values:
+            kwargs["candidates"] = reader.count(values["candidates"], "matching.candidates")
+        matching = MatchSettings(**kwargs)
+        if matching.review_threshold > matching.fill_threshold:
+            raise SettingsError(f"{name}: matching.review_threshold is above "
+                                "matching.fill_threshold; lower it")
+    synonyms: dict[str, tuple[str, ...]] = {}
+    if "synonyms" in top:
+        node = top["synonyms"]
+        if node.kind != "map":
+            reader.fail(node, "synonyms must map a term to a list of variants")
+        for term, variants in node.value.items():
+            synonyms[str(term)] = reader.texts(variants, f"synonyms.{term}")
+    lint = LintSettings()
+    if "lint" in top:
+        values = reader.mapping(top["lint"], _LINT_KEYS, "lint")
+        rules: dict[str, str] = {}
+        if "rules" in values:
+            node = values["rules"]
+            if node.kind != "map":
+                reader.fail(node, "lint.rules must map a rule id to off, warning or error")
+            for rule, level in node.value.items():
+                text = level.raw if level.kind == "bool" else level.value
+                if text is False or text == "false":
+                    text = "off"
+                if text not in _SEVERITIES:
+                    reader.fail(level, f"lint.rules.{rule} must be off, warning or error")
+                rules[str(rule)] = str(text)
+        lint = LintSettings(
+            rules=rules,
+            required=reader.texts(values["required"], "lint.required")
+            if "required" in values else (),
+            review_every=reader.count(values["review_every"], "lint.review_every")
+            if "review_every" in values else None,
+        )
+    return Settings(matching=matching, synonyms=synonyms, lint=lint, source=name)
+
+
+class _Reader:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fail(self, node: YNode, message: str) -> None:
+        raise SettingsError(f"{self.name}:{node.line}:{node.column}: {message}")
+
+    def mapping(self, node: YNode, allowed: tuple[str, ...], what: str) -> dict[str, YNode]:
+        if node.kind != "map":
+            self.fail(node, f"{what} must be a mapping")
+        for key, key_node in node.keys.items():
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                tip = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
+                self.fail(key_node, f"unknown key '{key}' in {what}; {tip}")
+        result: dict[str, YNode] = node.value
+        return result
+
+    def fraction(self, node: YNode, what: str) -> float:
+        if node.kind not in ("int", "float") or not 0 <= float(node.value) <= 1:
+            self.fail(node, f"{what} must be a number from 0 to 1")
+        return float(node.value)
+
+    def count(self, node: YNode, what: str) -> int:
+        if node.kind != "int" or int(node.value) < 1:
+            self.fail(node, f"{what} must be a whole number above 0")
+        return int(node.value)
+
+    def texts(self, node: YNode, what: str) -> tuple[str, ...]:
+        if node.kind == "str":
+            return (str(node.value),)
+        if node.kind != "seq" or any(item.kind not in ("str", "int", "float")
+                                     for item in node.value):
+            self.fail(node, f"{what} must be a list of text")
+        return tuple(str(item.raw if item.raw is not None else item.value)
+                     for item in node.value)
