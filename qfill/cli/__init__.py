@@ -1,0 +1,111 @@
+"""The command line: parse options, call the core, render, map errors to exit codes.
+
+This package is the only place that imports typer and rich. Each command lives in its
+own module and registers itself on :data:`app`; the core never prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from qfill import __version__
+from qfill.errors import ExitCode, QfillError
+
+app = typer.Typer(
+    name="qfill",
+    help="Fill security questionnaires from a git-versioned answer library.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+LibraryOption = Annotated[
+    Path,
+    typer.Option("--library", "-l", help="Library root: the folder holding answers/ "
+                 "and evidence/.", show_default="current folder"),
+]
+
+
+def say(message: str, *, style: str | None = None) -> None:
+    """One line to stderr, never wrapped, never read as markup (it holds user text)."""
+    err_console.print(message, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def fail(error: QfillError) -> NoReturn:
+    say(f"qfill: error: {error}")
+    raise typer.Exit(int(error.exit_code))
+
+
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """The one boundary that turns exceptions into qfill's one-line errors and exit codes."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):  # both subclass RuntimeError: let them through
+        raise
+    except QfillError as e:
+        fail(e)
+    except KeyboardInterrupt:
+        say("qfill: interrupted; no output was written")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except MemoryError:
+        say("qfill: error: ran out of memory; the input is too large to process")
+        raise typer.Exit(int(ExitCode.UNUSABLE)) from None
+    except Exception as e:
+        if os.environ.get("QFILL_DEBUG"):
+            raise
+        say(f"qfill: internal error: {type(e).__name__}: {e} "
+            "(set QFILL_DEBUG=1 for the traceback)")
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qfill {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Fill security questionnaires from a git-versioned answer library."""
+
+
+def _register() -> None:
+    # Each command module adds itself to `app`; imported here, not at their top, so
+    # `qfill lint` never pays for openpyxl (the heavy imports live inside the commands).
+    import importlib
+
+    for name in ("answer", "inspect", "search", "lint", "diff", "schema", "apply"):
+        try:
+            importlib.import_module(f"qfill.cli.{name}_command")
+        except ModuleNotFoundError as e:
+            if e.name != f"qfill.cli.{name}_command":
+                raise
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        say("qfill: interrupted; no output was written")
+        sys.exit(int(ExitCode.INTERRUPTED))
