@@ -88,6 +88,9 @@ class Questionnaire:
     rows: tuple[QuestionRow, ...]
     sheets: tuple[SheetLayout, ...] = ()
     template: str | None = None  # a known template recognised by its layout, e.g. "CAIQ v4"
+    # CSV only: header names the writer appends (e.g. "Answer") when the file has no
+    # answer column; targets on those rows point at the appended column letters.
+    append_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
