@@ -1,0 +1,177 @@
+"""`qfill answer`: fill a copy of a questionnaire from the library and write a report."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qfill.cli import LibraryOption, app, err_console, exit_on_error, say
+from qfill.errors import ExitCode, OutputError
+
+
+def default_output(questionnaire: Path) -> Path:
+    return questionnaire.with_name(f"{questionnaire.stem}.filled{questionnaire.suffix.lower()}")
+
+
+def default_report(questionnaire: Path) -> Path:
+    return questionnaire.with_name(f"{questionnaire.stem}.report.md")
+
+
+def check_outputs(questionnaire: Path, outputs: list[Path], *, force: bool) -> None:
+    """Refuse an output that is the input, two outputs on one path, or an existing file."""
+    seen: dict[Path, Path] = {}
+    source = questionnaire.resolve()
+    for path in outputs:
+        target = path.resolve()
+        if target == source or (path.exists() and source.exists()
+                                and path.samefile(questionnaire)):
+            raise OutputError(f"{path}: is the questionnaire itself; qfill never modifies "
+                              "its input, choose another --out/--report path")
+        if target in seen:
+            raise OutputError(f"{path}: given for two outputs; choose distinct paths")
+        seen[target] = path
+        if path.is_dir():
+            raise OutputError(f"{path}: is a directory; give a file path")
+        if path.exists() and not force:
+            raise OutputError(f"{path}: already exists; pass --force to overwrite it")
+
+
+@contextlib.contextmanager
+def removed_on_failure(paths: list[Path]) -> Iterator[list[Path]]:
+    """Outputs created inside the block are deleted if the block fails or is interrupted."""
+    created: list[Path] = []
+    try:
+        yield created
+    except BaseException:
+        for path in created:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+
+
+@app.command("answer")
+def answer(
+    questionnaire: Annotated[Path, typer.Argument(help="The questionnaire (.xlsx, .xlsm or .csv).",
+                                                  show_default=False)],
+    library: LibraryOption = Path("."),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="The filled copy.",
+                                             show_default="<name>.filled.xlsx")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", "-r", help="The report; format by extension: .md .json .csv .html.",
+        show_default="<name>.report.md")] = None,
+    review_file: Annotated[Path | None, typer.Option(
+        "--review-file", help="Also write a CSV of the rows to review, with a decision "
+        "column for `qfill apply`.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
+    fail_on_review: Annotated[bool, typer.Option(
+        "--fail-on-review", help="Exit 1 if any row is left for review.")] = False,
+    verify_output: Annotated[bool, typer.Option(
+        "--verify-output/--no-verify-output",
+        help="Reopen the written file and prove only the answered cells changed.")] = True,
+    highlight: Annotated[bool, typer.Option(
+        "--highlight", help="Colour the answer cells of rows left for review.")] = False,
+    include_hidden: Annotated[bool, typer.Option(
+        "--include-hidden", help="Also read hidden sheets.")] = False,
+    sheet: Annotated[list[str] | None, typer.Option(
+        "--sheet", help="Read only this sheet (repeatable).")] = None,
+    mapping: Annotated[str | None, typer.Option(
+        "--map", help="Column roles when detection is wrong: question=C,answer=E,short=D "
+        "(or a YAML file).")] = None,
+    fill_threshold: Annotated[float | None, typer.Option(
+        "--fill-threshold", min=0.0, max=1.0,
+        help="Confidence needed to fill a row (default from qfill.yaml).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Match and report, but write no filled copy.")] = False,
+    today: Annotated[str | None, typer.Option(
+        "--today", hidden=True, help="Date for staleness checks (YYYY-MM-DD).")] = None,
+) -> None:
+    """Fill a copy of QUESTIONNAIRE from the library and write a report."""
+    with exit_on_error():
+        from dataclasses import replace
+
+        from qfill.answering import answer_questionnaire
+        from qfill.files import atomic_write
+        from qfill.library import load_library
+        from qfill.questionnaire import parse_column_mapping, read_questionnaire
+        from qfill.render.report import render_review_file, renderer_for
+        from qfill.report import build_report
+        from qfill.settings import load_settings
+        from qfill.writeback import verify_filled, write_filled
+
+        out_path = None if dry_run else (out or default_output(questionnaire))
+        report_path = report or default_report(questionnaire)
+        render = renderer_for(report_path)
+        outputs = [p for p in (out_path, report_path, review_file) if p is not None]
+        check_outputs(questionnaire, outputs, force=force)
+        settings = load_settings(library)
+        if fill_threshold is not None:
+            settings = replace(settings, matching=replace(
+                settings.matching, fill_threshold=fill_threshold,
+                review_threshold=min(settings.matching.review_threshold, fill_threshold)))
+        loaded = load_library(library)
+        column_mapping = parse_column_mapping(mapping) if mapping else None
+        q = read_questionnaire(questionnaire, include_hidden=include_hidden,
+                               sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
+        run_date = _parse_day(today)
+        run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(
+            q, loaded, settings, today=run_date, highlight_review=highlight,
+            progress=progress))
+        result = build_report(run, loaded, questionnaire_name=str(questionnaire),
+                              output_name=str(out_path) if out_path else None,
+                              library_name=str(library))
+        with removed_on_failure(outputs) as created:
+            if out_path is not None:
+                write_filled(questionnaire, out_path, run.plan, file_format=q.format,
+                             highlight=highlight, csv_header_append=q.append_columns)
+                created.append(out_path)
+                if verify_output:
+                    verify_filled(questionnaire, out_path, run.plan, file_format=q.format)
+            atomic_write(report_path, render(result))
+            created.append(report_path)
+            if review_file is not None:
+                atomic_write(review_file, render_review_file(result))
+                created.append(review_file)
+        _print_summary(result.summary, [p for p in outputs])
+    if fail_on_review and result.summary.review:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _parse_day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        from qfill.errors import UsageError
+
+        raise UsageError(f"--today {text!r}: not a date; use YYYY-MM-DD") from None
+
+
+def _with_progress(total: int, work):  # type: ignore[no-untyped-def]
+    """Run ``work(progress)`` with a progress bar on stderr when there is much to do."""
+    if total < 200 or not err_console.is_terminal:
+        return work(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("match", total=total)
+        return work(lambda done: bar.update(task, completed=done))
+
+
+def _print_summary(summary, written: list[Path]) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title=None, show_header=True, header_style="bold")
+    for column in ("rows", "filled", "review", "unanswered"):
+        table.add_column(column, justify="right")
+    table.add_row(str(summary.rows), f"[green]{summary.filled}[/]",
+                  f"[yellow]{summary.review}[/]", str(summary.unanswered))
+    err_console.print(table)
+    for path in written:
+        say(f"wrote {path}")

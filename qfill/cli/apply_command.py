@@ -1,0 +1,58 @@
+"""`qfill apply`: write a person's review decisions into the filled copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qfill.cli import LibraryOption, app, exit_on_error, say
+
+
+@app.command("apply")
+def apply(
+    filled: Annotated[Path, typer.Argument(help="The filled copy written by `qfill answer`.",
+                                           show_default=False)],
+    review_file: Annotated[Path, typer.Argument(help="The review CSV with decisions filled in.",
+                                                show_default=False)],
+    library: LibraryOption = Path("."),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write.",
+                                             show_default="<name>.reviewed.xlsx")] = None,
+    learn: Annotated[bool, typer.Option(
+        "--learn", help="Add each decided row's question as an alias of the chosen entry.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.")] = False,
+    include_hidden: Annotated[bool, typer.Option("--include-hidden",
+                                                 help="Also read hidden sheets.")] = False,
+) -> None:
+    """Write the decisions of REVIEW_FILE into a copy of FILLED."""
+    with exit_on_error():
+        from qfill.cli.answer_command import check_outputs
+        from qfill.files import atomic_write
+        from qfill.library import load_library
+        from qfill.questionnaire import read_questionnaire
+        from qfill.review import learn_phrasings, plan_decisions, read_decisions
+        from qfill.writeback import verify_filled, write_filled
+
+        name = filled.stem.removesuffix(".filled")
+        out_path = out or filled.with_name(f"{name}.reviewed{filled.suffix.lower()}")
+        check_outputs(filled, [out_path], force=force)
+        loaded = load_library(library)
+        decisions = read_decisions(review_file)
+        questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
+        plan, applied = plan_decisions(decisions, questionnaire, loaded,
+                                       review_path=review_file)
+        write_filled(filled, out_path, plan, file_format=questionnaire.format,
+                     csv_header_append=questionnaire.append_columns)
+        try:
+            verify_filled(filled, out_path, plan, file_format=questionnaire.format)
+        except BaseException:
+            out_path.unlink(missing_ok=True)
+            raise
+        say(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
+        if learn:
+            edits = learn_phrasings(loaded, applied)
+            for path, data in edits.items():
+                atomic_write(path, data)
+                say(f"learned new phrasing(s) in {path}")

@@ -1,0 +1,1 @@
+"""Renderers: records in, ``str`` out. Nothing here prints, and nothing uses rich."""
