@@ -7,7 +7,9 @@ import re
 
 # Spreadsheet apps execute a CSV cell that starts with one of these (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# Enough to stop links, images, code spans, emphasis and table breaks; `<` and `&` are
+# HTML-escaped first, so no raw HTML or autolink can form.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def csv_safe(value: str) -> str:
@@ -19,7 +21,7 @@ def markdown_inline(value: str) -> str:
     """Text for a Markdown table cell or list item: HTML escaped, markup characters escaped,
     newlines folded, so a question holding ``<script>`` or ``[x](javascript:..)`` stays inert."""
     folded = " ".join(value.split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(folded, quote=True))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(folded, quote=False))
 
 
 def html_text(value: str) -> str:
