@@ -1,0 +1,362 @@
+"""Question text as terms: normalisation, the domain thesaurus, stemming and term weights.
+
+Fuzzy scores on raw text fail in known ways: "MFA" and "multi-factor authentication" share
+no characters, "organisation" and "organization" differ, and "Does your organization" weighs
+as much as "encrypted at rest". So text is turned into *terms* first: lower case, British
+spellings to American, every word stemmed, thesaurus phrases collapsed to one canonical term
+(``mfa``, ``at_rest``, ``annual``), function words dropped. :class:`TermWeights` then learns
+from the library how rare, and so how meaningful, each term is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+# Function words: never a signal on their own. Negators are kept out of this list's
+# effect on guards because guards read tokens before stop words are dropped.
+STOPWORDS = frozenset("""
+a an the and or of to in on at by for from with within into onto as is are was were be been
+being am do does did doing done have has had having you your yours we our ours us they their
+them it its this that these those there here which who whom whose what when where why how
+whether if then than so such any all each every some other others also only own same very
+can could may might must shall should will would e g eg i ie etc via per upon about above
+below under over between through during before after again further once both either neither
+more most less least much many few its it's please yes one two three s t d ll re ve m
+but just too not
+""".split())
+
+# Words every questionnaire uses; they carry little meaning whatever their frequency.
+BOILERPLATE = frozenset("""
+organization organizations company companies institution vendor vendors solution solutions
+provide provided providing service services product products offer offered ensure ensured
+describe description explain explanation detail details list state indicate confirm
+currently current able ability support supported supports maintain maintained
+establish established document documented approve approved communicate communicated apply
+applied evaluate evaluated implement implemented defined define appropriate applicable
+relevant following include includes including use used using perform performed require
+required requirement requirements exist exists existing place process processes
+procedure procedures practice practices measure measures technical capability
+capabilities manage managed management regular regularly environment system systems
+""".split())
+
+NEGATORS = frozenset({"not", "no", "never", "without", "none", "nor", "cannot", "neither"})
+
+# Phrases that contain a negator but do not negate the question.
+_NEUTRAL = re.compile(
+    r"\b(if (?:not|no|so|yes|applicable)|(?:but )?not limited to|whether or not|not applicable|"
+    r"no later than|no more than|no less than|not later than|if this is not|or not|"
+    r"n/a|where not|when not|no\.)\b")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
+_APOSTROPHE_NOT = re.compile(r"n['\u2019]t\b")
+
+
+def normalize(text: str) -> str:
+    """Lower case, Unicode folded, contractions of "not" spelled out."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("&", " and ")
+    text = _APOSTROPHE_NOT.sub(" not", text.replace("can't", "cannot").replace("won't", "will not"))
+    return text
+
+
+def words(text: str) -> list[str]:
+    return _TOKEN.findall(normalize(text))
+
+
+# --------------------------------------------------------------------------- stemming
+
+_VOWELS = frozenset("aeiou")
+
+
+def _cons(w: str, i: int) -> bool:
+    ch = w[i]
+    if ch in _VOWELS:
+        return False
+    if ch == "y":
+        return i == 0 or not _cons(w, i - 1)
+    return True
+
+
+def _m(stem: str) -> int:
+    """Porter's measure: the number of vowel-consonant sequences in ``stem``."""
+    n, i, length = 0, 0, len(stem)
+    while i < length and _cons(stem, i):
+        i += 1
+    while i < length:
+        while i < length and not _cons(stem, i):
+            i += 1
+        if i >= length:
+            break
+        n += 1
+        while i < length and _cons(stem, i):
+            i += 1
+    return n
+
+
+def _has_vowel(stem: str) -> bool:
+    return any(not _cons(stem, i) for i in range(len(stem)))
+
+
+def _double_cons(w: str) -> bool:
+    return len(w) >= 2 and w[-1] == w[-2] and _cons(w, len(w) - 1)
+
+
+def _cvc(w: str) -> bool:
+    return (len(w) >= 3 and _cons(w, len(w) - 3) and not _cons(w, len(w) - 2)
+            and _cons(w, len(w) - 1) and w[-1] not in "wxy")
+
+
+_STEP2 = (("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"),
+          ("izer", "ize"), ("abli", "able"), ("alli", "al"), ("entli", "ent"), ("eli", "e"),
+          ("ousli", "ous"), ("ization", "ize"), ("ation", "ate"), ("ator", "ate"),
+          ("alism", "al"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous"),
+          ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"), ("logi", "log"))
+_STEP3 = (("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"),
+          ("ful", ""), ("ness", ""))
+_STEP4 = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent",
+          "ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Porter (1980) stem of one lower-case word; words with digits are kept whole."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    # step 1a
+    if w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("ies"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith("ss") and not w.endswith("us") \
+            and not w.endswith("is"):
+        w = w[:-1]
+    # step 1b
+    flag = False
+    if w.endswith("eed"):
+        if _m(w[:-3]) > 0:
+            w = w[:-1]
+    elif w.endswith("ed") and _has_vowel(w[:-2]):
+        w, flag = w[:-2], True
+    elif w.endswith("ing") and _has_vowel(w[:-3]):
+        w, flag = w[:-3], True
+    if flag:
+        if w.endswith(("at", "bl", "iz")):
+            w += "e"
+        elif _double_cons(w) and w[-1] not in "lsz":
+            w = w[:-1]
+        elif _m(w) == 1 and _cvc(w):
+            w += "e"
+    # step 1c
+    if w.endswith("y") and _has_vowel(w[:-1]):
+        w = w[:-1] + "i"
+    # step 2
+    for suffix, repl in _STEP2:
+        if w.endswith(suffix):
+            if _m(w[: -len(suffix)]) > 0:
+                w = w[: -len(suffix)] + repl
+            break
+    # step 3
+    for suffix, repl in _STEP3:
+        if w.endswith(suffix):
+            if _m(w[: -len(suffix)]) > 0:
+                w = w[: -len(suffix)] + repl
+            break
+    # step 4
+    for suffix in _STEP4:
+        if w.endswith(suffix):
+            base = w[: -len(suffix)]
+            if _m(base) > 1 and (suffix != "ion" or base.endswith(("s", "t"))):
+                w = base
+            break
+    # step 5
+    if w.endswith("e"):
+        base = w[:-1]
+        if _m(base) > 1 or (_m(base) == 1 and not _cvc(base)):
+            w = base
+    if w.endswith("ll") and _m(w) > 1:
+        w = w[:-1]
+    return w
+
+
+# --------------------------------------------------------------------------- thesaurus
+
+
+@dataclass(frozen=True, slots=True)
+class Thesaurus:
+    """Phrase -> canonical term maps, applied to word sequences.
+
+    ``spelling`` works on words before stemming (``organisation`` -> ``organization``);
+    ``phrases`` works on stemmed words and maps each phrase to one canonical term.
+    """
+
+    spelling: Mapping[tuple[str, ...], tuple[str, ...]]
+    phrases: Mapping[tuple[str, ...], str]
+    longest: int
+
+    @classmethod
+    def build(cls, data: Mapping[str, Any],
+              extra: Mapping[str, Sequence[str]] | None = None) -> Thesaurus:
+        spelling: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for variant, canonical in (data.get("spelling") or {}).items():
+            spelling[tuple(words(str(variant)))] = tuple(words(str(canonical)))
+        groups: list[tuple[str, list[str]]] = []
+        for acronym, expansions in (data.get("acronyms") or {}).items():
+            groups.append((str(acronym), [str(acronym), *map(str, expansions)]))
+        for group in data.get("synonyms") or []:
+            items = [str(g) for g in group]
+            if items:
+                groups.append((items[0], items))
+        for term, variants in (extra or {}).items():
+            groups.append((str(term), [str(term), *map(str, variants)]))
+        phrases: dict[tuple[str, ...], str] = {}
+        for name, items in groups:
+            canonical = "_".join(words(name)) or name
+            for item in items:
+                key = tuple(stem(w) for w in _respell(words(item), spelling))
+                if key:
+                    phrases[key] = canonical  # later groups (the library's) win
+        longest = max((len(k) for k in (*phrases, *spelling)), default=1)
+        return cls(spelling, phrases, longest)
+
+    def canonical_terms(self) -> frozenset[str]:
+        return frozenset(self.phrases.values())
+
+
+def _respell(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ...]]
+             ) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            key = tuple(tokens[i:i + size])
+            if len(key) == size and key in spelling:
+                out.extend(spelling[key])
+                i += size
+                break
+        else:
+            token = tokens[i]
+            if token.endswith("isation"):
+                token = token[:-7] + "ization"
+            elif token.endswith("isations"):
+                token = token[:-8] + "izations"
+            out.append(token)
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def shipped_thesaurus_data() -> Mapping[str, Any]:
+    """The thesaurus that ships with qfill (``qfill/data/thesaurus.yaml``)."""
+    text = resources.files("qfill").joinpath("data/thesaurus.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return data if isinstance(data, dict) else {}
+
+
+def load_thesaurus(extra: Mapping[str, Sequence[str]] | None = None) -> Thesaurus:
+    """The shipped thesaurus merged with a library's ``synonyms:`` (the library wins)."""
+    return Thesaurus.build(shipped_thesaurus_data(), extra)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One text as the matcher sees it.
+
+    ``tokens`` keeps every canonical word in order, function words included, for the
+    guards (negators, numbers); ``terms`` drops function words and is what is weighed and
+    indexed; ``text`` is ``terms`` joined, for the fuzzy scorers.
+    """
+
+    tokens: tuple[str, ...]
+    terms: tuple[str, ...]
+    negators: int
+    text: str
+
+
+class Analyzer:
+    """Turns text into :class:`Analysis`, caching each distinct text once."""
+
+    def __init__(self, thesaurus: Thesaurus) -> None:
+        self.thesaurus = thesaurus
+        self._cache: dict[str, Analysis] = {}
+
+    def __call__(self, text: str) -> Analysis:
+        found = self._cache.get(text)
+        if found is None:
+            found = self._analyze(text)
+            if len(self._cache) < 200_000:
+                self._cache[text] = found
+        return found
+
+    def _analyze(self, text: str) -> Analysis:
+        th = self.thesaurus
+        plain = normalize(text)
+        negators = sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS)
+        raw = _respell(_TOKEN.findall(plain), th.spelling)
+        stems = [stem(w) for w in raw]
+        tokens: list[str] = []
+        i, n, longest, phrases = 0, len(stems), th.longest, th.phrases
+        while i < n:
+            for size in range(min(longest, n - i), 0, -1):
+                key = tuple(stems[i:i + size])
+                canonical = phrases.get(key)
+                if canonical is not None:
+                    tokens.append(canonical)
+                    i += size
+                    break
+            else:
+                tokens.append(stems[i] if raw[i] not in STOPWORDS else raw[i])
+                i += 1
+        terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms))
+
+
+# --------------------------------------------------------------------------- weights
+
+
+@dataclass(frozen=True, slots=True)
+class TermWeights:
+    """Inverse document frequency over library entries, with boilerplate damped.
+
+    A term found in few entries ("waf", "rpo") identifies a question; one found in most
+    ("policy" in a policy library) does not. A term the library never uses counts as rare:
+    a question about it is probably about something the library does not answer.
+    """
+
+    idf: Mapping[str, float]
+    unseen: float
+    boilerplate: frozenset[str]
+
+    @classmethod
+    def learn(cls, documents: Iterable[Iterable[str]]) -> TermWeights:
+        df: dict[str, int] = {}
+        n = 0
+        for doc in documents:
+            n += 1
+            for term in set(doc):
+                df[term] = df.get(term, 0) + 1
+        # Smoothed so that even tiny libraries give sane weights.
+        idf = {t: math.log(1.0 + (n + 1.0) / (c + 0.5)) for t, c in df.items()}
+        unseen = math.log(1.0 + (n + 1.0) / 0.5)
+        boiler = frozenset(stem(w) for w in BOILERPLATE) | BOILERPLATE
+        return cls(idf, unseen, boiler)
+
+    def weight(self, term: str) -> float:
+        w = self.idf.get(term, self.unseen)
+        if term in self.boilerplate:
+            w *= 0.2
+        return w
+
+    def total(self, terms: Iterable[str]) -> float:
+        return sum(self.weight(t) for t in terms)
