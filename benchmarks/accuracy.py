@@ -1,0 +1,408 @@
+"""How often qfill fills the right answer, how often it holds back, and how good its
+suggestions are, side by side with a naive fuzzy baseline.
+
+    python benchmarks/accuracy.py                       # benchmarks/data/questionnaire.csv
+    python benchmarks/accuracy.py --data benchmarks/data/dev_paraphrases.csv --library .
+    python benchmarks/accuracy.py --real                # cross-version sets from ../shared
+    python benchmarks/accuracy.py --real --sweep        # precision at other fill thresholds
+
+A labelled questionnaire is a CSV ``question_id,question,section,gold`` where ``gold`` is
+the id of the library entry that answers the row (several may be given as ``a|b``), or
+empty when the library holds no answer for it.
+
+Metrics (rows are question rows of the labelled file):
+
+* precision of filled rows = filled rows whose answer is a gold answer / filled rows
+* answerable rows filled = filled rows that have a gold answer / rows that have one
+  (a wrong fill of an answerable row counts here and is punished by precision)
+* unanswerable rows left unfilled = rows without gold that were not filled / such rows
+* top-3 on review rows = answerable rows not filled whose gold is among the first three
+  suggestions / answerable rows not filled
+* top-3 over all answerable rows = the same over every answerable row
+
+The baseline is what a spreadsheet macro would do: rapidfuzz ``process.extractOne`` over
+every library phrasing on the raw text, filling when the score reaches one threshold.
+
+``--real`` evaluates cold matching on real published questionnaires kept beside the repo
+(``../shared/questionnaires``; skipped when absent). One version of a questionnaire, with
+its published answers, serves as the library; a later version, reworded, is the
+questionnaire. Ids and refs are stripped, so it is a pure wording test:
+
+* HECVAT 4.1.4 questions against HECVAT 3.00 (OpenDSA's answers); gold pairs in
+  ``benchmarks/data/gold_hecvat4_hecvat3.csv`` (ids only; labelled by reading both).
+* AICM-CAIQ 1.1.0 questions against CAIQ 4.0.3 (WhitePact's answers); gold is the CAIQ
+  question of the same control title that reads most alike (pairs reading under 55%
+  alike are left out as uncertain); AICM controls with no CCM counterpart have no gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from qfill.library import Answer, Library, load_library  # noqa: E402
+from qfill.matching import Match, Matcher  # noqa: E402
+from qfill.questionnaire import QuestionRow  # noqa: E402
+from qfill.settings import MatchSettings, Settings, load_settings  # noqa: E402
+from qfill.verification import verify_matches  # noqa: E402
+
+DATA = REPO / "benchmarks" / "data"
+SHARED = REPO.parent / "shared" / "questionnaires"
+TODAY = date(2026, 11, 29)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    question_id: str
+    question: str
+    section: str
+    gold: frozenset[str]
+
+
+@dataclass
+class Dataset:
+    name: str
+    library: Library
+    rows: list[Labelled]
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one method did with one row: the filled answer (or None) and suggestions."""
+
+    filled: str | None
+    top: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+    confidence: float = 0.0
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def run_qfill(dataset: Dataset, *, verify: bool = True) -> list[Outcome]:
+    matcher = Matcher(dataset.library, dataset.settings)
+    rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None)
+            for i, r in enumerate(dataset.rows)]
+    matches: list[Match] = matcher.match(rows)
+    if verify:
+        matches = verify_matches(matches, dataset.library, today=TODAY)
+    return [Outcome(m.best.answer_id if m.status == "filled" and m.best else None,
+                    tuple(c.answer_id for c in m.candidates[:3]), m.reasons, m.confidence)
+            for m in matches]
+
+
+def run_baseline(dataset: Dataset, scorer_name: str, threshold: float) -> list[Outcome]:
+    from rapidfuzz import fuzz, process, utils
+
+    scorer = getattr(fuzz, scorer_name)
+    texts: list[str] = []
+    owners: list[str] = []
+    for answer in dataset.library.answers:
+        for text in answer.phrasings:
+            texts.append(text)
+            owners.append(answer.id)
+    outcomes: list[Outcome] = []
+    for row in dataset.rows:
+        found = process.extract(row.question, texts, scorer=scorer,
+                                processor=utils.default_process, limit=12)
+        top: list[str] = []
+        for _, _, index in found:
+            if owners[index] not in top:
+                top.append(owners[index])
+        best = found[0] if found else None
+        filled = owners[best[2]] if best and best[1] >= threshold else None
+        outcomes.append(Outcome(filled, tuple(top[:3]), (), best[1] / 100 if best else 0.0))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def metrics(rows: Sequence[Labelled], outcomes: Sequence[Outcome]) -> dict[str, float | str]:
+    filled = [(r, o) for r, o in zip(rows, outcomes) if o.filled]
+    correct = sum(1 for r, o in filled if o.filled in r.gold)
+    answerable = [(r, o) for r, o in zip(rows, outcomes) if r.gold]
+    unanswerable = [(r, o) for r, o in zip(rows, outcomes) if not r.gold]
+    review = [(r, o) for r, o in answerable if not o.filled]
+    top3_review = sum(1 for r, o in review if r.gold & set(o.top))
+    top3_all = sum(1 for r, o in answerable if r.gold & set(o.top))
+    return {
+        "precision of filled rows": _share(correct, len(filled)),
+        "answerable rows filled": _share(sum(1 for _, o in answerable if o.filled),
+                                         len(answerable)),
+        "unanswerable rows left unfilled": _share(
+            sum(1 for _, o in unanswerable if not o.filled), len(unanswerable)),
+        "top-3 on review rows": _share(top3_review, len(review)),
+        "top-3 over answerable rows": _share(top3_all, len(answerable)),
+        "filled (right/all)": f"{correct}/{len(filled)}",
+    }
+
+
+def _share(part: int, whole: int) -> float | str:
+    return part / whole if whole else "-"
+
+
+def _cell(value: float | str) -> str:
+    return f"{value * 100:5.1f}%" if isinstance(value, float) else str(value)
+
+
+def report(dataset: Dataset, *, thresholds: Sequence[float], details: bool) -> None:
+    rows = dataset.rows
+    answerable = sum(1 for r in rows if r.gold)
+    print(f"\n== {dataset.name}: {len(rows)} rows ({answerable} answerable, "
+          f"{len(rows) - answerable} unanswerable); library of {len(dataset.library)} entries")
+    started = time.perf_counter()
+    columns: list[tuple[str, list[Outcome]]] = [("qfill", run_qfill(dataset))]
+    elapsed = time.perf_counter() - started
+    for threshold in thresholds:
+        columns.append((f"naive>={threshold:g}", run_baseline(dataset, "WRatio", threshold)))
+    names = list(metrics(rows, columns[0][1]))
+    table = [[name] + [_cell(metrics(rows, outcomes)[name]) for _, outcomes in columns]
+             for name in names]
+    header = ["metric"] + [title for title, _ in columns]
+    widths = [max(len(str(line[i])) for line in [header, *table]) for i in range(len(header))]
+    for line in [header, *table]:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                        for i, (c, w) in enumerate(zip(line, widths))))
+    print(f"(qfill matched {len(rows)} rows in {elapsed:.2f} s; baseline: WRatio on raw text)")
+    if details:
+        show_details(dataset, columns[0][1])
+
+
+def show_details(dataset: Dataset, outcomes: Sequence[Outcome]) -> None:
+    for row, o in zip(dataset.rows, outcomes):
+        if o.filled and o.filled not in row.gold:
+            print(f"  WRONG FILL {row.question_id}: {row.question[:90]!r} -> {o.filled} "
+                  f"({o.confidence:.2f}); gold {sorted(row.gold) or '-'}")
+    for row, o in zip(dataset.rows, outcomes):
+        if row.gold and not o.filled and not row.gold & set(o.top):
+            print(f"  MISSED {row.question_id}: {row.question[:90]!r} gold "
+                  f"{sorted(row.gold)} top {list(o.top)} {o.reasons[:1]}")
+
+
+def sweep(dataset: Dataset) -> None:
+    """Precision and fill rate at other fill thresholds (margin as configured)."""
+    print(f"\n-- sweep: {dataset.name}")
+    base = dataset.settings.matching
+    for threshold in (0.70, 0.74, 0.78, 0.82, 0.86, 0.90, 0.94):
+        settings = replace(dataset.settings, matching=replace(
+            base, fill_threshold=threshold, review_threshold=min(base.review_threshold,
+                                                                  threshold)))
+        m = metrics(dataset.rows, run_qfill(replace(dataset, settings=settings)))
+        print(f"  fill>={threshold:.2f}: precision {_cell(m['precision of filled rows'])}  "
+              f"filled {_cell(m['answerable rows filled'])}  "
+              f"unanswerable kept {_cell(m['unanswerable rows left unfilled'])}  "
+              f"({m['filled (right/all)']})")
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"question", "gold"} - set(reader.fieldnames or ())
+        if missing:
+            raise SystemExit(f"{path}: needs columns question_id,question,section,gold")
+        return [Labelled(r.get("question_id") or "", r["question"], r.get("section") or "",
+                         frozenset(g.strip() for g in (r["gold"] or "").split("|")
+                                   if g.strip()))
+                for r in reader if (r.get("question") or "").strip()]
+
+
+def labelled_dataset(path: Path, library_root: Path) -> Dataset:
+    library = load_library(library_root)
+    known = {a.id for a in library.answers}
+    rows = read_labelled(path)
+    unknown = sorted({g for r in rows for g in r.gold} - known)
+    if unknown:
+        print(f"warning: gold ids not in the library: {', '.join(unknown[:10])}")
+    return Dataset(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}",
+                   library, rows, load_settings(library_root))
+
+
+def _short(text: str) -> str | None:
+    word = text.strip().lower()
+    return {"yes": "Yes", "no": "No", "na": "N/A", "n/a": "N/A"}.get(word)
+
+
+def _entry_id(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def hecvat_dataset() -> Dataset:
+    folder = SHARED / "hecvat"
+    with (folder / "hecvat_v3.00_full_opendsa_answers.csv").open(encoding="utf-8") as f:
+        v3 = list(csv.DictReader(f))
+    with (folder / "hecvat_v4.1.4_questions.csv").open(encoding="utf-8") as f:
+        v4 = list(csv.DictReader(f))
+    answers = []
+    for r in v3:
+        text = " ".join(p for p in (r["answer"], r["additional_info"]) if p.strip())
+        answers.append(Answer(id=_entry_id(r["id"]), question=r["question"],
+                              answer=text or "(not answered)", short=_short(r["answer"]),
+                              tags=(r["section"],) if r["section"] else ()))
+    with (DATA / "gold_hecvat4_hecvat3.csv").open(encoding="utf-8") as f:
+        gold = {g["hecvat4_id"]: g["hecvat3_id"] for g in csv.DictReader(f)}
+    rows = [Labelled(r["id"], r["question"], r["section"],
+                     frozenset({_entry_id(gold[r["id"]])} if gold.get(r["id"]) else ()))
+            for r in v4 if r["id"] in gold]
+    return Dataset("HECVAT 4.1.4 questions vs a HECVAT 3.00 library (cross-version)",
+                   Library(folder, tuple(answers)), rows)
+
+
+def caiq_dataset() -> Dataset:
+    from rapidfuzz import fuzz, utils
+
+    folder = SHARED / "csa-caiq"
+    with (folder / "caiq_v4.0.3_questions.csv").open(encoding="utf-8") as f:
+        caiq = list(csv.DictReader(f))
+    with (folder / "aicm-caiq_v1.1.0_questions.csv").open(encoding="utf-8") as f:
+        aicm = list(csv.DictReader(f))
+    filled = _whitepact_answers(folder / "CAIQv4.0.3_WhitePact_completed.xlsx")
+    answers = []
+    for r in caiq:
+        short, text = filled.get(int(r["xlsx_row"]), (None, ""))
+        answers.append(Answer(id=_entry_id(r["id"]), question=r["question"],
+                              answer=text or short or "(not answered)", short=_short(short or ""),
+                              tags=(r["section"],)))
+    by_title: dict[str, list[dict[str, str]]] = {}
+    for r in caiq:
+        by_title.setdefault(utils.default_process(r["ccm_control_title"]), []).append(r)
+    rows = []
+    for r in aicm:
+        same = by_title.get(utils.default_process(r["aicm_control_title"]), [])
+        gold: frozenset[str] = frozenset()
+        if same:
+            best = max(same, key=lambda c: fuzz.ratio(utils.default_process(c["question"]),
+                                                      utils.default_process(r["question"])))
+            alike = fuzz.ratio(utils.default_process(best["question"]),
+                               utils.default_process(r["question"]))
+            if alike < 55:
+                continue  # uncertain: left out rather than guessed
+            gold = frozenset({_entry_id(best["id"])})
+        rows.append(Labelled(r["id"], r["question"], r["section"], gold))
+    return Dataset("AICM-CAIQ 1.1.0 questions vs a CAIQ 4.0.3 library (cross-version)",
+                   Library(folder, tuple(answers)), rows)
+
+
+def _whitepact_answers(path: Path) -> dict[int, tuple[str | None, str]]:
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book["CAIQv4.0.3"]
+        result: dict[int, tuple[str | None, str]] = {}
+        for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=5, values_only=True),
+                                     start=1):
+            short, text = row[2], row[4]
+            result[number] = (str(short) if short else None, str(text or ""))
+        return result
+    finally:
+        book.close()
+
+
+def refs_dataset(scheme: str, library_root: Path) -> Dataset | None:
+    """A real questionnaire against a library whose ``refs`` name its rows: the refs are
+    the gold, then stripped; aliases copied from this questionnaire are dropped too, so
+    the library has to be matched cold, as a library never shown the questionnaire.
+    ``gold_refs_extra.csv`` adds answers judged right on reading that the refs omit."""
+    from rapidfuzz import fuzz, utils
+
+    source = {"caiq": SHARED / "csa-caiq" / "caiq_v4.0.3_questions.csv",
+              "hecvat": SHARED / "hecvat" / "hecvat_v4.1.4_questions.csv"}[scheme]
+    if not (library_root / "answers").is_dir():
+        return None
+    library = load_library(library_root)
+    with source.open(encoding="utf-8") as f:
+        questions = list(csv.DictReader(f))
+    texts = [utils.default_process(q["question"]) for q in questions]
+    gold: dict[str, set[str]] = {}
+    answers = []
+    dropped = 0
+    for answer in library.answers:
+        for ref in answer.refs.get(scheme, ()):
+            gold.setdefault(_ref(ref), set()).add(answer.id)
+        aliases = tuple(a for a in answer.aliases if max(
+            fuzz.token_sort_ratio(utils.default_process(a), t) for t in texts) < 85)
+        dropped += len(answer.aliases) - len(aliases)
+        answers.append(replace(answer, refs={}, aliases=aliases))
+    extra = DATA / "gold_refs_extra.csv"
+    if extra.is_file():
+        with extra.open(encoding="utf-8") as f:
+            for item in csv.DictReader(f):
+                if item["scheme"] == scheme and item["answer_id"] in library.by_id():
+                    gold.setdefault(_ref(item["question_id"]), set()).add(item["answer_id"])
+    rows = [Labelled(q["id"], q["question"], q["section"],
+                     frozenset(gold.get(_ref(q["id"]), ()))) for q in questions]
+    name = f"{source.stem} vs {library_root.name or library_root} library with refs " \
+        f"stripped ({dropped} aliases copied from it dropped)"
+    return Dataset(name, replace(library, answers=tuple(answers)), rows,
+                   load_settings(library_root))
+
+
+def _ref(ref: str) -> str:
+    return "".join(ref.split()).upper()
+
+
+DATASETS: dict[str, Callable[[], Dataset]] = {"hecvat": hecvat_dataset, "caiq": caiq_dataset}
+REFS_SCHEMES = ("caiq", "hecvat")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA / "questionnaire.csv",
+                        help="labelled questionnaire CSV (question_id,question,section,gold)")
+    parser.add_argument("--library", type=Path, default=REPO, help="library root")
+    parser.add_argument("--real", action="store_true",
+                        help="also run the cross-version sets from ../shared/questionnaires")
+    parser.add_argument("--only", choices=[*sorted(DATASETS), *(f"refs-{s}" for s in
+                                                                 REFS_SCHEMES)],
+                        action="append",
+                        help="with --real: run only these sets")
+    parser.add_argument("--thresholds", default="85,90,95",
+                        help="baseline fill thresholds (0-100), comma separated")
+    parser.add_argument("--details", action="store_true", help="list wrong fills and misses")
+    parser.add_argument("--sweep", action="store_true", help="precision at other thresholds")
+    args = parser.parse_args(argv)
+    thresholds = [float(t) for t in args.thresholds.split(",") if t.strip()]
+    datasets: list[Dataset] = []
+    if args.data.is_file():
+        datasets.append(labelled_dataset(args.data, args.library))
+    elif not args.real:
+        print(f"{args.data}: not found; pass --data FILE or --real")
+        return 2
+    if args.real:
+        if SHARED.is_dir():
+            chosen = args.only or [*sorted(DATASETS), *(f"refs-{s}" for s in REFS_SCHEMES)]
+            for name in chosen:
+                if name.startswith("refs-"):
+                    found = refs_dataset(name[5:], args.library)
+                    if found is not None:
+                        datasets.append(found)
+                else:
+                    datasets.append(DATASETS[name]())
+        else:
+            print(f"{SHARED}: not present; skipping the cross-version sets")
+    for dataset in datasets:
+        report(dataset, thresholds=thresholds, details=args.details)
+        if args.sweep:
+            sweep(dataset)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
