@@ -209,7 +209,11 @@ class _Checker:
     def short(self, node: YNode, answer_id: str | None) -> Short | None:
         if node.kind == "bool":
             # YAML 1.1 reads an unquoted Yes/No as a boolean; the contract reads it as text.
-            return "Yes" if node.value else "No"
+            value: Short = "Yes" if node.value else "No"
+            self.add(node, "unquoted-short", f"short: {node.raw} is a YAML 1.1 boolean that "
+                     f"qfill reads as \"{value}\"; quote it: short: \"{value}\"",
+                     severity=Severity.WARNING, answer_id=answer_id)
+            return value
         raw = node.value if node.kind == "str" else node.raw
         for value in SHORT_VALUES:
             if raw == value:
@@ -335,10 +339,18 @@ def _entry(checker: _Checker, node: YNode, defaults: Mapping[str, Any],
         if sub is None:
             continue
         if sub.kind == "null":
-            checker.add(sub, "wrong-type", f"'{key}' is empty; give a value or remove the key",
-                        answer_id=answer_id)
+            if key == "answer":  # the commonest empty key has its own rule
+                checker.add(node.keys[key], "empty-answer",
+                            "'answer' is empty; write the approved answer", answer_id=answer_id)
+            else:
+                checker.add(sub, "wrong-type",
+                            f"'{key}' is empty; give a value or remove the key",
+                            answer_id=answer_id)
             continue
         value = _ENTRY_CONVERTERS[spec.kind](checker, sub, key, answer_id)
+        if key == "answer" and isinstance(value, str) and not value.strip():
+            checker.add(sub, "empty-answer", "'answer' is blank; write the approved answer",
+                        answer_id=answer_id)
         if value is not None:
             fields[key] = value
     if not answer_id or "question" not in fields or "answer" not in fields:
