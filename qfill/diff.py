@@ -233,17 +233,26 @@ def _revision_dict(revision: Revision) -> dict[str, Any]:
 # --------------------------------------------------------------------------- loading
 
 
-def snapshot_answers(snapshot: Snapshot) -> list[Answer]:
+ParsedFiles = dict[tuple[str, bytes], tuple[list[Answer], list[Finding]]]
+
+
+def snapshot_answers(snapshot: Snapshot, parsed: ParsedFiles | None = None) -> list[Answer]:
     """Parse every file of a snapshot; raise :class:`LibraryError` on an error finding.
 
     A library that does not load (YAML syntax, a duplicate key or id, a wrong type) has
     no single meaning to compare, and a silent partial diff would hide changes; lint
     reports the problem in full, so this names the first one and points there.
+    Pass the same ``parsed`` dict for both sides: a pull request leaves most files as
+    they were, and each distinct file is then parsed once.
     """
     answers: list[Answer] = []
     errors: list[Finding] = []
+    cache: ParsedFiles = {} if parsed is None else parsed
     for file in snapshot.files:
-        entries, findings = check_answer_file(file.data, file.path)
+        key = (file.path, file.data)
+        if key not in cache:
+            cache[key] = check_answer_file(file.data, file.path)
+        entries, findings = cache[key]
         answers.extend(entries)
         errors.extend(f for f in findings if f.severity is Severity.ERROR)
     errors.extend(duplicate_id_findings(answers))

@@ -50,7 +50,7 @@ class Revision:
 
     def label(self) -> str:
         """``origin/main (1a2b3c4)``, or ``working tree``."""
-        if self.commit is None:
+        if self.commit is None or self.commit.startswith(self.name):
             return self.name
         return f"{self.name} ({self.commit[:7]})"
 

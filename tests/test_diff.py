@@ -341,3 +341,17 @@ def test_every_format_has_a_renderer_and_json_is_stable() -> None:
     assert list(data["summary"]) == ["added", "removed", "moved", "changed", "unchanged",
                                      "risks"]
     assert list(data["entries"][0]) == ["id", "change", "base", "head", "renamed", "fields"]
+
+
+def test_markdown_stays_under_the_pull_request_comment_limit() -> None:
+    entries = "".join(f"  - id: e{i}\n    question: Question {i}?\n    answer: {'word ' * 20}\n"
+                      for i in range(700))
+    result = compare({"answers/a.yaml": "answers: []\n"},
+                     {"answers/a.yaml": f"answers:\n{entries}"})
+    md = render_markdown(result)
+    assert len(md) <= 60_000
+    assert "| 700 | 0 | 0 | 0 | 0 | 700 |" in md
+    assert "more risks, not shown to keep this under GitHub's comment size limit" in md
+    assert md.rstrip().endswith("more changed entries, not shown to keep this under GitHub's "
+                                "comment size limit; run `qfill diff` locally to see them all.")
+    assert len(render_markdown(result, max_chars=10**7)) > 60_000

@@ -20,10 +20,10 @@ def diff(
     base: Annotated[str | None, typer.Argument(
         help="Revision to compare from (default: HEAD). A...B compares the merge base of "
              "A and B with B, as a pull request does; A..B compares A with B.",
-        show_default=False)] = None,
+        show_default=False, metavar="BASE")] = None,
     head: Annotated[str | None, typer.Argument(
         help="Revision to compare to (default: the working tree, files on disk).",
-        show_default=False)] = None,
+        show_default=False, metavar="HEAD")] = None,
     library: LibraryOption = Path("."),
     fmt: Annotated[DiffFormat, typer.Option(
         "--format", "-f", help="text for a terminal (auto), markdown for a pull-request "
@@ -39,7 +39,7 @@ def diff(
     Files are read from git objects; nothing is checked out.
     """
     with exit_on_error():
-        from qfill.diff import diff_libraries, snapshot_answers
+        from qfill.diff import ParsedFiles, diff_libraries, snapshot_answers
         from qfill.errors import LibraryError
         from qfill.gitrev import LibraryRepository
         from qfill.render.diff import render_diff
@@ -52,8 +52,9 @@ def diff(
             raise LibraryError(f"{repository.answers_folder}: no answers/ folder at "
                                f"{base_revision.name} or {head_revision.name}; pass "
                                "--library DIR pointing at the folder that holds answers/")
-        result = diff_libraries(snapshot_answers(base_snapshot),
-                                snapshot_answers(head_snapshot),
+        parsed: ParsedFiles = {}
+        result = diff_libraries(snapshot_answers(base_snapshot, parsed),
+                                snapshot_answers(head_snapshot, parsed),
                                 base_revision=base_revision, head_revision=head_revision)
         sys.stdout.write(render_diff(result, fmt))
         sys.stdout.flush()

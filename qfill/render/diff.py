@@ -40,6 +40,7 @@ class DiffFormat(str, Enum):
 
 CONTEXT_WORDS = 8  # unchanged words kept either side of a change in a long answer
 TEXT_WIDTH = 100
+MARKDOWN_MAX_CHARS = 60_000  # GitHub rejects a comment body over 65,536 characters
 _MARKERS = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.MOVED: ">",
             ChangeKind.CHANGED: "~"}
 _ID_SAFE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -196,7 +197,7 @@ def _md_id(answer_id: str) -> str:
 
 def _md_revision(revision: Revision) -> str:
     name = _md(revision.name)
-    if revision.commit is None:
+    if revision.commit is None or revision.commit.startswith(revision.name):
         return name
     return f"{name} ({revision.commit[:7]})"
 
@@ -254,9 +255,13 @@ def _md_summary(entry: EntryChange) -> str:
             f"({where}{hint})</summary>")
 
 
-def render_markdown(diff: LibraryDiff) -> str:
+def render_markdown(diff: LibraryDiff, *, max_chars: int = MARKDOWN_MAX_CHARS) -> str:
     """A pull-request comment or job summary: counts, then risks, then one collapsible
-    section per entry."""
+    section per entry.
+
+    GitHub refuses a comment over 65,536 characters, so past ``max_chars`` the remaining
+    risks and entries are counted instead of shown (the counts table is always whole).
+    """
     lines = [f"## qfill diff: {_md_revision(diff.base)} → {_md_revision(diff.head)}", ""]
     if not diff.entries:
         lines.append(f"No changes to answers ({diff.unchanged} unchanged).")
@@ -266,18 +271,40 @@ def render_markdown(diff: LibraryDiff) -> str:
               "| ---: | ---: | ---: | ---: | ---: | ---: |",
               f"| {s.added} | {s.removed} | {s.moved} | {s.changed} | {s.unchanged} "
               f"| {s.risks} |", ""]
+    used = sum(len(line) + 1 for line in lines) + 400  # room for the two "not shown" notes
+
+    def fits(block: list[str]) -> bool:
+        nonlocal used
+        size = sum(len(line) + 1 for line in block)
+        if used + size > max_chars:
+            return False
+        used += size
+        return True
+
     if diff.risks:
         lines += ["### Risks", ""]
-        lines += [f"- **{r.code.value}** {_md_id(r.id)} at {_md(str(r.location))}: "
-                  f"{_md(r.message.replace(' -> ', ' → '))}" for r in diff.risks]
+        for index, risk in enumerate(diff.risks):
+            line = (f"- **{risk.code.value}** {_md_id(risk.id)} at {_md(str(risk.location))}: "
+                    f"{_md(risk.message.replace(' -> ', ' → '))}")
+            if not fits([line]):
+                lines.append(f"- … and {len(diff.risks) - index} more risks, not shown to "
+                             "keep this under GitHub's comment size limit")
+                break
+            lines.append(line)
         lines.append("")
     lines += ["### Changes", ""]
-    for entry in diff.entries:
-        lines += ["<details>", _md_summary(entry), ""]
+    for index, entry in enumerate(diff.entries):
+        block = ["<details>", _md_summary(entry), ""]
         whole = entry.kind in (ChangeKind.ADDED, ChangeKind.REMOVED)
         for change in entry.fields:
-            lines += _md_field(change, whole)
-        lines += ["", "</details>", ""]
+            block += _md_field(change, whole)
+        block += ["", "</details>", ""]
+        if not fits(block):
+            lines += [f"… and {len(diff.entries) - index} more changed entries, not shown to "
+                      "keep this under GitHub's comment size limit; run `qfill diff` locally "
+                      "to see them all.", ""]
+            break
+        lines += block
     return "\n".join(lines)
 
 
