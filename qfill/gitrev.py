@@ -93,7 +93,7 @@ class GitResult:
 
 
 class Git:
-    """Runs git in one folder; the only place qfill starts a process."""
+    """Runs git in one folder: argv lists, a scrubbed environment, a timeout."""
 
     def __init__(self, folder: Path, environ: Mapping[str, str]) -> None:
         self.folder = folder
@@ -149,6 +149,12 @@ class LibraryRepository:
             if "not a git repository" in reason:
                 raise RevisionError(f"{library}: not inside a git repository; qfill diff "
                                     "compares git revisions, run it in a clone of the library")
+            if "dubious ownership" in reason:
+                # Common in CI containers, where the checkout belongs to another user.
+                top = reason.partition(" at ")[2].strip("'") or str(library)
+                raise RevisionError(f"{library}: git refuses a repository owned by another "
+                                    "user; trust it: git config --global --add "
+                                    f"safe.directory {top}")
             raise RevisionError(f"{library}: git cannot read this repository ({reason}); "
                                 "fix the clone or run `git status` there")
         lines = result.stdout.decode("utf-8", "surrogateescape").split("\n")

@@ -183,6 +183,19 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
         LibraryRepository(tmp_path / "lib", env)
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to give the repository to another user")
+def test_repository_owned_by_another_user(git_repo: GitRepo) -> None:
+    git_repo.commit("root", {"answers/one.yaml": ONE})
+    for path in [git_repo.path, *git_repo.path.rglob("*")]:
+        os.lchown(path, 65534, 65534)
+    with pytest.raises(RevisionError) as caught:
+        repository(git_repo.path)
+    assert str(caught.value) == (f"{git_repo.path}: git refuses a repository owned by another "
+                                 "user; trust it: git config --global --add safe.directory "
+                                 f"{git_repo.path}")
+
+
 def test_missing_library_folder(tmp_path: Path) -> None:
     with pytest.raises(RevisionError, match="library folder not found"):
         LibraryRepository(tmp_path / "nowhere", clean_git_env())
