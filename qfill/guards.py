@@ -34,8 +34,8 @@ QUALIFIERS: tuple[Qualifier, ...] = (
     Qualifier("data state", (("at rest", frozenset({"at_rest"})),
                              ("in transit", frozenset({"in_transit"})))),
     Qualifier("population", (
-        ("customer", _stems("customer", "institution", "institutions", "institutional",
-                            "tenant", "tenants", "patient", "students")),
+        ("customer", _stems("customer", "customer_data", "institution", "institutions",
+                            "institutional", "tenant", "tenants", "patient", "students")),
         ("workforce", _stems("workforce", "contractor", "contractors", "employee",
                              "employees")))),
     Qualifier("scope", (("internal", _stems("internal", "internally")),

@@ -20,6 +20,7 @@ How a row is scored, cheapest step first:
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -79,29 +80,45 @@ class Match:
         return self.candidates[0].confidence if self.candidates else 0.0
 
 
-def calibrate(raw: float) -> float:
-    """Map the combined similarity to a confidence whose scale means precision.
+# The signals scored for each (question, library phrasing) pair; see :func:`features`.
+FEATURES: tuple[str, ...] = (
+    "dice",      # weighted term overlap, 2|Q&P| / (|Q| + |P|), terms weighed by rarity
+    "cover_q",   # share of the question's weight the phrasing covers
+    "cover_p",   # share of the phrasing's weight the question covers
+    "gap_q",     # the question's heaviest uncovered term, relative to its heaviest term
+    "gap_p",     # the same for the phrasing
+    "sort",      # rapidfuzz token_sort_ratio on the canonical terms
+    "tset",      # rapidfuzz token_set_ratio on the canonical terms
+    "ratio",     # rapidfuzz ratio on the normalised raw text (near-verbatim copies)
+    "unseen",    # share of the question's weight in terms the library never uses
+    "gap_entry", # the question's heaviest term found nowhere in the entry (any phrasing,
+                 # nor the answer text), relative to its heaviest term
+    "anchor",    # the question's heaviest shared term, relative to its heaviest term
+    "exclusive", # 1 when that shared term appears in no other entry of the library
+    "lead",      # combined overlap minus that of the best other entry
+)
 
-    The knots were fitted on cross-version questionnaire pairs (see
-    ``benchmarks/accuracy.py --real``) so that the default fill threshold, 0.86, sits
-    where filled rows were right at least 97% of the time.
-    """
-    knots = _KNOTS
-    if raw <= knots[0][0]:
-        return knots[0][1]
-    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
-        if raw <= x1:
-            return y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
-    return knots[-1][1]
+# Logistic weights (bias first), fitted by ``benchmarks/accuracy.py --fit`` on
+# cross-version questionnaires and paraphrase sets, so a confidence reads as the chance
+# that the candidate is right. Only these numbers change when the model is refitted.
+WEIGHTS: tuple[float, ...] = (-3.297, 1.565, -0.162, 2.043, 1.467, 0.171, 1.065, 1.117, -0.858, -0.507, -2.779, -0.219, 0.430, 6.358)
 
 
-_KNOTS: tuple[tuple[float, float], ...] = ((0.0, 0.0), (1.0, 1.0))
+def confidence_of(values: Sequence[float]) -> float:
+    """The calibrated confidence (0..1) for one pair's feature values."""
+    z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], values))
+    if z < -30.0:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(slots=True)
-class _Scored:
+class Scored:
+    """One library entry scored against one question (the best of its phrasings)."""
+
     entry: int
-    raw: float
+    phrasing: int
+    values: tuple[float, ...]
     confidence: float
     rank_key: float
     reasons: tuple[str, ...]
@@ -133,8 +150,13 @@ class Matcher:
                 terms.update(analysis.terms)
             entry_terms.append(terms)
         self.weights = TermWeights.learn(entry_terms)
+        self._df: dict[str, int] = {}
+        for terms in entry_terms:
+            for term in terms:
+                self._df[term] = self._df.get(term, 0) + 1
         weight = self.weights.weight
         self._totals = [sum(weight(t) for t in s) for s in self._sets]
+        self._maxima = [max((weight(t) for t in s), default=1.0) for s in self._sets]
         postings: dict[str, list[int]] = {}
         for j, terms in enumerate(self._sets):
             for term in terms:
@@ -143,6 +165,10 @@ class Matcher:
         self._common = max(200, len(self._sets) // 8)
         self._context: list[frozenset[str]] = [self._context_terms(a) for a in self._answers]
         self._answer_sets: dict[int, frozenset[str]] = {}
+        self._all_sets: dict[int, frozenset[str]] = {}
+        self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
+        for j, entry in enumerate(self._entry_of):
+            self._phrasings_of[entry].append(j)
         self._by_ref: dict[str, list[int]] = {}
         for index, answer in enumerate(self._answers):
             for ref in answer.all_refs():
@@ -181,7 +207,7 @@ class Matcher:
     def _candidates(self, question: str, qid: str | None, section: str | None,
                     k: int) -> list[Candidate]:
         by_id = self._by_ref.get(ref_key(qid), []) if qid else []
-        scored = self._score(question, section)
+        scored = self.score(question, section)
         result = [Candidate(self._answers[e].id, 1.0, "id") for e in by_id]
         seen = set(by_id)
         for s in scored:
@@ -192,48 +218,69 @@ class Matcher:
                 break
         return result[:k]
 
-    def _score(self, question: str, section: str | None) -> list[_Scored]:
+    def score(self, question: str, section: str | None = None) -> list[Scored]:
+        """The shortlisted entries for ``question`` with their features, best first."""
         qa = self._analyze(question)
         qset = frozenset(qa.terms)
         if not qset:
             return []
         weight = self.weights.weight
-        wq = sum(weight(t) for t in qset)
+        qweights = {t: weight(t) for t in qset}
+        wq = sum(qweights.values())
+        qmax = max(qweights.values())
+        idf = self.weights.idf
+        unseen = sum(w for t, w in qweights.items() if t not in idf) / wq
         shortlist = self._retrieve(qset, wq)
         if not shortlist:
             return []
         fuzz = self._fuzz
-        best: dict[int, tuple[float, int]] = {}
+        plain = qa.plain
+        best: dict[int, tuple[float, int, list[float]]] = {}
         for j in shortlist:
             pset = self._sets[j]
-            wi = sum(weight(t) for t in qset & pset)
+            shared = qset & pset
+            wi = sum(qweights[t] for t in shared)
             wp = self._totals[j]
             if wi <= 0.0 or wp <= 0.0:
                 continue
-            dice = 2.0 * wi / (wq + wp)
-            cover = min(wi / wq, wi / wp)
-            text = self._phrasings[j].text
-            sort = fuzz.token_sort_ratio(qa.text, text) / 100.0
-            tset = fuzz.token_set_ratio(qa.text, text) / 100.0
-            raw = 0.5 * dice + 0.2 * cover + 0.15 * sort + 0.15 * tset
+            phrasing = self._phrasings[j]
+            gap_q = max((qweights[t] for t in qset - shared), default=0.0) / qmax
+            pmax = self._maxima[j]
+            gap_p = max((weight(t) for t in pset - shared), default=0.0) / pmax
+            values = [2.0 * wi / (wq + wp), wi / wq, wi / wp, gap_q, gap_p,
+                      fuzz.token_sort_ratio(qa.text, phrasing.text) / 100.0,
+                      fuzz.token_set_ratio(qa.text, phrasing.text) / 100.0,
+                      fuzz.ratio(plain, phrasing.plain) / 100.0]
+            overlap = values[0]
             entry = self._entry_of[j]
-            if raw > best.get(entry, (-1.0, 0))[0]:
-                best[entry] = (raw, j)
+            if overlap > best.get(entry, (-1.0, 0, values))[0]:
+                best[entry] = (overlap, j, values)
+        if not best:
+            return []
         top = heapq.nlargest(_SHORTLIST_ENTRIES, best.items(), key=lambda kv: kv[1][0])
         section_terms = frozenset(self._analyze(section).terms) if section else frozenset()
-        out: list[_Scored] = []
-        for entry, (raw, j) in top:
+        out: list[Scored] = []
+        for n, (entry, (overlap, j, values)) in enumerate(top):
+            other = top[1][1][0] if n == 0 and len(top) > 1 else (top[0][1][0] if n else 0.0)
+            entry_terms = self._entry_terms(entry)
+            gap_entry = max((w for t, w in qweights.items() if t not in entry_terms),
+                            default=0.0) / qmax
+            shared = qset & self._sets[j]
+            anchor_term = max(shared, key=lambda t: qweights[t])
+            anchor = qweights[anchor_term] / qmax
+            exclusive = 1.0 if self._df.get(anchor_term, 0) <= 1 else 0.0
+            full = (*values, unseen, gap_entry, anchor, exclusive, overlap - other)
             answer = self._answers[entry]
             reasons = guards.check(qa, self._phrasings[j], answer.id, self._canonical)
-            confidence = calibrate(raw)
+            confidence = confidence_of(full)
             if reasons:
                 confidence -= _GUARD_PENALTY
             if section_terms and section_terms & self._context[entry]:
                 confidence += _SECTION_BONUS
             confidence = min(max(confidence, 0.0), 1.0)
             support = self._answer_support(entry, qset, wq)
-            out.append(_Scored(entry, raw, confidence,
-                               confidence + _ANSWER_BONUS * support, reasons))
+            out.append(Scored(entry, j, full, confidence,
+                              confidence + _ANSWER_BONUS * support, reasons))
         out.sort(key=lambda s: -s.rank_key)
         return out
 
@@ -258,12 +305,25 @@ class Matcher:
 
     def _answer_support(self, entry: int, qset: frozenset[str], wq: float) -> float:
         """How much of the question the answer text itself covers (0..1)."""
+        terms = self._answer_terms(entry)
+        weight = self.weights.weight
+        return sum(weight(t) for t in qset & terms) / wq if wq else 0.0
+
+    def _answer_terms(self, entry: int) -> frozenset[str]:
         terms = self._answer_sets.get(entry)
         if terms is None:
             terms = frozenset(self._analyze(self._answers[entry].answer).terms)
             self._answer_sets[entry] = terms
-        weight = self.weights.weight
-        return sum(weight(t) for t in qset & terms) / wq if wq else 0.0
+        return terms
+
+    def _entry_terms(self, entry: int) -> frozenset[str]:
+        """Every term of an entry: its phrasings and its answer text."""
+        terms = self._all_sets.get(entry)
+        if terms is None:
+            terms = self._answer_terms(entry).union(
+                *(self._sets[j] for j in self._phrasings_of[entry]))
+            self._all_sets[entry] = terms
+        return terms
 
     def _context_terms(self, answer: Answer) -> frozenset[str]:
         stem = PurePosixPath(answer.source).stem.replace("-", " ").replace("_", " ")

@@ -43,6 +43,11 @@ currently current able ability support supported supports maintain maintained
 establish established document documented approve approved communicate communicated apply
 applied evaluate evaluated implement implemented defined define appropriate applicable
 relevant following include includes including use used using perform performed require
+organizational according related otherwise part parts possible need needs set well term
+terms next make made come go best special right refer reference answer effective
+effectively particular specific specified appropriately properly fully ever enforce
+enforced enforces conduct conducted carry carried undergo undergone take taken
+have having given give within place placed kept keep based basis case cases way ways
 required requirement requirements exist exists existing place process processes
 procedure procedures practice practices measure measures technical capability
 capabilities manage managed management regular regularly environment system systems
@@ -125,10 +130,27 @@ _STEP4 = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "men
           "ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize")
 
 
+# Words Porter would merge with a different concept ("accessibility" -> "access",
+# "generic" -> "gener" like "generate"); kept whole, with their close family.
+STEM_EXCEPTIONS: dict[str, str] = {
+    "accessibility": "accessibility",
+    "generic": "generic", "general": "general", "generally": "general",
+    "community": "community", "communities": "community",
+    "university": "university", "universities": "university",
+    "universal": "universal", "organism": "organism", "news": "news",
+    "series": "series", "species": "species", "business": "business",
+    "process": "process", "processes": "process", "processing": "processing",
+    "processed": "processing", "processor": "processor", "processors": "processor",
+    "subprocessor": "subprocessor", "subprocessors": "subprocessor",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Porter (1980) stem of one lower-case word; words with digits are kept whole."""
     w = word
+    if w in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[w]
     if len(w) <= 3 or not w.isalpha():
         return w
     # step 1a
@@ -275,13 +297,15 @@ class Analysis:
 
     ``tokens`` keeps every canonical word in order, function words included, for the
     guards (negators, numbers); ``terms`` drops function words and is what is weighed and
-    indexed; ``text`` is ``terms`` joined, for the fuzzy scorers.
+    indexed; ``text`` is ``terms`` joined, for the fuzzy scorers; ``plain`` is the text's
+    words before stemming.
     """
 
     tokens: tuple[str, ...]
     terms: tuple[str, ...]
     negators: int
     text: str
+    plain: str  # lower-cased words of the original text, for near-verbatim comparison
 
 
 class Analyzer:
@@ -319,7 +343,7 @@ class Analyzer:
                 tokens.append(stems[i] if raw[i] not in STOPWORDS else raw[i])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms))
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms), " ".join(raw))
 
 
 # --------------------------------------------------------------------------- weights
