@@ -615,13 +615,33 @@ def read_csv_table(path: Path) -> CsvTable:
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror}); check the path") from None
     text, bom, encoding = _decode(path, data)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:65536], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    return _parse_csv(path, text, bom, encoding, dialect.delimiter, dialect.quotechar or '"',
-                      dialect.doublequote, dialect.escapechar)
+    return _parse_csv(path, text, bom, encoding, _detect_delimiter(text), '"', True, None)
+
+
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first records most consistently into 2+ fields.
+
+    Spreadsheet apps write ``"`` quotes, doubled inside fields, and one of these
+    delimiters; csv.Sniffer guesses quoting too and gets small files wrong.
+    """
+    sample = text[:65536]
+    best, best_score = ",", (0.0, 0)
+    for delimiter in CSV_DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(sample, newline=""),
+                                                 delimiter=delimiter, strict=False) if r][:50]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=lambda n: (counts.count(n), n))
+        score = (counts.count(mode) / len(counts), mode)
+        if mode >= 2 and score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _parse_csv(path: Path, text: str, bom: bytes, encoding: str, delimiter: str,
@@ -668,11 +688,13 @@ def _format_record(table: CsvTable, fields: Sequence[str], like: str) -> str:
     ending = _line_ending(like)
 
     def render(quoting: int, row: Sequence[str]) -> str:
+        # The writer quotes a field holding any character of its line terminator, so give
+        # it CRLF: then a lone CR or LF inside a value is always quoted.
         out = io.StringIO()
         csv.writer(out, delimiter=table.delimiter, quotechar=table.quotechar,
                    doublequote=table.doublequote, escapechar=table.escapechar,
-                   quoting=quoting, lineterminator=ending).writerow(row)
-        return out.getvalue()
+                   quoting=quoting, lineterminator="\r\n").writerow(row)
+        return out.getvalue()[:-2] + ending
 
     quoting = csv.QUOTE_MINIMAL
     original = next((r for r, text in zip(table.records, table.raw) if text is like), None)
