@@ -73,8 +73,13 @@ def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
 
 
 def check(question: Analysis, phrasing: Analysis, answer_id: str,
-          canonical: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """Every guard that fires for this pairing, as ``"<code>: <detail>"`` reasons."""
+          canonical: frozenset[str] = frozenset(), *,
+          answer: Analysis | None = None) -> tuple[str, ...]:
+    """Every guard that fires for this pairing, as ``"<code>: <detail>"`` reasons.
+
+    ``answer`` is the entry's answer text: a frequency the question names and the
+    entry's question does not is checked against the frequencies the answer states.
+    """
     reasons: list[str] = []
     q, p = frozenset(question.tokens), frozenset(phrasing.tokens)
     if (question.negators > 0) != (phrasing.negators > 0):
@@ -92,6 +97,13 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str,
         if ql and pl and not ql & pl:
             reasons.append(f"qualifier-mismatch: {_join(ql)} vs {_join(pl)} "
                            f"({qualifier.name})")
+    frequency = QUALIFIERS[-1]
+    ql, pl = frequency.labels(q), frequency.labels(p)
+    if answer is not None and ql and not pl:
+        al = frequency.labels(frozenset(answer.tokens))
+        if al and not ql & al:
+            reasons.append(f"qualifier-mismatch: {_join(ql)} vs {_join(al)} "
+                           "(frequency, as the answer states it)")
     qn, pn = _numbers(question, canonical), _numbers(phrasing, canonical)
     if qn and pn and not qn & pn:
         reasons.append(f"qualifier-mismatch: number {_join(qn)} vs {_join(pn)}")

@@ -42,7 +42,7 @@ _CHUNK = 100  # rows per progress report
 # Confidence taken off when a guard fires: enough to drop below the fill threshold.
 _GUARD_PENALTY = 0.15
 _SECTION_BONUS = 0.02
-_ANSWER_BONUS = 0.08  # ranking of suggestions only; never counted toward filling
+_ANSWER_BONUS = 0.08  # ranking of suggestions only; never lifts a candidate to the fill threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +259,7 @@ class Matcher:
             return []
         top = heapq.nlargest(_SHORTLIST_ENTRIES, best.items(), key=lambda kv: kv[1][0])
         section_terms = frozenset(self._analyze(section).terms) if section else frozenset()
+        ceiling = self.settings.matching.fill_threshold - 0.01
         out: list[Scored] = []
         for n, (entry, (overlap, j, values)) in enumerate(top):
             other = top[1][1][0] if n == 0 and len(top) > 1 else (top[0][1][0] if n else 0.0)
@@ -271,16 +272,18 @@ class Matcher:
             exclusive = 1.0 if self._df.get(anchor_term, 0) <= 1 else 0.0
             full = (*values, unseen, gap_entry, anchor, exclusive, overlap - other)
             answer = self._answers[entry]
-            reasons = guards.check(qa, self._phrasings[j], answer.id, self._canonical)
+            reasons = guards.check(qa, self._phrasings[j], answer.id, self._canonical,
+                                   answer=self._answer_analysis(entry))
             confidence = confidence_of(full)
             if reasons:
                 confidence -= _GUARD_PENALTY
             if section_terms and section_terms & self._context[entry]:
                 confidence += _SECTION_BONUS
             confidence = min(max(confidence, 0.0), 1.0)
+            # The answer text may lift a suggestion in the ranking, never up to filling.
             support = self._answer_support(entry, qset, wq)
-            out.append(Scored(entry, j, full, confidence,
-                              confidence + _ANSWER_BONUS * support, reasons))
+            lifted = min(confidence + _ANSWER_BONUS * support, max(confidence, ceiling))
+            out.append(Scored(entry, j, full, lifted, lifted, reasons))
         out.sort(key=lambda s: -s.rank_key)
         return out
 
@@ -309,10 +312,13 @@ class Matcher:
         weight = self.weights.weight
         return sum(weight(t) for t in qset & terms) / wq if wq else 0.0
 
+    def _answer_analysis(self, entry: int) -> Analysis:
+        return self._analyze(self._answers[entry].answer)
+
     def _answer_terms(self, entry: int) -> frozenset[str]:
         terms = self._answer_sets.get(entry)
         if terms is None:
-            terms = frozenset(self._analyze(self._answers[entry].answer).terms)
+            terms = frozenset(self._answer_analysis(entry).terms)
             self._answer_sets[entry] = terms
         return terms
 
@@ -352,14 +358,14 @@ class Matcher:
                 f"{cfg.review_threshold:.2f}",))
         if best.reasons:
             return Match(row, "review", found, best.reasons)
+        if runner is not None and best.confidence - runner.confidence < cfg.margin:
+            return Match(row, "review", found, (
+                f"close-runner-up: '{runner.answer_id}' scores {runner.confidence:.2f} "
+                f"against {best.confidence:.2f} for '{best.answer_id}'",))
         if best.confidence < cfg.fill_threshold:
             return Match(row, "review", found, (
                 f"low-score: best match {best.confidence:.2f} is below "
                 f"{cfg.fill_threshold:.2f}",))
-        if runner is not None and best.confidence - runner.confidence < cfg.margin:
-            return Match(row, "review", found, (
-                f"close-runner-up: '{runner.answer_id}' scores {runner.confidence:.2f} "
-                f"against {best.confidence:.2f}",))
         return Match(row, "filled", found)
 
 

@@ -1,0 +1,302 @@
+"""The matcher: fills only when sure, and says why it held a row back.
+
+Each guard is pinned with a concrete pair of questions that plain fuzzy scores confuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qfill.library import load_library
+from qfill.matching import Match, Matcher, ref_key
+from qfill.questionnaire import QuestionRow
+from qfill.settings import load_settings
+
+LIBRARY = """
+    answers:
+      - id: mfa-workforce
+        question: Is multi-factor authentication required for all workforce access?
+        answer: Yes. Every employee signs in through our identity provider with a second factor.
+        short: "Yes"
+      - id: mfa-customers
+        question: Does the application support multi-factor authentication for customer users?
+        answer: Yes. Customers can require TOTP or WebAuthn for all of their users.
+        short: "Yes"
+      - id: encryption-at-rest
+        question: Is customer data encrypted at rest?
+        answer: Yes. Databases and object storage are encrypted with AES-256.
+        short: "Yes"
+      - id: backup-frequency
+        question: How often is customer data backed up?
+        answer: Databases are backed up continuously with point-in-time recovery.
+      - id: backup-restore-testing
+        question: Do you regularly test restoring data from backups?
+        answer: Yes. Restores are tested every quarter.
+        short: "Yes"
+      - id: unique-user-ids
+        question: Are shared or generic user accounts prohibited?
+        answer: Yes. Every person has their own named account.
+        short: "Yes"
+      - id: incident-response-plan
+        question: Do you have a documented incident response plan?
+        answer: Yes. It is reviewed every year.
+        short: "Yes"
+      - id: business-continuity-plan
+        question: Does your organization have a documented business continuity plan?
+        answer: Yes. Our business continuity plan covers the loss of an office or region.
+        short: "Yes"
+      - id: penetration-testing
+        question: Are penetration tests performed annually by an independent firm?
+        answer: Yes. An independent firm tests the platform every year.
+        short: "Yes"
+      - id: password-length
+        question: Are workforce passwords at least 12 characters long?
+        answer: Yes. Our identity provider enforces 12 characters or more.
+        short: "Yes"
+      - id: sso-customers
+        question: Does the application support single sign-on for customer users?
+        answer: Yes. SAML 2.0 and OpenID Connect are supported.
+        short: "Yes"
+      - id: secure-sdlc
+        question: Do you follow a documented secure software development lifecycle?
+        answer: Yes. Security requirements, threat modelling and review are part of it.
+        short: "Yes"
+        refs:
+          caiq: [AIS-02.2]
+"""
+
+
+@pytest.fixture
+def matcher(write_library: Callable[..., Path]) -> Matcher:
+    root = write_library({"answers/security.yaml": LIBRARY})
+    return Matcher(load_library(root), load_settings(root))
+
+
+def match_one(matcher: Matcher, question: str, question_id: str | None = None,
+              section: str | None = None) -> Match:
+    row = QuestionRow("Security", 2, question, question_id, section)
+    return matcher.match([row])[0]
+
+
+def codes(match: Match) -> list[str]:
+    return [reason.split(":")[0] for reason in match.reasons]
+
+
+# --------------------------------------------------------------------------- filling
+
+
+def test_a_close_paraphrase_is_filled_with_the_right_answer(matcher: Matcher) -> None:
+    match = match_one(matcher, "Is MFA required for all workforce access?")
+    assert match.status == "filled"
+    assert match.best is not None and match.best.answer_id == "mfa-workforce"
+    assert match.reasons == ()
+
+
+def test_an_unrelated_question_is_unanswered_with_a_reason(matcher: Matcher) -> None:
+    match = match_one(matcher, "What is the maximum file upload size?")
+    assert match.status == "unanswered"
+    assert codes(match) == ["low-score"]
+
+
+def test_acronyms_and_their_expansions_are_one_term(matcher: Matcher) -> None:
+    # MFA / 2FA / two-factor all mean multi-factor authentication.
+    for question in ("Do you enforce 2FA for your workforce?",
+                     "Is two-factor authentication required for workforce access?"):
+        assert matcher.search(question, 1)[0].answer_id == "mfa-workforce"
+    # BCP means business continuity plan.
+    assert matcher.search("Do you have a documented BCP?", 1)[0].answer_id == \
+        "business-continuity-plan"
+    assert matcher.search("Do you support SSO for customer users?", 1)[0].answer_id == \
+        "sso-customers"
+
+
+def test_boilerplate_does_not_outweigh_the_words_that_matter(matcher: Matcher) -> None:
+    # "Does your organization have a documented ... plan?" is shared with the BCP entry;
+    # "incident response" is what the question is about.
+    found = matcher.search("Does your organization have a documented incident response plan?",
+                           2)
+    assert [c.answer_id for c in found][0] == "incident-response-plan"
+    assert found[0].confidence > found[1].confidence
+
+
+def test_british_spelling_matches_american(matcher: Matcher) -> None:
+    found = matcher.search("Does your organisation have a documented business continuity plan?",
+                           1)
+    assert found[0].answer_id == "business-continuity-plan"
+
+
+# --------------------------------------------------------------------------- guards
+
+
+def test_negation_prohibit_vs_allow_goes_to_review(matcher: Matcher) -> None:
+    match = match_one(matcher, "Do you allow shared or generic user accounts?")
+    assert match.status == "review"
+    assert match.best is not None and match.best.answer_id == "unique-user-ids"
+    assert any(r.startswith("negation: ") and "allow" in r and "prohibit" in r
+               for r in match.reasons)
+
+
+def test_a_negated_question_goes_to_review(matcher: Matcher) -> None:
+    match = match_one(matcher, "Is customer data not encrypted at rest?")
+    assert match.status == "review"
+    assert "negation" in codes(match)
+
+
+def test_encrypted_at_rest_is_not_encrypted_in_transit(matcher: Matcher) -> None:
+    match = match_one(matcher, "Is customer data encrypted in transit?")
+    assert match.status != "filled"
+    candidate = next(c for c in match.candidates if c.answer_id == "encryption-at-rest")
+    assert "qualifier-mismatch: in transit vs at rest (data state)" in candidate.reasons
+
+
+def test_mfa_for_customers_is_not_mfa_for_the_workforce(matcher: Matcher) -> None:
+    match = match_one(matcher, "Is multi-factor authentication required for all employees?")
+    assert match.best is not None and match.best.answer_id == "mfa-workforce"
+    customers = next(c for c in match.candidates if c.answer_id == "mfa-customers")
+    assert any("customer vs workforce" in r or "workforce vs customer" in r
+               for r in customers.reasons)
+    assert customers.confidence < match.best.confidence
+
+
+def test_mfa_for_customers_only_in_library_is_held_back_for_staff(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: mfa-customers
+            question: Does the application support multi-factor authentication for customers?
+            answer: Yes.
+            short: "Yes"
+    """})
+    matcher = Matcher(load_library(root))
+    match = match_one(matcher, "Does the application support multi-factor authentication "
+                      "for employees?")
+    assert match.status == "review"
+    assert any(r.startswith("qualifier-mismatch: workforce vs customer") for r in match.reasons)
+
+
+def test_backup_frequency_is_not_restore_testing(matcher: Matcher) -> None:
+    assert matcher.search("How often do you back up customer data?", 1)[0].answer_id == \
+        "backup-frequency"
+    assert matcher.search("How often do you test restoring from backups?", 1)[0].answer_id == \
+        "backup-restore-testing"
+
+
+def test_a_different_frequency_goes_to_review(matcher: Matcher) -> None:
+    match = match_one(matcher, "Are penetration tests performed quarterly by an independent "
+                      "firm?")
+    assert match.status == "review"
+    assert "qualifier-mismatch: quarterly vs annual (frequency)" in match.reasons
+
+
+def test_a_different_number_goes_to_review(matcher: Matcher) -> None:
+    match = match_one(matcher, "Are workforce passwords at least 8 characters long?")
+    assert match.status == "review"
+    assert "qualifier-mismatch: number 8 vs 12" in match.reasons
+
+
+def test_a_frequency_only_the_answer_states_is_checked_too(matcher: Matcher) -> None:
+    # The entry's question says "regularly"; its answer says every quarter.
+    match = match_one(matcher, "Do you test restoring data from backups daily?")
+    assert match.status == "review"
+    assert any(r.startswith("qualifier-mismatch: daily vs quarterly") for r in match.reasons)
+
+
+def test_close_runner_up_goes_to_review(write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: logs-kept
+            question: How long do you keep security logs?
+            answer: One year.
+          - id: logs-kept-again
+            question: What is your log retention period?
+            aliases: [How long do you keep security logs?]
+            answer: Thirteen months.
+    """})
+    match = match_one(Matcher(load_library(root)), "How long do you keep security logs?")
+    assert match.status == "review"
+    assert codes(match) == ["close-runner-up"]
+
+
+# --------------------------------------------------------------------------- ids, context
+
+
+def test_an_id_in_refs_matches_whatever_the_wording(matcher: Matcher) -> None:
+    # CAIQ v3.0.1 really writes this id with a space.
+    match = match_one(matcher, "Completely different words here", question_id="AIS- 02.2")
+    assert match.status == "filled"
+    assert match.best is not None
+    assert (match.best.answer_id, match.best.via, match.best.confidence) == \
+        ("secure-sdlc", "id", 1.0)
+    assert ref_key("ais- 02.2") == ref_key("AIS-02.2")
+
+
+def test_library_synonyms_from_qfill_yaml_extend_the_thesaurus(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({
+        "qfill.yaml": "synonyms:\n  sso: [okta login]\n",
+        "answers/a.yaml": """
+            answers:
+              - id: sso-workforce
+                question: Do employees use single sign-on for internal systems?
+                answer: Yes.
+              - id: vpn
+                question: Do employees use a VPN for internal systems?
+                answer: Yes.
+        """})
+    with_synonyms = Matcher(load_library(root), load_settings(root))
+    assert with_synonyms.search("Do employees use Okta login for internal systems?", 1)[0] \
+        .answer_id == "sso-workforce"
+
+
+def test_section_is_a_tie_breaker(write_library: Callable[..., Path]) -> None:
+    root = write_library({
+        "answers/backup.yaml": """
+            tags: [backup]
+            answers:
+              - id: backup-policy-review
+                question: Is the policy reviewed annually?
+                answer: Yes, the backup policy is.
+        """,
+        "answers/access.yaml": """
+            tags: [access-control]
+            answers:
+              - id: access-policy-review
+                question: Is the policy reviewed annually?
+                answer: Yes, the access control policy is.
+        """})
+    matcher = Matcher(load_library(root))
+    [first] = matcher.rank(["Is the policy reviewed annually?"], sections=["Backup"])
+    assert first[0].answer_id == "backup-policy-review"
+    [second] = matcher.rank(["Is the policy reviewed annually?"], sections=["Access Control"])
+    assert second[0].answer_id == "access-policy-review"
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def test_rank_runs_the_library_against_itself(matcher: Matcher) -> None:
+    texts = [a.question for a in matcher.library.answers]
+    ranked = matcher.rank(texts)
+    assert len(ranked) == len(texts)
+    for answer, candidates in zip(matcher.library.answers, ranked):
+        assert candidates[0].answer_id == answer.id
+        assert [c.confidence for c in candidates] == sorted(
+            (c.confidence for c in candidates), reverse=True) or candidates[0].via == "id"
+
+
+def test_match_reports_progress_in_chunks(matcher: Matcher) -> None:
+    rows = [QuestionRow("S", n, "Is customer data encrypted at rest?") for n in range(250)]
+    seen: list[int] = []
+    matches = matcher.match(rows, progress=seen.append)
+    assert len(matches) == 250
+    assert seen == sorted(seen) and seen[-1] == 250 and len(seen) > 1
+
+
+def test_search_returns_at_most_k_candidates_best_first(matcher: Matcher) -> None:
+    found = matcher.search("encryption", 3)
+    assert 1 <= len(found) <= 3
+    assert found[0].answer_id == "encryption-at-rest"
+    assert matcher.search("", 3) == []
