@@ -6,7 +6,9 @@ its layout is :func:`read_questionnaire`; nothing downstream looks at openpyxl o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -23,7 +25,9 @@ class TargetCell:
     when empty; a cell with content or a formula is never written. ``choices`` are the
     values of the cell's own dropdown in their exact spelling (empty: free text). A
     ``mark`` cell stands for one short value (``mark`` = "Yes", "No" or "N/A"), as in
-    CAIQ v3 where the answer is an X in one of three columns.
+    CAIQ v3 where the answer is an X in one of three columns. ``restricted`` marks a
+    dropdown whose list could not be read (``INDIRECT(...)``, a broken name): any value
+    might be rejected, so the cell is never written.
     """
 
     role: TargetRole
@@ -32,10 +36,11 @@ class TargetCell:
     formula: bool = False
     choices: tuple[str, ...] = ()
     mark: str | None = None
+    restricted: bool = False
 
     @property
     def writable(self) -> bool:
-        return self.current is None and not self.formula
+        return self.current is None and not self.formula and not self.restricted
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,3 +104,148 @@ class ColumnMapping:
 
     columns: Mapping[str, str]
     header_row: int | None = None
+
+
+# --------------------------------------------------------------------------- reading
+
+MAPPING_KEYS: dict[str, str] = {
+    "question": "question", "id": "id", "section": "section", "short": "short",
+    "answer": "answer", "evidence": "evidence", "response": "response", "details": "details",
+    "yes": "mark:Yes", "no": "mark:No", "na": "mark:N/A",
+}
+_WRITTEN_ROLES = ("short", "answer", "evidence", "response", "details",
+                  "mark:Yes", "mark:No", "mark:N/A")
+_COLUMN = re.compile(r"^[A-Za-z]{1,3}$")
+
+
+def read_questionnaire(path: Path, *, include_hidden: bool = False,
+                       sheets: Sequence[str] | None = None,
+                       mapping: ColumnMapping | None = None,
+                       allow_empty: bool = False) -> Questionnaire:
+    """Read a customer's .xlsx, .xlsm or .csv questionnaire: layouts and question rows.
+
+    Raises :class:`~qfill.errors.InputError` for a file that cannot be used (missing,
+    empty, legacy .xls, encrypted, damaged, hostile) and, unless ``allow_empty`` (as
+    ``qfill inspect`` does), for a file in which no sheet holds question rows.
+    :class:`~qfill.errors.UsageError` for a ``--sheet`` that names no sheet.
+    """
+    from qfill.errors import InputError
+    from qfill.workbookfile import check_input_file
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        from qfill.csvquestionnaire import read_csv_questionnaire
+
+        questionnaire = read_csv_questionnaire(path, mapping=mapping)
+    else:
+        head = check_input_file(path)
+        if not head.startswith(b"PK") and suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+            raise InputError(f"{path}: unsupported file type '{path.suffix or path.name}'; "
+                             "give an .xlsx, .xlsm or .csv questionnaire")
+        from qfill.reading import read_workbook
+
+        questionnaire = read_workbook(path, include_hidden=include_hidden, sheets=sheets,
+                                      mapping=mapping)
+    if not questionnaire.rows and not allow_empty:
+        raise InputError(f"{path}: no question rows found in any sheet; use `qfill inspect` "
+                         "and --map")
+    return questionnaire
+
+
+def parse_column_mapping(spec: str) -> ColumnMapping:
+    """``question=C,answer=E,short=D,id=A,evidence=F,header=4``, or a YAML file of those keys.
+
+    Keys: question, id, section, short, answer, evidence, response, details, yes, no, na
+    (mark columns) and header (the header row). Raises UsageError on anything else.
+    """
+    from qfill.errors import UsageError
+
+    text = spec.strip()
+    where = f"--map {spec!r}"
+    pairs: list[tuple[str, object]]
+    candidate = Path(text)
+    if text and (candidate.suffix.lower() in (".yaml", ".yml") or candidate.is_file()):
+        pairs, where = _mapping_file(candidate), str(candidate)
+    else:
+        pairs = []
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"{where}: '{item}' is not key=value; write e.g. "
+                                 "question=C,answer=E,short=D")
+            pairs.append((key.strip(), value.strip()))
+    if not pairs:
+        raise UsageError(f"{where}: empty column mapping; write e.g. question=C,answer=E")
+    columns: dict[str, str] = {}
+    header: int | None = None
+    seen: set[str] = set()
+    for key, value in pairs:
+        name = key.strip().lower()
+        if name in seen:
+            raise UsageError(f"{where}: '{name}' is given twice; give each key once")
+        seen.add(name)
+        if name == "header":
+            header = _header_row(where, value)
+            continue
+        if name not in MAPPING_KEYS:
+            hint = difflib.get_close_matches(name, [*MAPPING_KEYS, "header"], n=1, cutoff=0.6)
+            did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise UsageError(f"{where}: unknown key '{name}'{did_you_mean}; use "
+                             f"{', '.join([*MAPPING_KEYS, 'header'])}")
+        letter = str(value).strip().upper()
+        if not _COLUMN.match(letter) or _column_number(letter) > 16384:
+            raise UsageError(f"{where}: '{name}={value}' is not a column letter; write e.g. "
+                             f"{name}=C")
+        columns[MAPPING_KEYS[name]] = letter
+    written = [(role, columns[role]) for role in _WRITTEN_ROLES if role in columns]
+    letters = [letter for _role, letter in written]
+    for role, letter in written:
+        if letters.count(letter) > 1 or letter in (columns.get("question"), columns.get("id")):
+            raise UsageError(f"{where}: column {letter} is given two roles; an answer column "
+                             "must be its own column")
+    return ColumnMapping(columns, header)
+
+
+def _mapping_file(path: Path) -> list[tuple[str, object]]:
+    import yaml
+
+    from qfill.errors import UsageError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        if len(text) > 64 * 1024:
+            raise UsageError(f"{path}: too large for a column mapping; keep it to a few keys")
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such mapping file; check the path given to --map") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read the mapping file ({e})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise UsageError(f"{where}: not valid YAML; write keys like 'question: C'") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: a column mapping must be a YAML mapping like 'question: C'")
+    # YAML 1.1 reads the keys yes/no as booleans.
+    return [({True: "yes", False: "no"}.get(key, str(key)) if isinstance(key, bool)
+             else str(key), value) for key, value in data.items()]
+
+
+def _header_row(where: str, value: object) -> int:
+    from qfill.errors import UsageError
+
+    try:
+        row = int(str(value).strip())
+    except ValueError:
+        row = 0
+    if not 1 <= row <= 1_048_576:
+        raise UsageError(f"{where}: header={value} is not a row number; write e.g. header=4")
+    return row
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number

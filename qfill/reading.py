@@ -1,0 +1,263 @@
+"""Reading a workbook into a :class:`~qfill.questionnaire.Questionnaire`, sheet by sheet.
+
+Order of decisions per sheet: the user's ``--sheet`` selection and hidden state first,
+then a known template (which owns every sheet of its workbook), else generic detection,
+and a ``--map`` on top of either. Every sheet gets a :class:`SheetLayout`, skipped ones
+with the reason, so ``qfill inspect`` can show what was and was not read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from qfill.errors import UsageError
+from qfill.layout import (
+    Block,
+    BlockResult,
+    ColumnPlan,
+    SheetContext,
+    classify_label,
+    detect_blocks,
+    norm,
+    read_block,
+)
+from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.templates import Template, is_sig_sheet, recognise_template
+from qfill.validations import ListResolver, SheetDropdowns
+from qfill.workbookfile import MAX_SHEET_CELLS, SheetEntry, WorkbookFile, column_index
+
+TARGET_KEYS = ("short", "answer", "evidence", "response", "details",
+               "mark:Yes", "mark:No", "mark:N/A")
+_COVER = re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|about|how to"
+                    r"|start here|notice|terms", re.I)
+_SCORING = re.compile(r"evaluat|scor|dashboard|summary|report|result|chart|metric|analys"
+                      r"|risk rating|status", re.I)
+_LOOKUP = re.compile(r"glossary|lookup|lists?\b|values|reference|change ?log|version"
+                     r"|acknowledg|definition|mapping|crosswalk|legend|\bkey\b|data|backend"
+                     r"|auto resp|questions$", re.I)
+
+
+def read_workbook(path: Path, *, include_hidden: bool = False,
+                  sheets: Sequence[str] | None = None,
+                  mapping: ColumnMapping | None = None) -> Questionnaire:
+    """Every sheet's layout and question rows; zero rows is not an error here."""
+    with WorkbookFile(path) as workbook:
+        file_format = ("xlsm" if workbook.macro_enabled
+                       or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx")
+        selected = _select(path, workbook.sheets, sheets)
+        positions = {entry.name: i for i, entry in enumerate(workbook.sheets)}
+        resolver = ListResolver(
+            workbook.grid,
+            lambda name, sheet: workbook.resolve_name(name, positions.get(sheet)))
+        contexts: dict[str, SheetContext | None] = {}
+
+        def context(name: str) -> SheetContext | None:
+            if name not in contexts:
+                grid = workbook.grid(name)
+                entry = workbook.sheet_entry(name)
+                contexts[name] = None if grid is None else SheetContext(
+                    grid, SheetDropdowns(grid, resolver), hidden=bool(entry and entry.hidden))
+            return contexts[name]
+
+        def readable(entry: SheetEntry) -> bool:
+            if selected is not None:
+                return entry.name in selected
+            return include_hidden or not entry.hidden
+
+        template = None if mapping else recognise_template(
+            [e.name for e in workbook.sheets if readable(e) and e.part], context)
+        layouts: list[SheetLayout] = []
+        rows: list[QuestionRow] = []
+        for entry in workbook.sheets:
+            if not readable(entry):
+                reason = ("not selected by --sheet" if selected is not None
+                          else "hidden sheet; use --include-hidden to read it")
+                layouts.append(_skipped(entry, reason))
+                continue
+            if entry.part is None:
+                layouts.append(_skipped(entry, "chart sheet or missing part: no cells"))
+                continue
+            ctx = context(entry.name)
+            if ctx is None:
+                layouts.append(_skipped(entry, f"too large for a questionnaire (over "
+                                               f"{MAX_SHEET_CELLS:,} filled cells)"))
+                continue
+            layout, sheet_rows = read_sheet(ctx, template, mapping)
+            layouts.append(layout)
+            rows.extend(sheet_rows)
+    name = template.name if isinstance(template, Template) else template
+    if isinstance(template, Template) and template.unique_ids:
+        rows, layouts = _unique(rows, layouts)
+    return Questionnaire(path=path, format=file_format, rows=tuple(rows),  # type: ignore[arg-type]
+                         sheets=tuple(layouts), template=name)
+
+
+def _skipped(entry: SheetEntry, reason: str) -> SheetLayout:
+    return SheetLayout(entry.name, "skipped", reason, hidden=entry.hidden)
+
+
+def _select(path: Path, entries: Sequence[SheetEntry], wanted: Sequence[str] | None
+            ) -> set[str] | None:
+    if not wanted:
+        return None
+    names = [e.name for e in entries]
+    chosen: set[str] = set()
+    for name in wanted:
+        match = name if name in names else next(
+            (n for n in names if n.casefold() == name.strip().casefold()), None)
+        if match is None:
+            raise UsageError(f"{path}: no sheet named '{name}'; the sheets are: "
+                             + ", ".join(names))
+        chosen.add(match)
+    return chosen
+
+
+def read_sheet(ctx: SheetContext, template: Template | str | None,
+               mapping: ColumnMapping | None) -> tuple[SheetLayout, list[QuestionRow]]:
+    """One sheet's layout and rows (templates first, then detection, then the map)."""
+    if not ctx.grid.cells:
+        return SheetLayout(ctx.name, "skipped", "empty sheet", hidden=ctx.hidden), []
+    template_name: str | None = None
+    if isinstance(template, Template):
+        sheet_plan = template.plan_sheet(ctx)
+        blocks, why = list(sheet_plan.blocks), sheet_plan.reason
+        template_name = template.name if blocks else None
+    else:
+        blocks, why = detect_blocks(ctx)
+        if blocks and template == "SIG":
+            template_name = "SIG" if is_sig_sheet(ctx) else None
+    note = None
+    if mapping is not None:
+        blocks, why = apply_mapping(ctx, blocks, mapping)
+        template_name, note = None, "columns from --map"
+    results = [read_block(ctx, block) for block in blocks]
+    rows = [row for result in results for row in result.rows]
+    if not rows:
+        reason = why or _empty_reason(ctx, blocks, results)
+        return SheetLayout(ctx.name, "skipped", reason, hidden=ctx.hidden), []
+    used = [block for block, result in zip(blocks, results) if result.rows]
+    columns: dict[str, str] = {}
+    for block in used:  # blocks may differ (a first block without a details column)
+        for role, letter in block.plan.roles().items():
+            columns.setdefault(role, letter)
+    header_row = next((b.header_row for b in used if b.header_row is not None), None)
+    layout = SheetLayout(ctx.name, "questions", note, hidden=ctx.hidden,
+                         template=template_name, header_row=header_row, columns=columns,
+                         question_rows=len(rows))
+    return layout, rows
+
+
+def _empty_reason(ctx: SheetContext, blocks: Sequence[Block],
+                  results: Sequence[BlockResult]) -> str:
+    if any(r.formula_rows for r in results):
+        return ("every answer cell is a formula (it copies answers from elsewhere); "
+                "nothing to answer here")
+    named = _reason_by_name(ctx.name)
+    if named:
+        return named
+    if sum(r.uncached_rows for r in results) >= 3:
+        return ("the question cells are formulas with no saved values; open and save the "
+                "workbook in Excel, then retry")
+    if blocks:
+        header = blocks[0].header_row
+        where = f" at row {header}" if header else ""
+        return f"a question table{where} but no question rows below it"
+    return skip_reason(ctx)
+
+
+def _reason_by_name(name: str) -> str | None:
+    if _COVER.search(name):
+        return "cover or instructions sheet: no question table"
+    if _SCORING.search(name):
+        return "scoring or report sheet: no question table"
+    if _LOOKUP.search(name):
+        return "lookup or reference sheet: no question table"
+    return None
+
+
+def skip_reason(ctx: SheetContext) -> str:
+    """Why a sheet holds no question table, in words a user recognises."""
+    named = _reason_by_name(ctx.name)
+    if named:
+        return named
+    cells = [cell for row in ctx.grid.cells.values() for cell in row.values()]
+    formulas = sum(1 for _value, formula in cells if formula)
+    columns = {col for row in ctx.grid.cells.values() for col in row}
+    if cells and formulas >= 0.3 * len(cells):
+        return "formulas and figures (scoring or lookup): no question table"
+    if len(columns) <= 2:
+        return "text only (cover or instructions): no question table"
+    return ("no header row with a question column; check with `qfill inspect` and use "
+            "--map question=<column>,answer=<column>")
+
+
+def _unique(rows: list[QuestionRow], layouts: list[SheetLayout]
+            ) -> tuple[list[QuestionRow], list[SheetLayout]]:
+    """Each question id once: the first sheet that asks it keeps it."""
+    seen: set[str] = set()
+    kept: list[QuestionRow] = []
+    for row in rows:
+        if row.question_id is not None:
+            if row.question_id in seen:
+                continue
+            seen.add(row.question_id)
+        kept.append(row)
+    if len(kept) == len(rows):
+        return rows, layouts
+    counts: dict[str, int] = {}
+    for row in kept:
+        counts[row.sheet] = counts.get(row.sheet, 0) + 1
+    return kept, [replace(layout, question_rows=counts.get(layout.sheet, 0))
+                  if layout.status == "questions" else layout for layout in layouts]
+
+
+# --------------------------------------------------------------------------- --map
+
+
+def apply_mapping(ctx: SheetContext, detected: Sequence[Block], mapping: ColumnMapping
+                  ) -> tuple[list[Block], str | None]:
+    """Blocks with the user's columns: given roles replace detected ones.
+
+    Target roles (short, answer, evidence, response, details, marks) come all from the map
+    when it names any of them; otherwise they are the detected ones. ``id``, ``question``
+    and ``section`` fall back to detection one by one.
+    """
+    cols = {role: column_index(letter) for role, letter in mapping.columns.items()}
+    base = detected[0].plan if detected else None
+    question = cols.get("question") or (base.question if base else None)
+    if question is None:
+        return [], "no question column detected; add question=<column> to --map"
+    if any(key in cols for key in TARGET_KEYS):
+        plan = ColumnPlan(question=question, short=cols.get("short"), answer=cols.get("answer"),
+                          evidence=cols.get("evidence"), response=cols.get("response"),
+                          details=cols.get("details"),
+                          marks=tuple((key[5:], cols[key]) for key in TARGET_KEYS[5:]
+                                      if key in cols))
+    elif base is not None:
+        plan = replace(base, question=question)
+    else:
+        return [], "no answer column detected; add answer=<column> to --map"
+    taken = plan.target_columns() | {question}
+    id_col = cols.get("id") or (base.id if base else None)
+    section = cols.get("section") or (base.section if base else None)
+    plan = replace(plan, id=id_col if id_col not in taken else None,
+                   section=section if section not in taken else None)
+    last = max(ctx.grid.max_row, 1)
+    if mapping.header_row is None and detected:
+        return [replace(block, plan=replace(plan, id=plan.id if plan.id is not None
+                                            else block.plan.id), id_pattern=None)
+                for block in detected], None
+    header = mapping.header_row if mapping.header_row is not None else _label_row(ctx, question)
+    return [Block(plan, header + 1, max(last, header + 1), header or None)], None
+
+
+def _label_row(ctx: SheetContext, question: int) -> int:
+    """The first row whose question cell is a header label; 0 when there is none."""
+    for row in ctx.grid.rows()[:50]:
+        text = norm(ctx.grid.value(row, question))
+        if text and classify_label(text) == "question":
+            return row
+    return 0
