@@ -500,8 +500,8 @@ class _SheetCheck:
             if ca is None:
                 if set(cb.attrs) - {"r", "s"} or not cb.empty:
                     self.fail(f"{self.where(cell)}: the highlighted cell got content")
-            elif set_attributes(a[ca.start:ca.tag_end], {"s": cb.attrs.get("s")}) + \
-                    a[ca.tag_end:ca.end] != b[cb.start:cb.end]:
+            elif set_attributes(tag := ca.start_tag(a), {"s": cb.attrs.get("s")}) + \
+                    a[ca.start + len(tag):ca.end] != b[cb.start:cb.end]:
                 self.fail(f"{self.where(cell)}: the highlighted cell changed beyond its style")
             return
         value = self.writes[cell]

@@ -438,6 +438,19 @@ MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
 
 
+class _ColumnTable(dict[str, int]):
+    """Column letters -> index, filled on demand; 0 for anything that is not a column."""
+
+    def __missing__(self, letters: str) -> int:
+        valid = 1 <= len(letters) <= 3 and letters.isascii() and letters.isalpha() \
+            and letters.isupper()
+        index = column_index(letters) if valid else 0
+        index = index if index <= MAX_COLUMN else 0
+        if len(self) < 20_000:
+            self[letters] = index
+        return index
+
+
 def column_index(letters: str) -> int:
     index = 0
     for ch in letters:
@@ -451,6 +464,9 @@ def column_letters(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+_COLUMNS = _ColumnTable()
 
 
 def parse_ref(ref: str) -> tuple[int, int]:
@@ -534,7 +550,6 @@ class CellSpan:
 
     col: int
     start: int
-    tag_end: int
     end: int = -1
     empty: bool = False
     attrs: dict[str, str] = field(default_factory=dict)
@@ -545,6 +560,10 @@ class CellSpan:
     @property
     def style(self) -> int:
         return int(self.attrs.get("s") or 0)
+
+    def start_tag(self, data: bytes) -> bytes:
+        """The raw ``<c ...>`` start tag (the whole element when it is empty)."""
+        return data[self.start:_tag_end(data, self.start)]
 
 
 @dataclass(slots=True)
@@ -718,17 +737,12 @@ class _SheetScanner:
         col = self.next_col
         ref = attrs.get("r")
         if ref:
-            try:
-                _, col = parse_ref(ref)
-            except ValueError:
+            col = _COLUMNS[ref.rstrip("0123456789")]
+            if not col:
                 raise InputError(f"{self.scan.where}: cell reference {ref!r} is not valid; "
-                                 "the file is damaged") from None
+                                 "the file is damaged")
         self.next_col = col + 1
-        tag_end = _tag_end(self.data, index)
-        cell = CellSpan(col, index, tag_end, attrs=dict(attrs))
-        if self.data[tag_end - 2:tag_end] == b"/>":
-            cell.empty = True
-            cell.end = tag_end
+        cell = CellSpan(col, index, attrs=attrs)
         self.cell = cell
         row.cells.append(cell)
         self.parser.CharacterDataHandler = self.text
@@ -746,8 +760,16 @@ class _SheetScanner:
         if depth == 4:
             cell = self.cell
             if cell is not None:
-                if not cell.empty:
-                    cell.end = _end_tag_end(self.data, self.parser.CurrentByteIndex)
+                index = self.parser.CurrentByteIndex
+                data = self.data
+                # For an empty element expat reports the end right after its "/>"; for
+                # any other element, at its "</c>".
+                if not cell.children and data[index - 2:index] == b"/>" and \
+                        data.rfind(b"<", cell.start + 1, index) == -1:
+                    cell.empty = True
+                    cell.end = index
+                else:
+                    cell.end = _end_tag_end(data, index)
                 self.cell = None
                 self.parser.CharacterDataHandler = None
             return
@@ -811,13 +833,13 @@ def _inline_cell(prefix: bytes, start_tag: bytes, text: str) -> bytes:
 
 
 def _rewrite_cell(data: bytes, cell: CellSpan, edit: CellEdit) -> bytes:
-    tag = data[cell.start:cell.tag_end]
+    tag = cell.start_tag(data)
     prefix = qualified_prefix(data, cell.start)
     updates: dict[str, str | None] = {}
     if edit.style is not None:
         updates["s"] = str(edit.style)
     if edit.text is None:
-        return set_attributes(tag, updates) + data[cell.tag_end:cell.end]
+        return set_attributes(tag, updates) + data[cell.start + len(tag):cell.end]
     # The value changes, so value metadata (rich value, dynamic array) no longer applies.
     updates.update({"t": "inlineStr", "vm": None, "cm": None})
     tag = set_attributes(tag, updates)
