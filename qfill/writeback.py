@@ -59,7 +59,7 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format: str,
                  highlight: bool = False, csv_header_append: Sequence[str] = (),
-                 csv_header_row: int = 1) -> None:
+                 csv_header_row: int | None = 1) -> None:
     """Write a copy of ``source`` to ``destination`` with the plan's cells filled.
 
     The copy differs from the source only in the planned cells (and, with ``highlight``, in
@@ -67,10 +67,11 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
     written as text, never as formulas. The destination appears atomically or not at all;
     the source is never modified, and a destination that is the source is refused.
 
-    For CSV, ``csv_header_append`` names columns appended to the header record (record
-    ``csv_header_row``) after the widest record, see :attr:`CsvTable.width`; writes may
-    target them. Planned CSV values that a spreadsheet would run as a formula are written
-    with a leading apostrophe.
+    For CSV, ``csv_header_append`` names the columns appended after the last column that
+    holds text (:attr:`CsvTable.width`, the reader's rule); the names go into record
+    ``csv_header_row`` (None: the file has no header, names are not written) and writes
+    may target those columns. Planned CSV values that a spreadsheet would run as a formula
+    are written with a leading apostrophe.
 
     Raises OutputError (unwritable destination, value too long for a cell, unknown sheet),
     InputError (unreadable source) and ValueError for a plan that breaks its contract
@@ -87,7 +88,7 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
 
 def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: str,
                   highlight: bool | None = None, csv_header_append: Sequence[str] = (),
-                  csv_header_row: int = 1) -> None:
+                  csv_header_row: int | None = 1) -> None:
     """Reopen ``written`` and prove it is ``source`` plus exactly the plan.
 
     Workbooks: every zip member other than the written worksheets (and ``styles.xml`` when
@@ -579,8 +580,13 @@ class CsvTable:
 
     @property
     def width(self) -> int:
-        """Fields in the widest record; appended header columns start right after it."""
-        return max((len(r) for r in self.records), default=0)
+        """The last column holding non-blank text in any record.
+
+        Appended columns start right after it, as :mod:`qfill.csvquestionnaire` assumes;
+        blank trailing fields there are simply filled.
+        """
+        return max((i + 1 for r in self.records for i, v in enumerate(r) if v.strip()),
+                   default=0)
 
     def appended_columns(self, count: int) -> tuple[str, ...]:
         """Column letters that ``count`` appended header names get."""
@@ -618,30 +624,20 @@ def read_csv_table(path: Path) -> CsvTable:
     return _parse_csv(path, text, bom, encoding, _detect_delimiter(text), '"', True, None)
 
 
-CSV_DELIMITERS = (",", ";", "\t", "|")
+CSV_DELIMITERS = ",;\t|"
 
 
 def _detect_delimiter(text: str) -> str:
-    """The delimiter that splits the first records most consistently into 2+ fields.
+    """The delimiter, chosen exactly as :mod:`qfill.csvquestionnaire` chooses it.
 
-    Spreadsheet apps write ``"`` quotes, doubled inside fields, and one of these
-    delimiters; csv.Sniffer guesses quoting too and gets small files wrong.
+    Cell references in the plan come from that reader, so the writer must split records
+    the same way. Only the delimiter is taken from csv.Sniffer: its quoting guess is
+    unreliable on small files, and spreadsheet apps always write ``"`` quotes, doubled.
     """
-    sample = text[:65536]
-    best, best_score = ",", (0.0, 0)
-    for delimiter in CSV_DELIMITERS:
-        try:
-            counts = [len(r) for r in csv.reader(io.StringIO(sample, newline=""),
-                                                 delimiter=delimiter, strict=False) if r][:50]
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        mode = max(set(counts), key=lambda n: (counts.count(n), n))
-        score = (counts.count(mode) / len(counts), mode)
-        if mode >= 2 and score > best_score:
-            best, best_score = delimiter, score
-    return best
+    try:
+        return csv.Sniffer().sniff(text[:65536], CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def _parse_csv(path: Path, text: str, bom: bytes, encoding: str, delimiter: str,
@@ -721,15 +717,17 @@ def _csv_cells(plan: FillPlan, source: Path) -> dict[Cell, str]:
 
 
 def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence[str],
-                    header_row: int, source: Path) -> dict[int, list[str]]:
+                    header_row: int | None, source: Path) -> dict[int, list[str]]:
     """Record index -> new fields, for the records that change."""
     changed: dict[int, list[str]] = {}
-    if header:
+    if header and header_row is not None:
         if not 1 <= header_row <= len(table.records):
             raise ValueError(f"{source}: header row {header_row} is not in the file")
         fields = list(table.records[header_row - 1])
-        fields += [""] * (table.width - len(fields))
-        changed[header_row - 1] = fields + [neutralise_csv_value(h) for h in header]
+        fields += [""] * (table.width + len(header) - len(fields))
+        for i, name in enumerate(header):
+            fields[table.width + i] = neutralise_csv_value(name)
+        changed[header_row - 1] = fields
     for (row, col), value in sorted(cells.items()):
         if row > len(table.records):
             raise OutputError(f"{source}: cell {format_ref(row, col)} is below the last record "
@@ -741,7 +739,7 @@ def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence
 
 
 def _write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence[str],
-               header_row: int) -> None:
+               header_row: int | None) -> None:
     cells = _csv_cells(plan, source)
     table = read_csv_table(source)
     changed = _filled_records(table, cells, header, header_row, source)
@@ -760,7 +758,7 @@ def _write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence
 
 
 def _verify_csv(source: Path, written: Path, plan: FillPlan, header: Sequence[str],
-                header_row: int) -> None:
+                header_row: int | None) -> None:
     fail = _Failer(written)
     cells = _csv_cells(plan, source)
     table = read_csv_table(source)
@@ -779,7 +777,8 @@ def _verify_csv(source: Path, written: Path, plan: FillPlan, header: Sequence[st
                      table.quotechar, table.doublequote, table.escapechar)
     if len(out.records) != len(table.records):
         fail(f"it has {len(out.records)} records, the input {len(table.records)}")
-    planned_rows = {r for r, _ in cells} | ({header_row} if header else set())
+    named = bool(header) and header_row is not None
+    planned_rows = {r for r, _ in cells} | ({header_row} if named and header_row else set())
     for index, (before, after) in enumerate(zip(table.records, out.records)):
         row = index + 1
         if row not in planned_rows:
@@ -791,10 +790,11 @@ def _verify_csv(source: Path, written: Path, plan: FillPlan, header: Sequence[st
             got = after[col - 1] if col <= len(after) else None
             if (row, col) in cells:
                 expected: str | None = neutralise_csv_value(cells[(row, col)])
+            elif named and row == header_row and \
+                    table.width < col <= table.width + len(header):
+                expected = neutralise_csv_value(header[col - table.width - 1])
             elif col <= len(before):
                 expected = before[col - 1]
-            elif header and row == header_row and table.width < col <= table.width + len(header):
-                expected = neutralise_csv_value(header[col - table.width - 1])
             else:
                 expected = ""
             if got != expected:

@@ -91,7 +91,7 @@ def test_plain_values_are_not_touched(tmp_path: Path) -> None:
     assert neutralise_csv_value("1 = one") == "1 = one"
 
 
-def test_header_columns_are_appended_after_the_widest_record(tmp_path: Path) -> None:
+def test_header_columns_are_appended_after_the_last_filled_column(tmp_path: Path) -> None:
     text = "ID,Question\nQ1,Backups?\nQ2,Logs?,stray note\nQ3,MFA?\n"
     source = write_csv(tmp_path / "q.csv", text)
     table = read_csv_table(source)
@@ -104,6 +104,21 @@ def test_header_columns_are_appended_after_the_widest_record(tmp_path: Path) -> 
         "Q1,Backups?,,Yes,Daily\n"
         "Q2,Logs?,stray note\n"
         "Q3,MFA?,,'=No\n")
+
+
+def test_appended_columns_fill_blank_trailing_fields(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "q.csv", "ID,Question,,\nQ1,Backups?,,\nQ2,Logs?\n")
+    assert read_csv_table(source).appended_columns(2) == ("C", "D")
+    out = fill(source, {"C2": "Yes", "D3": "Daily"}, csv_header_append=["Short", "Answer"])
+    assert out.read_text(encoding="utf-8") == (
+        "ID,Question,Short,Answer\nQ1,Backups?,Yes,\nQ2,Logs?,,Daily\n")
+
+
+def test_appended_columns_without_a_header_record(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "q.csv", "Do you back up?\nDo you log?\n")
+    out = fill(source, {"B1": "Yes", "B2": "No"}, csv_header_append=["Answer"],
+               csv_header_row=None)
+    assert out.read_text(encoding="utf-8") == "Do you back up?,Yes\nDo you log?,No\n"
 
 
 def test_last_record_without_newline(tmp_path: Path) -> None:
