@@ -166,6 +166,8 @@ class _Converter:
                               "answer files hold plain text, lists and mappings",
                               rule="yaml-tag")
         quoted = node.style in ("'", '"')
+        if kind == "str":  # most scalars; the constructor would return node.value as is
+            return YNode(kind, node.value, line, col, raw=node.value, quoted=quoted)
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):
