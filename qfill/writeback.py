@@ -48,6 +48,7 @@ from qfill.xlsxpackage import (
 
 FileFormat = Literal["xlsx", "xlsm", "csv"]
 Cell = tuple[int, int]  # (row, column), both 1-based
+HeaderRow = int | Literal["auto"] | None  # CSV record that gets appended column names
 
 # Spreadsheet apps run a CSV cell that starts with one of these as a formula (CSV/formula
 # injection, OWASP); a leading apostrophe makes them show it as text.
@@ -59,7 +60,7 @@ CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format: str,
                  highlight: bool = False, csv_header_append: Sequence[str] = (),
-                 csv_header_row: int | None = 1) -> None:
+                 csv_header_row: HeaderRow = "auto") -> None:
     """Write a copy of ``source`` to ``destination`` with the plan's cells filled.
 
     The copy differs from the source only in the planned cells (and, with ``highlight``, in
@@ -68,10 +69,11 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
     the source is never modified, and a destination that is the source is refused.
 
     For CSV, ``csv_header_append`` names the columns appended after the last column that
-    holds text (:attr:`CsvTable.width`, the reader's rule); the names go into record
-    ``csv_header_row`` (None: the file has no header, names are not written) and writes
-    may target those columns. Planned CSV values that a spreadsheet would run as a formula
-    are written with a leading apostrophe.
+    holds text (:attr:`CsvTable.width`, the reader's rule); writes may target them. The
+    names go into record ``csv_header_row``: ``"auto"`` is the first record holding text
+    (where the reader finds the header), None means the file has no header record.
+    Planned CSV values that a spreadsheet would run as a formula are written with a
+    leading apostrophe.
 
     Raises OutputError (unwritable destination, value too long for a cell, unknown sheet),
     InputError (unreadable source) and ValueError for a plan that breaks its contract
@@ -87,8 +89,9 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
 
 
 def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: str,
-                  highlight: bool | None = None, csv_header_append: Sequence[str] = (),
-                  csv_header_row: int | None = 1) -> None:
+                  highlight: bool | None = None,
+                  csv_header_append: Sequence[str] | None = None,
+                  csv_header_row: HeaderRow = "auto") -> None:
     """Reopen ``written`` and prove it is ``source`` plus exactly the plan.
 
     Workbooks: every zip member other than the written worksheets (and ``styles.xml`` when
@@ -96,12 +99,15 @@ def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: s
     every row and cell outside the plan is byte-identical, and each planned cell is an
     inline string holding exactly the planned text. ``highlight=None`` accepts the output
     with or without the highlight, as long as it is all or nothing. CSV: the same records
-    and fields, except the planned cells (and the appended header names).
+    and fields, except the planned cells and the appended header names; when
+    ``csv_header_append`` is None (not known), names appended to one record in blank
+    columns after the last filled one are accepted.
 
     Raises VerificationError naming the first difference (its exit code is 1).
     """
     if file_format == "csv":
-        _verify_csv(source, written, plan, tuple(csv_header_append), csv_header_row)
+        header = None if csv_header_append is None else tuple(csv_header_append)
+        _verify_csv(source, written, plan, header, csv_header_row)
     elif file_format in ("xlsx", "xlsm"):
         _verify_workbook(source, written, plan, highlight)
     else:
@@ -716,18 +722,27 @@ def _csv_cells(plan: FillPlan, source: Path) -> dict[Cell, str]:
     return cells
 
 
+def _header_record(table: CsvTable, header_row: HeaderRow) -> int | None:
+    """The record (1-based) that gets the appended names; None: no header record."""
+    if header_row == "auto":
+        return next((i + 1 for i, r in enumerate(table.records) if any(v.strip() for v in r)),
+                    None)
+    return header_row
+
+
 def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence[str],
-                    header_row: int | None, source: Path) -> dict[int, list[str]]:
+                    header_row: HeaderRow, source: Path) -> dict[int, list[str]]:
     """Record index -> new fields, for the records that change."""
     changed: dict[int, list[str]] = {}
-    if header and header_row is not None:
-        if not 1 <= header_row <= len(table.records):
-            raise ValueError(f"{source}: header row {header_row} is not in the file")
-        fields = list(table.records[header_row - 1])
+    row_of_names = _header_record(table, header_row) if header else None
+    if header and row_of_names is not None:
+        if not 1 <= row_of_names <= len(table.records):
+            raise ValueError(f"{source}: header row {row_of_names} is not in the file")
+        fields = list(table.records[row_of_names - 1])
         fields += [""] * (table.width + len(header) - len(fields))
         for i, name in enumerate(header):
             fields[table.width + i] = neutralise_csv_value(name)
-        changed[header_row - 1] = fields
+        changed[row_of_names - 1] = fields
     for (row, col), value in sorted(cells.items()):
         if row > len(table.records):
             raise OutputError(f"{source}: cell {format_ref(row, col)} is below the last record "
@@ -739,7 +754,7 @@ def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence
 
 
 def _write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence[str],
-               header_row: int | None) -> None:
+               header_row: HeaderRow) -> None:
     cells = _csv_cells(plan, source)
     table = read_csv_table(source)
     changed = _filled_records(table, cells, header, header_row, source)
@@ -757,8 +772,8 @@ def _write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence
     _save(destination, write)
 
 
-def _verify_csv(source: Path, written: Path, plan: FillPlan, header: Sequence[str],
-                header_row: int | None) -> None:
+def _verify_csv(source: Path, written: Path, plan: FillPlan,
+                header: Sequence[str] | None, header_row: HeaderRow) -> None:
     fail = _Failer(written)
     cells = _csv_cells(plan, source)
     table = read_csv_table(source)
@@ -777,29 +792,45 @@ def _verify_csv(source: Path, written: Path, plan: FillPlan, header: Sequence[st
                      table.quotechar, table.doublequote, table.escapechar)
     if len(out.records) != len(table.records):
         fail(f"it has {len(out.records)} records, the input {len(table.records)}")
-    named = bool(header) and header_row is not None
-    planned_rows = {r for r, _ in cells} | ({header_row} if named and header_row else set())
+    names: dict[Cell, str] = {}
+    row_of_names = _header_record(table, header_row) if header else None
+    if header and row_of_names is not None:
+        names = {(row_of_names, table.width + 1 + i): neutralise_csv_value(name)
+                 for i, name in enumerate(header)}
+    planned_rows = {r for r, _ in cells} | {r for r, _ in names}
+    inferred = 0
     for index, (before, after) in enumerate(zip(table.records, out.records)):
         row = index + 1
-        if row not in planned_rows:
-            if table.raw[index] != out.raw[index]:
-                fail(f"record {row} changed but has no planned cell")
-            continue
-        width = max(len(before), len(after))
-        for col in range(1, width + 1):
-            got = after[col - 1] if col <= len(after) else None
-            if (row, col) in cells:
-                expected: str | None = neutralise_csv_value(cells[(row, col)])
-            elif named and row == header_row and \
-                    table.width < col <= table.width + len(header):
-                expected = neutralise_csv_value(header[col - table.width - 1])
-            elif col <= len(before):
-                expected = before[col - 1]
-            else:
-                expected = ""
-            if got != expected:
-                fail(f"cell {format_ref(row, col)} holds {(got or '')[:40]!r}, "
-                     f"expected {(expected or '')[:40]!r}")
         if _line_ending(table.raw[index]) != _line_ending(out.raw[index]):
             fail(f"record {row} has another line ending")
+        if row not in planned_rows:
+            if table.raw[index] == out.raw[index]:
+                continue
+            if header is None and inferred == 0 and _only_names_appended(table, before, after):
+                inferred += 1  # names appended by a caller that did not tell us which
+                continue
+            fail(f"record {row} changed but has no planned cell")
+        for col in range(1, max(len(before), len(after)) + 1):
+            got = after[col - 1] if col <= len(after) else ""
+            if (row, col) in cells:
+                expected = neutralise_csv_value(cells[(row, col)])
+            elif (row, col) in names:
+                expected = names[(row, col)]
+            else:
+                expected = before[col - 1] if col <= len(before) else ""
+            if got != expected:
+                fail(f"cell {format_ref(row, col)} holds {got[:40]!r}, "
+                     f"expected {expected[:40]!r}")
 
+
+def _only_names_appended(table: CsvTable, before: Sequence[str], after: Sequence[str]) -> bool:
+    """``after`` is ``before`` plus text in consecutive blank columns after the last one."""
+    width = table.width
+    if list(after[:width]) != list(before[:width]) + [""] * (width - len(before)):
+        return False
+    added = list(after[width:])
+    blank_before = all(not v.strip() for v in before[width:])
+    while added and added[-1] == "":
+        added.pop()
+    return blank_before and bool(added) and all(v.strip() for v in added) and \
+        len(after) >= len(before)

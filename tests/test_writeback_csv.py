@@ -106,6 +106,20 @@ def test_header_columns_are_appended_after_the_last_filled_column(tmp_path: Path
         "Q3,MFA?,,'=No\n")
 
 
+def test_verify_without_the_header_names_accepts_them_on_one_record(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "q.csv", "ID,Question\nQ1,Backups?\nQ2,Logs?\n")
+    out = fill(source, {"C2": "Yes", "D2": "Daily"}, csv_header_append=["Short", "Answer"])
+    plan = plan_of("q", {"C2": "Yes", "D2": "Daily"})
+    verify_filled(source, out, plan, file_format="csv")  # as a caller that does not know
+    with pytest.raises(VerificationError, match="record 1 changed but has no planned cell"):
+        verify_filled(source, out, plan, file_format="csv", csv_header_append=["Short"],
+                      csv_header_row=3)
+    out.write_text("ID,Question,Short,Answer\nQ1,Backups?,Yes,Daily\nQ2,Logs?,,junk\n",
+                   encoding="utf-8")
+    with pytest.raises(VerificationError, match="record 3 changed but has no planned cell"):
+        verify_filled(source, out, plan, file_format="csv")
+
+
 def test_appended_columns_fill_blank_trailing_fields(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "ID,Question,,\nQ1,Backups?,,\nQ2,Logs?\n")
     assert read_csv_table(source).appended_columns(2) == ("C", "D")
@@ -118,6 +132,7 @@ def test_appended_columns_without_a_header_record(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "Do you back up?\nDo you log?\n")
     out = fill(source, {"B1": "Yes", "B2": "No"}, csv_header_append=["Answer"],
                csv_header_row=None)
+    verify_filled(source, out, plan_of("q", {"B1": "Yes", "B2": "No"}), file_format="csv")
     assert out.read_text(encoding="utf-8") == "Do you back up?,Yes\nDo you log?,No\n"
 
 
@@ -149,7 +164,10 @@ def test_verify_catches_changes_outside_the_plan(tmp_path: Path) -> None:
     with pytest.raises(VerificationError, match="cell B2 holds 'Backups!'"):
         verify_filled(source, out, plan, file_format="csv")
     out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs?,\r\n", encoding="utf-8")
-    with pytest.raises(VerificationError, match="record 3 changed"):
+    with pytest.raises(VerificationError, match="record 3 has another line ending"):
+        verify_filled(source, out, plan, file_format="csv")
+    out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs,\n", encoding="utf-8")
+    with pytest.raises(VerificationError, match="record 3 changed but has no planned cell"):
         verify_filled(source, out, plan, file_format="csv")
     out.write_text("ID,Question,Answer\nQ1,Backups?,\nQ2,Logs?,\n", encoding="utf-8")
     with pytest.raises(VerificationError, match="cell C2 holds '', expected 'Yes'"):
