@@ -229,16 +229,16 @@ def _refuse_formula_cells(package: Package, parts: WorkbookParts,
                                  "a plan must not write it")
     if parts.calc_chain is None or not any(writes.values()):
         return
-    ids = {parts.sheet(s).sheet_id: s for s in writes if parts.sheet(s) is not None}
+    ids = {found.sheet_id: found.name for found in parts.sheets if found.name in writes}
     listed = formula_cells(f"{package.path}: {parts.calc_chain}",
                            package.read(parts.calc_chain), ids)
     for sheet_id, ref in sorted(listed):
         sheet = ids[sheet_id]
         try:
-            cell = parse_ref(ref)
+            position = parse_ref(ref)
         except ValueError:
             continue
-        if cell in writes[sheet]:
+        if position in writes[sheet]:
             raise ValueError(f"{sheet}!{ref} is in the calculation chain (a formula cell); "
                              "a plan must not write it")
 
@@ -685,11 +685,12 @@ def _line_ending(raw: str) -> str:
     return ""
 
 
-def _format_record(table: CsvTable, fields: Sequence[str], like: str) -> str:
-    """``fields`` as one CSV record, quoted like the original record ``like`` if possible."""
+def _format_record(table: CsvTable, fields: Sequence[str], original: Sequence[str],
+                   like: str) -> str:
+    """``fields`` as one CSV record, quoted like ``original`` (raw text ``like``) was."""
     ending = _line_ending(like)
 
-    def render(quoting: int, row: Sequence[str]) -> str:
+    def render(quoting: Literal[0, 1], row: Sequence[str]) -> str:
         # The writer quotes a field holding any character of its line terminator, so give
         # it CRLF: then a lone CR or LF inside a value is always quoted.
         out = io.StringIO()
@@ -698,11 +699,9 @@ def _format_record(table: CsvTable, fields: Sequence[str], like: str) -> str:
                    quoting=quoting, lineterminator="\r\n").writerow(row)
         return out.getvalue()[:-2] + ending
 
-    quoting = csv.QUOTE_MINIMAL
-    original = next((r for r, text in zip(table.records, table.raw) if text is like), None)
-    if original is not None and original and render(csv.QUOTE_MINIMAL, original) != like \
-            and render(csv.QUOTE_ALL, original) == like:
-        quoting = csv.QUOTE_ALL
+    quoting: Literal[0, 1] = 0  # csv.QUOTE_MINIMAL
+    if original and render(0, original) != like and render(1, original) == like:
+        quoting = 1  # csv.QUOTE_ALL: the record had every field quoted
     return render(quoting, fields)
 
 
@@ -758,8 +757,8 @@ def _write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence
     cells = _csv_cells(plan, source)
     table = read_csv_table(source)
     changed = _filled_records(table, cells, header, header_row, source)
-    text = "".join(_format_record(table, changed[i], raw) if i in changed else raw
-                   for i, raw in enumerate(table.raw))
+    text = "".join(_format_record(table, changed[i], table.records[i], raw)
+                   if i in changed else raw for i, raw in enumerate(table.raw))
     try:
         payload = table.bom + text.encode(table.encoding)
     except UnicodeEncodeError as e:

@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 from xml.etree.ElementTree import Element
 
 from defusedxml.ElementTree import fromstring as defused_fromstring
@@ -336,7 +336,7 @@ def workbook_parts(package: Package) -> WorkbookParts:
 # --------------------------------------------------------------------------- safe expat
 
 
-def _refuse(*_args: object) -> None:
+def _refuse(*_args: object) -> NoReturn:
     raise _Hostile
 
 

@@ -445,6 +445,17 @@ def test_empty_sheet_data_is_opened(tmp_path: Path) -> None:
     assert read_values(out, SHEET, ["B2"]) == {"B2": ("Yes", "s")}
 
 
+def test_a_cell_inside_an_array_formula_is_refused(tmp_path: Path) -> None:
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b'<sheetData><row r="1"><c r="A1"><f t="array" ref="A1:A3">ROW(A1:A3)</f><v>1</v>'
+           b'</c></row><row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>')
+    source = handmade(tmp_path, xml)
+    with pytest.raises(ValueError, match="Security!A2 is inside an array formula"):
+        write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"A2": "x"}),
+                     file_format="xlsx")
+    write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"B2": "x"}), file_format="xlsx")
+
+
 def test_a_sheet_with_a_dtd_is_refused(tmp_path: Path) -> None:
     xml = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaa">]>'
            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
