@@ -85,16 +85,17 @@ def _read_grid(path: Path) -> SheetGrid:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    sample = text[:65536]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, _DELIMITERS)
-    except csv.Error:
-        dialect = csv.excel
+    # The delimiter is the one the header line uses most; quoting stays RFC 4180 (csv's
+    # Sniffer also guesses quoting, and guesses wrong on text full of "" and ; ).
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count) if first_line.strip() else ","
+    if first_line.count(delimiter) == 0:
+        delimiter = ","
     grid = SheetGrid(path.stem)
     count = 0
     try:
-        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""), dialect),
-                                        start=1):
+        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""),
+                                                   delimiter=delimiter), start=1):
             for col, value in enumerate(record, start=1):
                 if value.strip():
                     grid.cells.setdefault(number, {})[col] = (value, False)
@@ -134,10 +135,10 @@ def _plan_with_appended_columns(ctx: SheetContext, header: Header | None
         roles = header.roles
         question = next(c for c, r in roles.items() if r == "question")
         ids = sorted(c for c, r in roles.items() if r == "id")
-        exact_id = [c for c in ids if norm(header.labels[c]).lower() in ("id", "#", "question id")]
+        exact = [c for c in ids if norm(header.labels[c]).lower() in ("id", "#", "question id")]
         section = next((c for c, r in sorted(roles.items()) if r == "section"), None)
-        return ColumnPlan(question=question, id=(exact_id or ids or [None])[0], section=section,
-                          answer=width + 1, short=width + 2), header.row
+        return ColumnPlan(question=question, id=next(iter(exact or ids), None),
+                          section=section, answer=width + 1, short=width + 2), header.row
     # No labels at all: the column whose cells read most like questions.
     rows = grid.rows()[:60]
     best: tuple[float, int] | None = None
@@ -153,6 +154,6 @@ def _plan_with_appended_columns(ctx: SheetContext, header: Header | None
     if best is None:
         return None, 0
     first = rows[0] if rows else 1
-    header = first if not looks_like_question(norm(grid.value(first, best[1]))) and len(
-        norm(grid.value(first, best[1]))) < 40 else 0
-    return ColumnPlan(question=best[1], answer=width + 1, short=width + 2), header
+    text = norm(grid.value(first, best[1]))
+    label_row = first if not looks_like_question(text) and len(text) < 40 else 0
+    return ColumnPlan(question=best[1], answer=width + 1, short=width + 2), label_row

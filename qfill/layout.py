@@ -71,6 +71,7 @@ _QUESTION_WORDS = re.compile(
     r"^(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|shall|should|may"
     r"|describe|provide|list|explain|please|what|how|which|who|when|where|why|indicate"
     r"|confirm|state|identify|specify|detail|attach|upload|summari[sz]e|outline)\b", re.I)
+_WORDS = re.compile(r"[^\W\d_]{2}")
 _FOOTER = re.compile(r"^(?:©|\(c\)\s|copyright\b|end of\b|end table\b)", re.I)
 
 
@@ -279,8 +280,7 @@ def _compose(ctx: SheetContext, header_row: int, sub_rows: Sequence[int]) -> dic
     # A merged group title above the header ("Vendor response" over C:D) prefixes the
     # labels it spans, unless it spans everything (then it is the sheet's title).
     above = header_row - 1
-    used = [c for c in cols]
-    span = (min(used), max(used)) if used else (0, 0)
+    span = (min(cols), max(cols)) if cols else (0, 0)
     group: dict[int, str] = {}
     if above >= 1:
         for col in range(span[0], span[1] + 1):
@@ -512,8 +512,8 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
         raw_id = norm(grid.value(r, plan.id)) if plan.id is not None else ""
         if block.id_pattern is not None and not block.id_pattern.match(raw_id):
             continue
-        if _FOOTER.match(question):
-            continue
+        if _FOOTER.match(question) or not _WORDS.search(question):
+            continue  # a footer, or a figure ("12") in a counts table
         question_id: str | None = raw_id or None
         if question_id is None:
             question_id, question = split_leading_id(question)
@@ -623,10 +623,12 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | 
     else:
         main.append(add(plan.short, "short"))
         main.append(add(plan.answer, "answer"))
-    main.extend(add(col, "mark", mark) for mark, col in plan.marks)
+    marks = [add(col, "mark", mark) for mark, col in plan.marks]
     if plan.evidence is not None:
         add(plan.evidence, "evidence")
-    primary = [t for t in main if t is not None]
+    # The row's own answer cell decides: the yes/no cell, else the answer cell, else the
+    # marks. When it is computed, the row is not a question to answer.
+    primary = next(([t] for t in main if t is not None), [t for t in marks if t is not None])
     if primary and all(t.formula for t in primary):
         return None
-    return out if primary else []
+    return out if any(t is not None for t in (*main, *marks)) else []

@@ -180,8 +180,9 @@ def parse_column_mapping(spec: str) -> ColumnMapping:
     columns: dict[str, str] = {}
     header: int | None = None
     seen: set[str] = set()
-    for key, value in pairs:
+    for key, raw in pairs:
         name = key.strip().lower()
+        value = str(raw).strip()
         if name in seen:
             raise UsageError(f"{where}: '{name}' is given twice; give each key once")
         seen.add(name)
@@ -193,14 +194,14 @@ def parse_column_mapping(spec: str) -> ColumnMapping:
             did_you_mean = f" (did you mean '{hint[0]}'?)" if hint else ""
             raise UsageError(f"{where}: unknown key '{name}'{did_you_mean}; use "
                              f"{', '.join([*MAPPING_KEYS, 'header'])}")
-        letter = str(value).strip().upper()
+        letter = value.upper()
         if not _COLUMN.match(letter) or _column_number(letter) > 16384:
             raise UsageError(f"{where}: '{name}={value}' is not a column letter; write e.g. "
                              f"{name}=C")
         columns[MAPPING_KEYS[name]] = letter
     written = [(role, columns[role]) for role in _WRITTEN_ROLES if role in columns]
     letters = [letter for _role, letter in written]
-    for role, letter in written:
+    for letter in letters:
         if letters.count(letter) > 1 or letter in (columns.get("question"), columns.get("id")):
             raise UsageError(f"{where}: column {letter} is given two roles; an answer column "
                              "must be its own column")

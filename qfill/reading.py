@@ -127,8 +127,10 @@ def read_sheet(ctx: SheetContext, template: Template | str | None,
         template_name = template.name if blocks else None
     else:
         blocks, why = detect_blocks(ctx)
-        if blocks and template == "SIG":
-            template_name = "SIG" if is_sig_sheet(ctx) else None
+        if blocks and template == "SIG" and is_sig_sheet(ctx):
+            # A SIG sheet is one domain: its title is the rows' section where none is nearer.
+            template_name = "SIG"
+            blocks = [replace(b, section=b.section or ctx.name) for b in blocks]
     note = None
     if mapping is not None:
         blocks, why = apply_mapping(ctx, blocks, mapping)
@@ -138,7 +140,7 @@ def read_sheet(ctx: SheetContext, template: Template | str | None,
     if not rows:
         reason = why or _empty_reason(ctx, blocks, results)
         return SheetLayout(ctx.name, "skipped", reason, hidden=ctx.hidden), []
-    used = [block for block, result in zip(blocks, results) if result.rows]
+    used = [block for block, result in zip(blocks, results, strict=True) if result.rows]
     columns: dict[str, str] = {}
     for block in used:  # blocks may differ (a first block without a details column)
         for role, letter in block.plan.roles().items():

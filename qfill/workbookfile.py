@@ -353,12 +353,12 @@ class WorkbookFile:
 
     # ----------------------------------------------------------------- structure
 
-    def _rels(self, part: str) -> list[tuple[str, str]]:
+    def _rels(self, part: str) -> list[tuple[str, str, str]]:
         folder, base = posixpath.split(part)
         rels = posixpath.join(folder, "_rels", base + ".rels")
         if rels not in self._members:
             return []
-        out = []
+        out: list[tuple[str, str, str]] = []
         for rel in self._parse_small(rels):
             if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
                 continue
