@@ -1,0 +1,156 @@
+"""Header and column-role detection on layouts qfill has no template for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from questionnaire_fixtures import list_validation
+
+from qfill.layout import classify_label
+from qfill.questionnaire import read_questionnaire
+
+
+@pytest.mark.parametrize(("label", "role"), [
+    ("Question", "question"),
+    ("Question/Request", "question"),
+    ("Consensus Assessment Questions", "question"),
+    ("Control question", "question"),
+    ("Requirement", "question"),
+    ("Questionnaire", None),
+    ("Question ID", "id"),
+    ("Ques Num", "id"),
+    ("Ref #", "id"),
+    ("#", "id"),
+    ("CCM Control ID", "id"),
+    ("Yes/No", "short"),
+    ("Response (Y/N)", "short"),
+    ("Compliant (Yes / No / N/A)", "ignore"),
+    ("Answer", "answer"),
+    ("Vendor Answers", "answer"),
+    ("Response", "answer"),
+    ("Additional Information", "answer"),
+    ("Comments / Explanation", "answer"),
+    ("CSP Implementation Description (Optional/Recommended)", "answer"),
+    ("Evidence / Attachment", "evidence"),
+    ("Supporting documentation reference", "evidence"),
+    ("Yes", "mark:Yes"),
+    ("Not Applicable", "mark:N/A"),
+    ("Guidance", "ignore"),
+    ("Analyst Notes", "ignore"),
+    ("SSRM Control Ownership", "ignore"),
+    ("Reviewer comments", "ignore"),
+    ("Score", "ignore"),
+    ("Control Domain", "section"),
+    ("Category", "section"),
+    ("Do you have an answer?", None),
+])
+def test_classify_label(label: str, role: str | None) -> None:
+    assert classify_label(label) == role
+
+
+def save(wb: Workbook, path: Path) -> Path:
+    wb.save(path)
+    return path
+
+
+def test_group_title_above_the_header_names_the_columns_it_spans(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "Supplier questionnaire"
+    ws["C3"] = "Vendor response"
+    ws.merge_cells("C3:D3")
+    for col, label in zip("ABCDE", ["No.", "Question", "Y/N", "Comments", "Reviewer"],
+                          strict=True):
+        ws[f"{col}4"] = label
+    ws.append(["1", "Do you encrypt laptops?", None, None, None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert (q.sheets[0].header_row, dict(q.sheets[0].columns)) == (
+        4, {"id": "A", "question": "B", "short": "C", "answer": "D"})
+
+
+def test_yes_no_na_mark_columns_under_a_merged_header(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Answer", None, None, "Notes"])
+    ws.merge_cells("C1:E1")
+    ws.append([None, None, "Yes", "No", "N/A", None])
+    ws.append(["Q1", "Do you patch monthly?", None, None, None, None])
+    ws.append(["Q2", "Do you scan weekly?", "X", None, None, None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert dict(q.sheets[0].columns) == {"id": "A", "question": "B", "answer": "F",
+                                         "mark:Yes": "C", "mark:No": "D", "mark:N/A": "E"}
+    assert [[(t.role, t.ref, t.mark, t.writable) for t in r.targets] for r in q.rows] == [
+        [("answer", "F3", None, True), ("mark", "C3", "Yes", True), ("mark", "D3", "No", True),
+         ("mark", "E3", "N/A", True)],
+        [("answer", "F4", None, True), ("mark", "C4", "Yes", False), ("mark", "D4", "No", True),
+         ("mark", "E4", "N/A", True)]]
+    assert q.rows[1].already_answered
+
+
+def test_section_headers_with_an_unlabelled_question_column(tmp_path: Path) -> None:
+    # HECVAT-like, but unknown: each section's header row names only the answer columns.
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Responses"
+    ws["A1"] = "Our Vendor Assessment"
+    rows = [
+        ["Documentation", None, "Answer", "Additional Information", "Guidance"],
+        ["DOC-01", "Do you have a documented security program?", None, None, "Describe it."],
+        ["DOC-02", "Is the program reviewed yearly?", None, None, None],
+        ["Access", None, "Answer", "Additional Information", "Guidance"],
+        ["ACC-01", "Do you enforce MFA for administrators?", None, None, None],
+        ["ACC-02", "Describe how you remove leavers' access.", None, None, None],
+    ]
+    for i, values in enumerate(rows, start=3):
+        for col, value in zip("ABCDE", values, strict=True):
+            ws[f"{col}{i}"] = value
+    list_validation(ws, '"Yes,No"', "C4:C5 C7")
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert dict(q.sheets[0].columns) == {"id": "A", "question": "B", "response": "C",
+                                         "details": "D"}
+    assert [(r.question_id, r.section, [(t.role, t.ref) for t in r.targets]) for r in q.rows] == [
+        ("DOC-01", "Documentation", [("short", "C4"), ("answer", "D4")]),
+        ("DOC-02", "Documentation", [("short", "C5"), ("answer", "D5")]),
+        ("ACC-01", "Access", [("short", "C7"), ("answer", "D7")]),
+        ("ACC-02", "Access", [("answer", "C8"), ("evidence", "D8")]),
+    ]
+
+
+def test_rows_without_ids_among_id_rows_are_section_titles(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Question", "Answer"])
+    ws.append([None, "Network security", None])
+    ws.append(["N1", "Do you segment production networks?", None])
+    ws.append(["N2", "Do you run an IDS?", None])
+    ws.append(["N3", "Do you filter egress traffic?", None])
+    ws.append([None, "Physical security", None])
+    ws.append(["P1", "Are data centres badge-controlled?", None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert [(r.question_id, r.section) for r in q.rows] == [
+        ("N1", "Network security"), ("N2", "Network security"), ("N3", "Network security"),
+        ("P1", "Physical security")]
+
+
+def test_footer_and_figures_are_not_questions(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Question", "Answer"])
+    ws.append(["Do you back up daily?", None])
+    ws.append(["12", None])
+    ws.append(["© 2026 Example Corp. All rights reserved.", None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert [r.question for r in q.rows] == ["Do you back up daily?"]
+
+
+def test_a_question_table_without_answer_column_says_so(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Controls"
+    ws.append(["ID", "Question", "Owner"])
+    ws.append(["C-1", "Do you log admin actions?", "IT"])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"), allow_empty=True)
+    assert q.sheets[0].reason == ("a question column (B) but no answer column; use --map "
+                                  "answer=<column>")
