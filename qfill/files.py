@@ -30,6 +30,10 @@ def atomic_output(path: Path) -> Iterator[IO[bytes]]:
         raise OutputError(f"{path}: cannot write here ({e.strerror}); choose another path") from e
     tmp = Path(tmp_name)
     try:
+        # mkstemp creates 0600; give the output the mode any new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()

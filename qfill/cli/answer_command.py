@@ -6,12 +6,15 @@ import contextlib
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qfill.cli import LibraryOption, app, err_console, exit_on_error, say
 from qfill.errors import ExitCode, OutputError
+
+if TYPE_CHECKING:
+    from qfill.questionnaire import Questionnaire
 
 
 def default_output(questionnaire: Path) -> Path:
@@ -127,10 +130,13 @@ def answer(
         with removed_on_failure(outputs) as created:
             if out_path is not None:
                 write_filled(questionnaire, out_path, run.plan, file_format=q.format,
-                             highlight=highlight, csv_header_append=q.append_columns)
+                             highlight=highlight, csv_header_append=q.append_columns,
+                             csv_header_row=csv_header_row_of(q))
                 created.append(out_path)
                 if verify_output:
-                    verify_filled(questionnaire, out_path, run.plan, file_format=q.format)
+                    verify_filled(questionnaire, out_path, run.plan, file_format=q.format,
+                                  highlight=highlight, csv_header_append=q.append_columns,
+                                  csv_header_row=csv_header_row_of(q))
             atomic_write(report_path, render(result))
             created.append(report_path)
             if review_file is not None:
@@ -139,6 +145,13 @@ def answer(
         _print_summary(result.summary, [p for p in outputs])
     if fail_on_review and result.summary.review:
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def csv_header_row_of(q: Questionnaire) -> int | str:
+    """The header row the reader found in a CSV, so writer and checker agree on it."""
+    if q.format == "csv" and q.sheets and q.sheets[0].header_row:
+        return q.sheets[0].header_row
+    return "auto"
 
 
 def _parse_day(text: str | None) -> date:

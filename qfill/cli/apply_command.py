@@ -28,7 +28,7 @@ def apply(
 ) -> None:
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():
-        from qfill.cli.answer_command import check_outputs
+        from qfill.cli.answer_command import csv_header_row_of, check_outputs
         from qfill.files import atomic_write
         from qfill.library import load_library
         from qfill.questionnaire import read_questionnaire
@@ -43,10 +43,12 @@ def apply(
         questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
                                        review_path=review_file)
-        write_filled(filled, out_path, plan, file_format=questionnaire.format,
-                     csv_header_append=questionnaire.append_columns)
+        csv_options = {"csv_header_append": questionnaire.append_columns,
+                       "csv_header_row": csv_header_row_of(questionnaire)}
+        write_filled(filled, out_path, plan, file_format=questionnaire.format, **csv_options)
         try:
-            verify_filled(filled, out_path, plan, file_format=questionnaire.format)
+            verify_filled(filled, out_path, plan, file_format=questionnaire.format,
+                          **csv_options)
         except BaseException:
             out_path.unlink(missing_ok=True)
             raise
