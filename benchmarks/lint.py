@@ -46,9 +46,9 @@ secret segmentation sensor server session signature software source staff storag
 subcontractor supplier switch tenant termination testing threat token training transfer
 transport tunnel update upload user vault vendor version visitor vulnerability wireless
 workstation
-""".split()
+""".split()  # noqa: SIM905 - a word list reads better as text
 VERBS = "encrypt rotate review test monitor restrict log retain delete approve scan patch " \
-        "train segment back up audit revoke isolate document verify".split()
+        "train segment back up audit revoke isolate document verify".split()  # noqa: SIM905
 OPENINGS = ("Do you {v} {o}?", "Does your organization {v} {o}?",
             "Is {o} {v}ed at least annually?", "How do you {v} {o}?",
             "Describe how you {v} {o}.", "Are {o} {v}ed before {o2}?")

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from lint_fixtures import CASES, GOLDEN, TODAY, found, run_lint
+
 from qfill import __version__
 from qfill.lint import RULES
 

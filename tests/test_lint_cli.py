@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from lint_fixtures import TODAY, build
+
 from qfill.lint import RULES
 
 CLEAN = "answers:\n  - id: x\n    question: Do you encrypt backups?\n    answer: Yes.\n"

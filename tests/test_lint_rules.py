@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from lint_fixtures import build, examples, found, prose_examples, run_lint
 
 from qfill.errors import LibraryError, SettingsError
 from qfill.findings import Severity
@@ -15,7 +17,6 @@ from qfill.lint import RULES
 from qfill.lint.entries import answer_opening
 from qfill.lint.evidence import url_problem
 from qfill.settings import Settings
-from lint_fixtures import build, examples, found, prose_examples, run_lint
 
 ENTRY = "  - id: {id}\n    question: {question}\n    answer: {answer}\n"
 
@@ -253,7 +254,7 @@ class _Candidate:
 class _FixedRanker:
     """Stands in for the matcher: each text's candidates are given by the test."""
 
-    calls: list[list[str]] = []
+    calls: ClassVar[list[list[str]]] = []
 
     def __init__(self, scores: dict[str, list[tuple[str, float]]]) -> None:
         self.scores = scores
@@ -376,7 +377,7 @@ def test_rule_levels_from_settings_and_strict(tmp_path: Path) -> None:
 
 def test_unknown_rule_in_settings_is_an_error_with_a_hint(tmp_path: Path) -> None:
     root = build(tmp_path, {"qfill.yaml": "lint:\n  rules:\n    stale-answers: error\n"})
-    with pytest.raises(SettingsError, match="'stale-answers'.*did you mean 'stale-answer'"):
+    with pytest.raises(SettingsError, match=r"'stale-answers'.*did you mean 'stale-answer'"):
         run_lint(root)
 
 

@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-
 from lint_fixtures import CASES, run_lint
+
 from qfill.findings import Finding, Severity
 from qfill.lint import RULES, LintResult
 from qfill.render.findings import (

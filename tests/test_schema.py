@@ -7,8 +7,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from lint_fixtures import CASES, DEFAULT_FILE, build, examples, found, run_lint
+
 from qfill.library import ENTRY_SCHEMA, EVIDENCE_SCHEMA, FILE_SCHEMA
 from qfill.lint import RULES
 from qfill.schema import answer_file_schema, schema_json
@@ -73,7 +73,7 @@ def test_schema_has_exactly_the_loader_keys_with_descriptions() -> None:
 
 
 def test_every_rule_is_classified_for_the_schema() -> None:
-    assert SCHEMA_RULES | LINT_ONLY == set(RULES) and not SCHEMA_RULES & LINT_ONLY
+    assert set(RULES) == SCHEMA_RULES | LINT_ONLY and not SCHEMA_RULES & LINT_ONLY
 
 
 def test_sample_library_files_validate() -> None:

@@ -7,7 +7,7 @@ then entry content, evidence, ambiguity between entries, and silencing comments.
 
 from __future__ import annotations
 
-from qfill.lint import ambiguity, entries, evidence, silence, structure  # noqa: F401 - register
+from qfill.lint import ambiguity, entries, evidence, silence, structure
 from qfill.lint.linter import LintResult, lint_library, rule_severities, rule_timings
 from qfill.lint.registry import RULES, LintContext, Problem, Rule
 

@@ -47,10 +47,20 @@ class Silence:
     alone: bool
 
 
+class RankedCandidate(Protocol):
+    """What ``ambiguous-entries`` reads of :class:`qfill.matching.Candidate`."""
+
+    @property
+    def answer_id(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
 class Ranker(Protocol):
     """The slice of :class:`qfill.matching.Matcher` that ``ambiguous-entries`` relies on."""
 
-    def rank(self, questions: Sequence[str]) -> Sequence[Sequence[object]]: ...
+    def rank(self, questions: Sequence[str]) -> Sequence[Sequence[RankedCandidate]]: ...
 
 
 RankerFactory = Callable[[Library, Settings], Ranker]
