@@ -1,14 +1,16 @@
 """How often qfill fills the right answer, how often it holds back, and how good its
 suggestions are, side by side with a naive fuzzy baseline.
 
-    python benchmarks/accuracy.py                       # benchmarks/data/questionnaire.csv
+    python benchmarks/accuracy.py                       # benchmarks/data/labelled-questionnaire.csv
     python benchmarks/accuracy.py --data benchmarks/data/dev_paraphrases.csv --library .
     python benchmarks/accuracy.py --real                # cross-version sets from ../shared
     python benchmarks/accuracy.py --real --sweep        # precision at other fill thresholds
 
-A labelled questionnaire is a CSV ``question_id,question,section,gold`` where ``gold`` is
-the id of the library entry that answers the row (several may be given as ``a|b``), or
-empty when the library holds no answer for it.
+A labelled questionnaire is a CSV ``question_id,question,section,gold[,kind,also]`` where
+``gold`` is the id of the library entry that answers the row, or empty when the library
+holds no answer for it; ``also`` lists other acceptable ids (``a;b``) and ``kind`` names
+the kind of test (paraphrase, acronym, negation, ...), reported row by row with
+``--by-kind``. Row ids are not given to the matcher: the benchmark measures wording.
 
 Metrics (rows are question rows of the labelled file):
 
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 import warnings
@@ -70,6 +73,7 @@ class Labelled:
     question: str
     section: str
     gold: frozenset[str]
+    kind: str = ""
 
 
 @dataclass
@@ -161,7 +165,7 @@ def _cell(value: float | str) -> str:
 
 
 def report(dataset: Dataset, *, thresholds: Sequence[float], details: bool,
-           scorers: Sequence[str] = ("token_set_ratio",)) -> None:
+           scorers: Sequence[str] = ("token_set_ratio",), by_kind: bool = False) -> None:
     rows = dataset.rows
     answerable = sum(1 for r in rows if r.gold)
     print(f"\n== {dataset.name}: {len(rows)} rows ({answerable} answerable, "
@@ -184,6 +188,16 @@ def report(dataset: Dataset, *, thresholds: Sequence[float], details: bool,
                         for i, (c, w) in enumerate(zip(line, widths))))
     print(f"(qfill matched {len(rows)} rows in {elapsed:.2f} s; baselines: rapidfuzz "
           f"{', '.join(scorers)} on raw text, one threshold each)")
+    if by_kind:
+        kinds = sorted({r.kind for r in rows if r.kind})
+        for kind in kinds:
+            pairs = [(r, o) for r, o in zip(rows, columns[0][1]) if r.kind == kind]
+            m = metrics([r for r, _ in pairs], [o for _, o in pairs])
+            print(f"  {kind:18s} rows {len(pairs):3d}  precision "
+                  f"{_cell(m['precision of filled rows'])}  filled "
+                  f"{_cell(m['answerable rows filled'])}  unanswerable kept "
+                  f"{_cell(m['unanswerable rows left unfilled'])}  top-3 "
+                  f"{_cell(m['top-3 over answerable rows'])}")
     if details:
         show_details(dataset, columns[0][1])
 
@@ -295,8 +309,9 @@ def read_labelled(path: Path) -> list[Labelled]:
         if missing:
             raise SystemExit(f"{path}: needs columns question_id,question,section,gold")
         return [Labelled(r.get("question_id") or "", r["question"], r.get("section") or "",
-                         frozenset(g.strip() for g in (r["gold"] or "").split("|")
-                                   if g.strip()))
+                         frozenset(g.strip() for g in
+                                   re.split(r"[|;]", f"{r['gold'] or ''};{r.get('also') or ''}")
+                                   if g.strip()), r.get("kind") or "")
                 for r in reader if (r.get("question") or "").strip()]
 
 
@@ -450,7 +465,7 @@ REFS_SCHEMES = ("caiq", "hecvat")
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA / "questionnaire.csv",
+    parser.add_argument("--data", type=Path, default=DATA / "labelled-questionnaire.csv",
                         help="labelled questionnaire CSV (question_id,question,section,gold)")
     parser.add_argument("--library", type=Path, default=REPO, help="library root")
     parser.add_argument("--real", action="store_true",
@@ -464,6 +479,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scorers", default="token_set_ratio,WRatio",
                         help="baseline rapidfuzz scorers, comma separated")
     parser.add_argument("--details", action="store_true", help="list wrong fills and misses")
+    parser.add_argument("--by-kind", action="store_true",
+                        help="qfill's metrics for each kind of row (labelled file's 'kind')")
     parser.add_argument("--sweep", action="store_true", help="precision at other thresholds")
     parser.add_argument("--fit", action="store_true",
                         help="fit the matcher's confidence weights on the chosen sets and "
@@ -494,7 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for dataset in datasets:
         report(dataset, thresholds=thresholds, details=args.details,
-               scorers=[s.strip() for s in args.scorers.split(",") if s.strip()])
+               scorers=[s.strip() for s in args.scorers.split(",") if s.strip()],
+               by_kind=args.by_kind)
         if args.sweep:
             sweep(dataset)
     return 0

@@ -52,13 +52,14 @@ PERMIT = _stems("allow", "allows", "allowed", "permit", "permits", "permitted", 
 FORBID = _stems("prohibit", "prohibits", "prohibited", "forbid", "forbidden", "forbids",
                 "disallow", "disallowed", "ban", "banned", "block", "blocked", "disable",
                 "disabled", "deny", "denied", "reject", "rejected")
-PROTECTED = frozenset({"encrypt"})
+PROTECTED = frozenset({"encrypt", "hash", "salt", "bcrypt", "argon2", "argon2id", "scrypt",
+                       "pbkdf2"})
 UNPROTECTED = frozenset({"unencrypted"})
 
 
-def _numbers(analysis: Analysis, canonical: frozenset[str]) -> frozenset[str]:
-    return frozenset(t for t in analysis.tokens
-                     if t not in canonical and any(c.isdigit() for c in t))
+GUARD_WORDS: frozenset[str] = frozenset().union(
+    PERMIT, FORBID, PROTECTED, UNPROTECTED,
+    *(words for qualifier in QUALIFIERS for _, words in qualifier.values))
 
 
 def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
@@ -72,41 +73,58 @@ def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
     return None
 
 
-def check(question: Analysis, phrasing: Analysis, answer_id: str,
-          canonical: frozenset[str] = frozenset(), *,
-          answer: Analysis | None = None) -> tuple[str, ...]:
+def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
+          answer: Analysis | None = None, main: Analysis | None = None) -> tuple[str, ...]:
     """Every guard that fires for this pairing, as ``"<code>: <detail>"`` reasons.
 
-    ``answer`` is the entry's answer text: a frequency the question names and the
-    entry's question does not is checked against the frequencies the answer states.
+    ``phrasing`` is the entry's phrasing closest to the question. ``main`` is the entry's
+    own question, whose polarity its yes/no answers: negation is checked against both,
+    so an alias worded openly ("How are passwords stored?") cannot hide that the entry
+    answers the opposite question ("Do you keep passwords in clear text?" - "No").
+    ``answer`` is the entry's answer text: a frequency or number the question names and
+    the entry's question does not must be stated there.
     """
     reasons: list[str] = []
+    polar = [phrasing] if main is None or main is phrasing else [phrasing, main]
+    for other in polar:
+        if (question.negators > 0) != (other.negators > 0):
+            which = "the question is negated and" if question.negators else \
+                "the question is not negated but"
+            reasons.append(f"negation: {which} '{answer_id}' is "
+                           f"{'not' if question.negators else 'negated'}")
+            break
+    if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
+        return tuple(reasons)  # nothing in the question any other guard could contradict
     q, p = frozenset(question.tokens), frozenset(phrasing.tokens)
-    if (question.negators > 0) != (phrasing.negators > 0):
-        which = "the question is negated and" if question.negators else "the question is not " \
-            "negated but"
-        reasons.append(f"negation: {which} '{answer_id}' is "
-                       f"{'not' if question.negators else 'negated'}")
     for a, b in ((PERMIT, FORBID), (PROTECTED, UNPROTECTED)):
-        pair = _one_sided(q, p, a, b)
-        if pair:
-            reasons.append(f"negation: the question says '{pair[0]}', '{answer_id}' says "
-                           f"'{pair[1]}'")
+        for other in polar:
+            pair = _one_sided(q, frozenset(other.tokens), a, b)
+            if pair:
+                reasons.append(f"negation: the question says '{pair[0]}', '{answer_id}' "
+                               f"says '{pair[1]}'")
+                break
     for qualifier in QUALIFIERS:
         ql, pl = qualifier.labels(q), qualifier.labels(p)
         if ql and pl and not ql & pl:
             reasons.append(f"qualifier-mismatch: {_join(ql)} vs {_join(pl)} "
                            f"({qualifier.name})")
+    # A frequency or number the question names and the entry's question does not must
+    # be stated by the answer itself: "rotated every 90 days?" is not answered by an
+    # entry that says "rotated regularly".
     frequency = QUALIFIERS[-1]
     ql, pl = frequency.labels(q), frequency.labels(p)
     if answer is not None and ql and not pl:
         al = frequency.labels(frozenset(answer.tokens))
-        if al and not ql & al:
-            reasons.append(f"qualifier-mismatch: {_join(ql)} vs {_join(al)} "
+        if not ql & al:
+            reasons.append(f"qualifier-mismatch: {_join(ql)} vs {_join(al) or 'none stated'} "
                            "(frequency, as the answer states it)")
-    qn, pn = _numbers(question, canonical), _numbers(phrasing, canonical)
+    qn, pn = question.numbers, phrasing.numbers
     if qn and pn and not qn & pn:
         reasons.append(f"qualifier-mismatch: number {_join(qn)} vs {_join(pn)}")
+    elif qn and not pn and answer is not None and not qn <= answer.numbers:
+        missing = qn - answer.numbers
+        reasons.append(f"qualifier-mismatch: number {_join(missing)} vs "
+                       f"{_join(answer.numbers) or 'none'} (as the answer states it)")
     return tuple(reasons)
 
 

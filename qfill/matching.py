@@ -35,14 +35,16 @@ from qfill.terms import Analysis, Analyzer, TermWeights, load_thesaurus
 Status = Literal["filled", "review", "unanswered"]
 Progress = Callable[[int], None]
 
-# How many phrasings retrieval hands to the scorers, and how many entries they rescore.
-_SHORTLIST_PHRASINGS = 60
+# How many entries retrieval hands to the cheap overlap pass, how many of those the
+# expensive scorers rescore, and how many postings retrieval reads before common terms
+# only add weight to entries already found.
+_SHORTLIST_RETRIEVED = 24
 _SHORTLIST_ENTRIES = 12
+_RETRIEVAL_BUDGET = 3000
 _CHUNK = 100  # rows per progress report
 # Confidence taken off when a guard fires: enough to drop below the fill threshold.
 _GUARD_PENALTY = 0.15
-_SECTION_BONUS = 0.02
-_ANSWER_BONUS = 0.08  # ranking of suggestions only; never lifts a candidate to the fill threshold
+_ANSWER_BONUS = 0.2  # ranking of suggestions only; never lifts a candidate to the fill threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +97,14 @@ FEATURES: tuple[str, ...] = (
                  # nor the answer text), relative to its heaviest term
     "anchor",    # the question's heaviest shared term, relative to its heaviest term
     "exclusive", # 1 when that shared term appears in no other entry of the library
+    "section",   # share of the row's section words found in the entry's tags or file name
     "lead",      # combined overlap minus that of the best other entry
 )
 
 # Logistic weights (bias first), fitted by ``benchmarks/accuracy.py --fit`` on
 # cross-version questionnaires and paraphrase sets, so a confidence reads as the chance
 # that the candidate is right. Only these numbers change when the model is refitted.
-WEIGHTS: tuple[float, ...] = (-3.297, 1.565, -0.162, 2.043, 1.467, 0.171, 1.065, 1.117, -0.858, -0.507, -2.779, -0.219, 0.430, 6.358)
+WEIGHTS: tuple[float, ...] = (-3.467, 1.315, -0.514, 1.679, 1.851, 0.070, 1.046, 1.483, -0.826, -0.720, -3.047, -0.092, 0.554, 0.739, 6.496)
 
 
 def confidence_of(values: Sequence[float]) -> float:
@@ -134,7 +137,6 @@ class Matcher:
         self.library = library
         self.settings = settings or Settings()
         self._analyze = Analyzer(load_thesaurus(self.settings.synonyms))
-        self._canonical = self._analyze.thesaurus.canonical_terms()
         self._answers: tuple[Answer, ...] = library.answers
         self._entry_of: list[int] = []
         self._phrasings: list[Analysis] = []
@@ -157,12 +159,15 @@ class Matcher:
         weight = self.weights.weight
         self._totals = [sum(weight(t) for t in s) for s in self._sets]
         self._maxima = [max((weight(t) for t in s), default=1.0) for s in self._sets]
+        # The inverted index is by entry: a term points at the entries using it in any
+        # phrasing, so aliases do not multiply the work of retrieval.
         postings: dict[str, list[int]] = {}
-        for j, terms in enumerate(self._sets):
+        for index, terms in enumerate(entry_terms):
             for term in terms:
-                postings.setdefault(term, []).append(j)
+                postings.setdefault(term, []).append(index)
         self._postings = postings
-        self._common = max(200, len(self._sets) // 8)
+        self._posting_sets = {t: frozenset(p) for t, p in postings.items()}
+        # ``postings`` keeps only the sizes' order; the sets do the work.
         self._context: list[frozenset[str]] = [self._context_terms(a) for a in self._answers]
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._all_sets: dict[int, frozenset[str]] = {}
@@ -230,34 +235,36 @@ class Matcher:
         qmax = max(qweights.values())
         idf = self.weights.idf
         unseen = sum(w for t, w in qweights.items() if t not in idf) / wq
-        shortlist = self._retrieve(qset, wq)
-        if not shortlist:
+        # Cheap first pass: the weighted overlap of every phrasing of the retrieved
+        # entries; the expensive scorers then run on the best phrasing of the best few.
+        best: list[tuple[float, int, int]] = []
+        for entry in self._retrieve(qset, wq):
+            top_overlap, top_j = -1.0, -1
+            for j in self._phrasings_of[entry]:
+                wi = sum(map(qweights.__getitem__, qset & self._sets[j]))
+                overlap = 2.0 * wi / (wq + self._totals[j])
+                if overlap > top_overlap:
+                    top_overlap, top_j = overlap, j
+            if top_overlap > 0.0:
+                best.append((top_overlap, entry, top_j))
+        if not best:
             return []
         fuzz = self._fuzz
         plain = qa.plain
-        best: dict[int, tuple[float, int, list[float]]] = {}
-        for j in shortlist:
+        top: list[tuple[int, tuple[float, int, list[float]]]] = []
+        for overlap, entry, j in heapq.nlargest(_SHORTLIST_ENTRIES, best):
             pset = self._sets[j]
             shared = qset & pset
             wi = sum(qweights[t] for t in shared)
             wp = self._totals[j]
-            if wi <= 0.0 or wp <= 0.0:
-                continue
             phrasing = self._phrasings[j]
             gap_q = max((qweights[t] for t in qset - shared), default=0.0) / qmax
-            pmax = self._maxima[j]
-            gap_p = max((weight(t) for t in pset - shared), default=0.0) / pmax
-            values = [2.0 * wi / (wq + wp), wi / wq, wi / wp, gap_q, gap_p,
+            gap_p = max((weight(t) for t in pset - shared), default=0.0) / self._maxima[j]
+            values = [overlap, wi / wq, wi / wp, gap_q, gap_p,
                       fuzz.token_sort_ratio(qa.text, phrasing.text) / 100.0,
                       fuzz.token_set_ratio(qa.text, phrasing.text) / 100.0,
                       fuzz.ratio(plain, phrasing.plain) / 100.0]
-            overlap = values[0]
-            entry = self._entry_of[j]
-            if overlap > best.get(entry, (-1.0, 0, values))[0]:
-                best[entry] = (overlap, j, values)
-        if not best:
-            return []
-        top = heapq.nlargest(_SHORTLIST_ENTRIES, best.items(), key=lambda kv: kv[1][0])
+            top.append((entry, (overlap, j, values)))
         section_terms = frozenset(self._analyze(section).terms) if section else frozenset()
         ceiling = self.settings.matching.fill_threshold - 0.01
         out: list[Scored] = []
@@ -270,15 +277,16 @@ class Matcher:
             anchor_term = max(shared, key=lambda t: qweights[t])
             anchor = qweights[anchor_term] / qmax
             exclusive = 1.0 if self._df.get(anchor_term, 0) <= 1 else 0.0
-            full = (*values, unseen, gap_entry, anchor, exclusive, overlap - other)
+            context = (len(section_terms & self._context[entry]) / len(section_terms)
+                       if section_terms else 0.0)
+            full = (*values, unseen, gap_entry, anchor, exclusive, context, overlap - other)
             answer = self._answers[entry]
-            reasons = guards.check(qa, self._phrasings[j], answer.id, self._canonical,
-                                   answer=self._answer_analysis(entry))
+            reasons = guards.check(qa, self._phrasings[j], answer.id,
+                                   answer=self._answer_analysis(entry),
+                                   main=self._phrasings[self._phrasings_of[entry][0]])
             confidence = confidence_of(full)
             if reasons:
                 confidence -= _GUARD_PENALTY
-            if section_terms and section_terms & self._context[entry]:
-                confidence += _SECTION_BONUS
             confidence = min(max(confidence, 0.0), 1.0)
             # The answer text may lift a suggestion in the ranking, never up to filling.
             support = self._answer_support(entry, qset, wq)
@@ -288,23 +296,25 @@ class Matcher:
         return out
 
     def _retrieve(self, qset: frozenset[str], wq: float) -> list[int]:
-        """Phrasings sharing weighted terms with the question, best first (a shortlist)."""
+        """Entries sharing weighted terms with the question: a shortlist, best first.
+
+        Rare terms are read first. Once their postings have named enough entries, a common
+        term only adds weight to entries already named, by a set intersection, so a word
+        that half the library uses costs almost nothing.
+        """
         postings, weight = self._postings, self.weights.weight
         present = sorted((t for t in qset if t in postings), key=lambda t: len(postings[t]))
-        if not present:
-            return []
         acc: dict[int, float] = {}
-        for n, term in enumerate(present):
-            plist = postings[term]
-            # Very common terms add little and cost most; skip them once rarer ones exist.
-            if len(plist) > self._common and n >= 2:
-                break
+        budget = _RETRIEVAL_BUDGET
+        for term in present:
             w = weight(term)
-            for j in plist:
-                acc[j] = acc.get(j, 0.0) + w
-        totals = self._totals
-        return heapq.nlargest(_SHORTLIST_PHRASINGS, acc,
-                              key=lambda j: acc[j] / (wq + totals[j]))
+            entries = self._posting_sets[term]
+            for entry in entries.intersection(acc):
+                acc[entry] += w
+            if not acc or len(entries) <= budget:
+                budget -= len(entries)
+                acc.update(dict.fromkeys(entries.difference(acc), w))
+        return heapq.nlargest(_SHORTLIST_RETRIEVED, acc, key=acc.__getitem__)
 
     def _answer_support(self, entry: int, qset: frozenset[str], wq: float) -> float:
         """How much of the question the answer text itself covers (0..1)."""

@@ -223,6 +223,7 @@ class Thesaurus:
     spelling: Mapping[tuple[str, ...], tuple[str, ...]]
     phrases: Mapping[tuple[str, ...], str]
     longest: int
+    canonical: frozenset[str] = frozenset()  # every term a phrase maps to
 
     @classmethod
     def build(cls, data: Mapping[str, Any],
@@ -247,10 +248,15 @@ class Thesaurus:
                 if key:
                     phrases[key] = canonical  # later groups (the library's) win
         longest = max((len(k) for k in (*phrases, *spelling)), default=1)
-        return cls(spelling, phrases, longest)
+        return cls(spelling, phrases, longest, frozenset(phrases.values()))
 
-    def canonical_terms(self) -> frozenset[str]:
-        return frozenset(self.phrases.values())
+
+# Number words as digits, so "seven years" and "7 years" agree ("one" is left alone: it
+# is mostly "one-way", "at least one").
+NUMBER_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+                "fifteen": "15", "twenty": "20", "thirty": "30", "sixty": "60",
+                "ninety": "90", "hundred": "100"}
 
 
 def _respell(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ...]]
@@ -265,7 +271,7 @@ def _respell(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ..
                 i += size
                 break
         else:
-            token = tokens[i]
+            token = NUMBER_WORDS.get(tokens[i], tokens[i])
             if token.endswith("isation"):
                 token = token[:-7] + "ization"
             elif token.endswith("isations"):
@@ -306,6 +312,7 @@ class Analysis:
     negators: int
     text: str
     plain: str  # lower-cased words of the original text, for near-verbatim comparison
+    numbers: frozenset[str] = frozenset()  # numbers it states ("12", "1.2"), for the guards
 
 
 class Analyzer:
@@ -343,7 +350,11 @@ class Analyzer:
                 tokens.append(stems[i] if raw[i] not in STOPWORDS else raw[i])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms), " ".join(raw))
+        canonical = th.canonical
+        numbers = frozenset(t for t in tokens
+                            if t not in canonical and any(c.isdigit() for c in t))
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms), " ".join(raw),
+                        numbers)
 
 
 # --------------------------------------------------------------------------- weights
