@@ -35,7 +35,14 @@ from dataclasses import dataclass, field, replace
 
 from qfill.questionnaire import QuestionRow, TargetCell
 from qfill.validations import SheetDropdowns
-from qfill.workbookfile import MAX_ROW, SheetGrid, cell_ref, column_letters
+from qfill.workbookfile import (
+    MAX_INDEX_ENTRIES,
+    MAX_ROW,
+    SheetGrid,
+    SheetTooLarge,
+    cell_ref,
+    column_letters,
+)
 
 MAX_LABEL = 80
 _IGNORE = re.compile(
@@ -189,10 +196,15 @@ class MergeIndex:
         self._by_col: dict[int, list[tuple[int, int, int, int, int]]] = {}
         last_col = max(grid.max_col, 1) + 1
         last_row = max(grid.max_row, 1) + 1
+        entries = 0
         for r0, c0, r1, c1 in grid.merges:
             if r0 == r1 and c0 == c1:
                 continue
-            for col in range(c0, min(c1, last_col) + 1):
+            columns = range(c0, min(c1, last_col) + 1)
+            entries += len(columns)
+            if entries > MAX_INDEX_ENTRIES:
+                raise SheetTooLarge(grid.name)
+            for col in columns:
                 self._by_col.setdefault(col, []).append((r0, min(r1, last_row), r0, c0, c1))
         for spans in self._by_col.values():
             spans.sort()

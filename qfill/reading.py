@@ -27,7 +27,14 @@ from qfill.layout import (
 from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
 from qfill.templates import Template, is_sig_sheet, recognise_template
 from qfill.validations import ListResolver, SheetDropdowns
-from qfill.workbookfile import MAX_SHEET_CELLS, SheetEntry, WorkbookFile, column_index
+from qfill.workbookfile import (
+    MAX_INDEX_ENTRIES,
+    MAX_SHEET_CELLS,
+    SheetEntry,
+    SheetTooLarge,
+    WorkbookFile,
+    column_index,
+)
 
 TARGET_KEYS = ("short", "answer", "evidence", "response", "details",
                "mark:Yes", "mark:No", "mark:N/A")
@@ -58,8 +65,12 @@ def read_workbook(path: Path, *, include_hidden: bool = False,
             if name not in contexts:
                 grid = workbook.grid(name)
                 entry = workbook.sheet_entry(name)
-                contexts[name] = None if grid is None else SheetContext(
-                    grid, SheetDropdowns(grid, resolver), hidden=bool(entry and entry.hidden))
+                try:
+                    contexts[name] = None if grid is None else SheetContext(
+                        grid, SheetDropdowns(grid, resolver),
+                        hidden=bool(entry and entry.hidden))
+                except SheetTooLarge:
+                    contexts[name] = None
             return contexts[name]
 
         def readable(entry: SheetEntry) -> bool:
@@ -83,7 +94,9 @@ def read_workbook(path: Path, *, include_hidden: bool = False,
             ctx = context(entry.name)
             if ctx is None:
                 layouts.append(_skipped(entry, f"too large for a questionnaire (over "
-                                               f"{MAX_SHEET_CELLS:,} filled cells)"))
+                                               f"{MAX_SHEET_CELLS:,} filled cells, or "
+                                               f"{MAX_INDEX_ENTRIES:,} merged or validated "
+                                               "columns)"))
                 continue
             layout, sheet_rows = read_sheet(ctx, template, mapping)
             layouts.append(layout)

@@ -15,7 +15,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qfill.workbookfile import MAX_COL, MAX_ROW, RawValidation, SheetGrid, parse_range
+from qfill.workbookfile import (
+    MAX_COL,
+    MAX_INDEX_ENTRIES,
+    MAX_ROW,
+    RawValidation,
+    SheetGrid,
+    SheetTooLarge,
+    parse_range,
+)
 
 MAX_CHOICES = 500
 _SHEET_RANGE = re.compile(
@@ -104,6 +112,7 @@ class SheetDropdowns:
         self._by_col: dict[int, list[tuple[int, int, int]]] = {}
         self._lists: list[RawValidation] = []
         last_col = max(grid.max_col, 1)
+        entries = 0
         for validation in sorted(grid.validations, key=lambda v: v.x14):
             if validation.kind != "list":
                 continue
@@ -114,7 +123,11 @@ class SheetDropdowns:
                 if bounds is None:
                     continue
                 r0, c0, r1, c1 = bounds
-                for col in range(c0, min(c1, last_col, MAX_COL) + 1):
+                columns = range(c0, min(c1, last_col, MAX_COL) + 1)
+                entries += len(columns)
+                if entries > MAX_INDEX_ENTRIES:
+                    raise SheetTooLarge(grid.name)
+                for col in columns:
                     self._by_col.setdefault(col, []).append((r0, min(r1, MAX_ROW), index))
         for intervals in self._by_col.values():
             intervals.sort()

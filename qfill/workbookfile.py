@@ -33,6 +33,7 @@ MAX_RATIO = 200  # compression ratio refused for parts above RATIO_FLOOR_BYTES
 RATIO_FLOOR_BYTES = 5 * 1024 * 1024
 MAX_MEMBERS = 20_000
 MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
+MAX_INDEX_ENTRIES = 1_000_000  # column spans of merges or validations indexed for one sheet
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
@@ -46,7 +47,7 @@ MAX_COL = 16_384
 
 
 class SheetTooLarge(Exception):
-    """A sheet holds more filled cells than a questionnaire plausibly can."""
+    """A sheet holds more cells, merges or validations than a questionnaire plausibly can."""
 
 
 # --------------------------------------------------------------------------- cell references

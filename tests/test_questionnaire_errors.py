@@ -247,3 +247,17 @@ def test_binary_csv(tmp_path: Path, builder: Callable[[Path], object]) -> None:
     path = tmp_path / "q.csv"
     builder(path)
     assert "not a text CSV file" in refused(path)
+
+
+def test_a_sheet_with_absurdly_many_wide_merges_is_skipped_not_expanded(
+        tmp_path: Path) -> None:
+    wide = build_simple(tmp_path / "wide.xlsx")
+    merges = "".join(f'<mergeCell ref="A{n}:XFD{n}"/>' for n in range(10, 110))
+    rewrite_part(wide, sheet_part(wide, "Security"), lambda xml: xml.replace(
+        "</sheetData>", '<row r="9"><c r="XFD9" t="inlineStr"><is><t>far</t></is></c></row>'
+        "</sheetData>").replace(
+        "</worksheet>", f'<mergeCells count="100">{merges}</mergeCells></worksheet>'))
+    q = read_questionnaire(wide, allow_empty=True)
+    assert [(s.sheet, s.status, s.reason) for s in q.sheets] == [(
+        "Security", "skipped", "too large for a questionnaire (over 2,000,000 filled cells, or "
+        "1,000,000 merged or validated columns)")]
