@@ -52,13 +52,15 @@ PERMIT = _stems("allow", "allows", "allowed", "permit", "permits", "permitted", 
 FORBID = _stems("prohibit", "prohibits", "prohibited", "forbid", "forbidden", "forbids",
                 "disallow", "disallowed", "ban", "banned", "block", "blocked", "disable",
                 "disabled", "deny", "denied", "reject", "rejected")
+KEEP = frozenset({"retain", "keep", "kept", "store", "preserv", "archiv"})
+REMOVE = frozenset({"delete", "destroy", "purg", "eras"})
 PROTECTED = frozenset({"encrypt", "hash", "salt", "bcrypt", "argon2", "argon2id", "scrypt",
                        "pbkdf2"})
 UNPROTECTED = frozenset({"unencrypted"})
 
 
 GUARD_WORDS: frozenset[str] = frozenset().union(
-    PERMIT, FORBID, PROTECTED, UNPROTECTED,
+    PERMIT, FORBID, PROTECTED, UNPROTECTED, KEEP, REMOVE,
     *(words for qualifier in QUALIFIERS for _, words in qualifier.values))
 
 
@@ -96,13 +98,24 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
     if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
         return tuple(reasons)  # nothing in the question any other guard could contradict
     q, p = frozenset(question.tokens), frozenset(phrasing.tokens)
-    for a, b in ((PERMIT, FORBID), (PROTECTED, UNPROTECTED)):
+    for a, b in ((PERMIT, FORBID), (PROTECTED, UNPROTECTED), (KEEP, REMOVE)):
         for other in polar:
             pair = _one_sided(q, frozenset(other.tokens), a, b)
             if pair:
                 reasons.append(f"negation: the question says '{pair[0]}', '{answer_id}' "
                                f"says '{pair[1]}'")
                 break
+    # "Is it forbidden to ...?" against "Do employees ...?": a yes/no for one is the
+    # opposite for the other, though neither uses the other's verb.
+    forbid_q = q & FORBID
+    for other in polar:
+        tokens = frozenset(other.tokens)
+        forbid_p = tokens & FORBID
+        if bool(forbid_q) != bool(forbid_p) and not (q | tokens) & PERMIT:
+            word = min(forbid_q or forbid_p)
+            where = "the question" if forbid_q else f"'{answer_id}'"
+            reasons.append(f"negation: only {where} says '{word}'")
+            break
     for qualifier in QUALIFIERS:
         ql, pl = qualifier.labels(q), qualifier.labels(p)
         if ql and pl and not ql & pl:

@@ -93,8 +93,8 @@ FEATURES: tuple[str, ...] = (
     "tset",      # rapidfuzz token_set_ratio on the canonical terms
     "ratio",     # rapidfuzz ratio on the normalised raw text (near-verbatim copies)
     "unseen",    # share of the question's weight in terms the library never uses
-    "gap_entry", # the question's heaviest term found nowhere in the entry (any phrasing,
-                 # nor the answer text), relative to its heaviest term
+    "gap_entry", # the question's heaviest term in none of the entry's phrasings,
+                 # relative to its heaviest term
     "anchor",    # the question's heaviest shared term, relative to its heaviest term
     "exclusive", # 1 when that shared term appears in no other entry of the library
     "section",   # share of the row's section words found in the entry's tags or file name
@@ -104,7 +104,7 @@ FEATURES: tuple[str, ...] = (
 # Logistic weights (bias first), fitted by ``benchmarks/accuracy.py --fit`` on
 # cross-version questionnaires and paraphrase sets, so a confidence reads as the chance
 # that the candidate is right. Only these numbers change when the model is refitted.
-WEIGHTS: tuple[float, ...] = (-3.467, 1.315, -0.514, 1.679, 1.851, 0.070, 1.046, 1.483, -0.826, -0.720, -3.047, -0.092, 0.554, 0.739, 6.496)
+WEIGHTS: tuple[float, ...] = (-3.418, 1.424, -0.260, 1.595, 1.250, 0.052, 0.987, 1.264, -1.062, -0.912, -2.202, -0.004, 0.497, 0.775, 6.254)
 
 
 def confidence_of(values: Sequence[float]) -> float:
@@ -152,6 +152,7 @@ class Matcher:
                 terms.update(analysis.terms)
             entry_terms.append(terms)
         self.weights = TermWeights.learn(entry_terms)
+        self._union = [frozenset(terms) for terms in entry_terms]
         self._df: dict[str, int] = {}
         for terms in entry_terms:
             for term in terms:
@@ -270,7 +271,7 @@ class Matcher:
         out: list[Scored] = []
         for n, (entry, (overlap, j, values)) in enumerate(top):
             other = top[1][1][0] if n == 0 and len(top) > 1 else (top[0][1][0] if n else 0.0)
-            entry_terms = self._entry_terms(entry)
+            entry_terms = self._union[entry]
             gap_entry = max((w for t, w in qweights.items() if t not in entry_terms),
                             default=0.0) / qmax
             shared = qset & self._sets[j]
