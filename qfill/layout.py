@@ -530,6 +530,8 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
         if question_id is None:
             question_id, question = split_leading_id(question)
         sub = _SUB_ITEM.match(question) if question_id is None else None
+        if sub is not None and sub.group("bullet") and not (parent and parent.lead_in):
+            sub = None  # a bullet is a sub-item only under a lead-in ("... include:")
         if sub is not None and parent is not None:
             parent.sub_items += 1
             marker = sub.group("p") or sub.group("q") or str(parent.sub_items)

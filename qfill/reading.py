@@ -43,7 +43,7 @@ _COVER = re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|abo
 _SCORING = re.compile(r"evaluat|scor|dashboard|summary|report|result|chart|metric|analys"
                       r"|risk rating|status", re.I)
 _LOOKUP = re.compile(r"glossary|lookup|lists?\b|values|reference|change ?log|version"
-                     r"|acknowledg|definition|mapping|crosswalk|legend|\bkey\b|data|backend"
+                     r"|acknowledg|definition|mapping|crosswalk|legend|\bkey\b|backend"
                      r"|auto resp|questions$", re.I)
 
 
@@ -167,6 +167,7 @@ def read_sheet(ctx: SheetContext, template: Template | str | None,
 
 def _empty_reason(ctx: SheetContext, blocks: Sequence[Block],
                   results: Sequence[BlockResult]) -> str:
+    """Why a sheet gave no question rows, in words a user recognises."""
     if any(r.formula_rows for r in results):
         return ("every answer cell is a formula (it copies answers from elsewhere); "
                 "nothing to answer here")
@@ -180,7 +181,7 @@ def _empty_reason(ctx: SheetContext, blocks: Sequence[Block],
         header = blocks[0].header_row
         where = f" at row {header}" if header else ""
         return f"a question table{where} but no question rows below it"
-    return skip_reason(ctx)
+    return _reason_by_content(ctx)
 
 
 def _reason_by_name(name: str) -> str | None:
@@ -193,11 +194,7 @@ def _reason_by_name(name: str) -> str | None:
     return None
 
 
-def skip_reason(ctx: SheetContext) -> str:
-    """Why a sheet holds no question table, in words a user recognises."""
-    named = _reason_by_name(ctx.name)
-    if named:
-        return named
+def _reason_by_content(ctx: SheetContext) -> str:
     cells = [cell for row in ctx.grid.cells.values() for cell in row.values()]
     formulas = sum(1 for _value, formula in cells if formula)
     columns = {col for row in ctx.grid.cells.values() for col in row}

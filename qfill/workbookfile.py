@@ -162,7 +162,7 @@ def check_input_file(path: Path) -> bytes:
     """The file's first bytes, after refusing what cannot be a questionnaire at all."""
     try:
         if path.is_dir():
-            raise InputError(f"{path}: is a folder, not a questionnaire; give the path of "
+            raise InputError(f"{path}: is a folder, not a questionnaire; give the path of an "
                              ".xlsx, .xlsm or .csv file")
         with path.open("rb") as handle:
             head = handle.read(8)
@@ -184,7 +184,8 @@ def _ole2_error(path: Path) -> InputError:
     # OLE2 compound files are both legacy .xls workbooks and the container Office uses for
     # password-encrypted .xlsx; the directory names its streams in UTF-16.
     try:
-        data = path.read_bytes()[:64 * 1024 * 1024]
+        with path.open("rb") as handle:
+            data = handle.read(64 * 1024 * 1024)
     except OSError:
         data = b""
     if any(name in data for name in _ENCRYPTION_STREAMS):

@@ -127,8 +127,8 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
                           "save it as .xlsx"),
         "legacy": (legacy, f"{legacy}: legacy Excel 97-2003 (.xls) workbook; open it in Excel "
                            "and save it as .xlsx"),
-        "folder": (folder, f"{folder}: is a folder, not a questionnaire; give the path of .xlsx, "
-                           ".xlsm or .csv file"),
+        "folder": (folder, f"{folder}: is a folder, not a questionnaire; give the path of an "
+                           ".xlsx, .xlsm or .csv file"),
     }
 
 

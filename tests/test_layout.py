@@ -154,3 +154,18 @@ def test_a_question_table_without_answer_column_says_so(tmp_path: Path) -> None:
     q = read_questionnaire(save(wb, tmp_path / "q.xlsx"), allow_empty=True)
     assert q.sheets[0].reason == ("a question column (B) but no answer column; use --map "
                                   "answer=<column>")
+
+
+def test_a_bullet_is_a_sub_item_only_under_a_lead_in(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Question", "Answer"])
+    ws.append(["Do you encrypt backups?", None])
+    ws.append(["- Do you test restores?", None])
+    ws.append(["Which of these do you run:", None])
+    ws.append(["- a web application firewall", None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert [(r.row, r.question) for r in q.rows] == [
+        (2, "Do you encrypt backups?"),
+        (3, "- Do you test restores?"),
+        (5, "Which of these do you run: a web application firewall")]
