@@ -188,6 +188,7 @@ def _cite(tmp_path: Path, *items: str) -> Path:
     ("../secrets.txt", "evidence-outside-root"),
     ("/etc/passwd", "evidence-outside-root"),
     ("policies/access-control-policy.md", "evidence-outside-root"),
+    ("'evidence\\policies\\access-control-policy.md'", "evidence-outside-root"),
     ("https://trust.example.com/soc2", None),
     ("https://trust.example.com:8443/a?b=c#d", None),
     ("http://trust.example.com/soc2", "invalid-url"),
@@ -201,6 +202,11 @@ def _cite(tmp_path: Path, *items: str) -> Path:
 def test_evidence_item(item: str, rule: str | None, tmp_path: Path) -> None:
     result = run_lint(_cite(tmp_path, item))
     assert found(result) == ([(rule, "answers/a.yaml", 6, 9)] if rule else [])
+
+
+def test_backslash_paths_get_a_forward_slash_hint(tmp_path: Path) -> None:
+    [finding] = run_lint(_cite(tmp_path, "'evidence\\policies\\a.md'")).findings
+    assert "forward slashes" in finding.message
 
 
 def test_missing_evidence_suggests_the_nearest_file(tmp_path: Path) -> None:

@@ -85,7 +85,10 @@ class _Resolver:
         if os.path.isabs(path) or path.startswith(("/", "\\")) or path[1:2] == ":":
             return ("is absolute; give it relative to the library root, e.g. "
                     "evidence/policies/name.pdf")
-        lexical = posixpath.normpath(path.replace("\\", "/"))
+        if "\\" in path:
+            return ("uses backslashes; write evidence paths with forward slashes, e.g. "
+                    "evidence/policies/name.pdf")
+        lexical = posixpath.normpath(path)
         if lexical == EVIDENCE_FOLDER or lexical.startswith(EVIDENCE_FOLDER + "/"):
             return ("leads outside evidence/ through a symbolic link; copy the file into "
                     "evidence/ instead of linking to it")
