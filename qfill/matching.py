@@ -104,7 +104,7 @@ FEATURES: tuple[str, ...] = (
 # Logistic weights (bias first), fitted by ``benchmarks/accuracy.py --fit`` on
 # cross-version questionnaires and paraphrase sets, so a confidence reads as the chance
 # that the candidate is right. Only these numbers change when the model is refitted.
-WEIGHTS: tuple[float, ...] = (-3.418, 1.424, -0.260, 1.595, 1.250, 0.052, 0.987, 1.264, -1.062, -0.912, -2.202, -0.004, 0.497, 0.775, 6.254)
+WEIGHTS: tuple[float, ...] = (-3.108, 1.458, -0.395, 1.785, 1.083, 0.080, 0.739, 1.176, -0.996, -0.831, -2.325, 0.035, 0.443, 0.723, 6.716)
 
 
 def confidence_of(values: Sequence[float]) -> float:

@@ -59,7 +59,7 @@ NEGATORS = frozenset({"not", "no", "never", "without", "none", "nor", "cannot", 
 _NEUTRAL = re.compile(
     r"\b(if (?:not|no|so|yes|applicable)|(?:but )?not limited to|whether or not|not applicable|"
     r"no later than|no more than|no less than|not later than|if this is not|or not|"
-    r"n/a|where not|when not|no\.)\b")
+    r"n/a|where not|when not|why not|no longer|not only|not just|no\.)\b")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 _APOSTROPHE_NOT = re.compile(r"n['\u2019]t\b")
 
