@@ -271,7 +271,10 @@ def _row_labels(ctx: SheetContext, row: int) -> dict[int, str]:
 def _is_sub_header(ctx: SheetContext, row: int, header_row: int, question_col: int,
                    header_labels: dict[int, str]) -> bool:
     labels = _row_labels(ctx, row)
-    if not labels or ctx.grid.value(row, question_col) or ctx.covered(row, question_col):
+    if not labels or ctx.grid.value(row, question_col):
+        return False
+    merge = ctx.merges.at(row, question_col)
+    if merge is not None and merge[0] != header_row:  # a title merged across: data, not header
         return False
     if any(ID_VALUE.match(text) for text in labels.values()):
         return False
@@ -616,10 +619,13 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | 
         if col is None or col in (plan.question, plan.id) or ctx.covered(r, col):
             return None
         dropdown = ctx.dropdowns.at(r, col) if ctx.dropdowns is not None else None
+        # Free text in a cell whose dropdown lists other values would be rejected.
+        restricted = dropdown is not None and (dropdown.restricted
+                                               or role in ("answer", "evidence"))
         cell = TargetCell(role=role, ref=cell_ref(r, col),  # type: ignore[arg-type]
                           current=grid.value(r, col), formula=grid.is_formula(r, col),
                           choices=dropdown.choices if dropdown else (),
-                          mark=mark, restricted=bool(dropdown and dropdown.restricted))
+                          mark=mark, restricted=restricted)
         out.append(cell)
         return cell
 

@@ -26,8 +26,9 @@ class TargetCell:
     values of the cell's own dropdown in their exact spelling (empty: free text). A
     ``mark`` cell stands for one short value (``mark`` = "Yes", "No" or "N/A"), as in
     CAIQ v3 where the answer is an X in one of three columns. ``restricted`` marks a
-    dropdown whose list could not be read (``INDIRECT(...)``, a broken name): any value
-    might be rejected, so the cell is never written.
+    dropdown whose list could not be read (``INDIRECT(...)``, a broken name), and a
+    dropdown on a cell meant for free text (an answer or evidence cell): the value
+    written might be rejected, so the cell is never written.
     """
 
     role: TargetRole
@@ -72,8 +73,12 @@ class QuestionRow:
 class SheetLayout:
     """What detection found on one sheet, for ``qfill inspect`` and the report.
 
-    ``columns`` maps a role ("question", "id", "short", "answer", "evidence", "mark:Yes",
-    ...) to a column letter. A skipped sheet has ``status == "skipped"`` and a reason.
+    ``columns`` maps a role ("question", "id", "section", "short", "answer", "evidence",
+    "mark:Yes", "mark:No", "mark:N/A", "response", "details") to a column letter. A
+    ``response`` column is yes/no (role short) on rows where it has a dropdown and the
+    answer elsewhere; its ``details`` column then takes the answer on dropdown rows and the
+    evidence elsewhere (HECVAT's Answer / Additional Information). A skipped sheet has
+    ``status == "skipped"`` and a reason; a read one may carry a note ("columns from --map").
     """
 
     sheet: str

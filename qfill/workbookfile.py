@@ -555,7 +555,9 @@ def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool]:
             text = None
     elif kind == "b":
         text = "TRUE" if raw.strip() == "1" else "FALSE"
-    elif kind in ("str", "e", "d"):
+    elif kind == "e":  # #REF!, #N/A ...: no value to read
+        text = None
+    elif kind in ("str", "d"):
         text = raw
     else:
         text = _number_text(raw)

@@ -169,3 +169,36 @@ def test_a_bullet_is_a_sub_item_only_under_a_lead_in(tmp_path: Path) -> None:
         (2, "Do you encrypt backups?"),
         (3, "- Do you test restores?"),
         (5, "Which of these do you run: a web application firewall")]
+
+
+def test_two_row_header_with_single_level_labels_merged_down(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["B1"], ws["C1"], ws["E1"] = "ID", "Question", "Vendor response", "Evidence"
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("C1:D1")
+    ws.merge_cells("E1:E2")
+    ws["C2"], ws["D2"] = "Yes/No", "Explanation"
+    ws.append(["V-1", "Do you run background checks?", None, None, None])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert (q.sheets[0].header_row, dict(q.sheets[0].columns)) == (
+        1, {"id": "A", "question": "B", "short": "C", "answer": "D", "evidence": "E"})
+    assert [(r.row, r.question_id) for r in q.rows] == [(3, "V-1")]
+
+
+def test_error_values_are_not_questions(tmp_path: Path) -> None:
+    from questionnaire_fixtures import rewrite_part, sheet_part
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Q"
+    ws.append(["Question", "Answer"])
+    ws.append(["Do you encrypt data?", None])
+    ws.append(["placeholder", None])
+    path = save(wb, tmp_path / "q.xlsx")
+    rewrite_part(path, sheet_part(path, "Q"), lambda xml: xml.replace(
+        '<c r="A3" t="inlineStr"><is><t>placeholder</t></is></c>',
+        '<c r="A3" t="e"><f>VLOOKUP(A9,Z:Z,2,0)</f><v>#REF!</v></c>'))
+    q = read_questionnaire(path)
+    assert [r.question for r in q.rows] == ["Do you encrypt data?"]

@@ -228,7 +228,10 @@ def test_a_dimension_claiming_a_million_rows_reads_only_the_real_cells(tmp_path:
     def claim(xml: str) -> str:
         import re
 
-        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', xml)
+        xml, claims = re.subn(r'<dimension ref="[^"]*"\s*/>',
+                              '<dimension ref="A1:XFD1048576"/>', xml)
+        assert claims == 1
+        xml = xml.replace('sqref="C2:C4"', 'sqref="C1:C1048576 D:D"')
         xml = xml.replace("</sheetData>",
                           '<row r="1048576" spans="1:16384"><c r="XFD1048576" s="0"/></row>'
                           "</sheetData>")
@@ -239,6 +242,9 @@ def test_a_dimension_claiming_a_million_rows_reads_only_the_real_cells(tmp_path:
     rewrite_part(path, sheet_part(path, "Security"), claim)
     q = read_questionnaire(path)
     assert [r.question_id for r in q.rows] == ["S-1", "S-2", "S-3"]
+    assert [(t.role, t.ref, t.choices, t.writable) for t in q.rows[0].targets] == [
+        ("short", "C2", ("Yes", "No", "N/A"), True),
+        ("answer", "D2", ("Yes", "No", "N/A"), False)]  # free text would be rejected
 
 
 @pytest.mark.parametrize("builder", [lambda p: p.write_bytes(b"\x00\x01PK binary")],
