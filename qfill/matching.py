@@ -10,9 +10,13 @@ How a row is scored, cheapest step first:
 2. The question is analysed into canonical terms (:mod:`qfill.terms`) and candidates are
    retrieved from an inverted index of every phrasing (question and aliases), scored by
    the weights of the terms they share. Only this step sees the whole library.
-3. The few best entries are rescored with several signals: weighted term overlap (Dice
-   and the coverage of each side), rapidfuzz scorers on the canonical text, and the row's
-   section as a weak tie-breaker. The result is mapped to a calibrated confidence.
+3. The few best entries are rescored with several signals (:data:`FEATURES`): weighted
+   term overlap (Dice and the coverage of each side), the heaviest term left uncovered,
+   rapidfuzz scorers on the canonical and the raw text, the row's section against the
+   entry's tags and file name, and how far the entry leads the next one. A logistic model
+   (:data:`WEIGHTS`, fitted on real cross-version questionnaires and paraphrase sets) turns
+   them into a confidence that reads as the chance the entry is right. The answer text
+   only lifts a suggestion in the ranking; it never brings a row up to filling.
 4. Guards (:mod:`qfill.guards`) catch negation, opposite verbs and qualifier mismatches;
    each lowers the confidence and sends the row to review with a named reason.
 """

@@ -29,7 +29,7 @@ class MatchSettings:
     """
 
     fill_threshold: float = 0.86
-    review_threshold: float = 0.45
+    review_threshold: float = 0.2
     margin: float = 0.06
     candidates: int = 3
 
