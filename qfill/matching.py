@@ -48,6 +48,14 @@ _RETRIEVAL_BUDGET = 3000
 _CHUNK = 100  # rows per progress report
 # Confidence taken off when a guard fires: enough to drop below the fill threshold.
 _GUARD_PENALTY = 0.15
+# An id match counts as supported by the wording at this weighted overlap; a questionnaire
+# with at least _ID_SAMPLE id matches, more than _ID_UNSUPPORTED_SHARE of them
+# unsupported, is taken to use another version's ids (measured: CAIQ v4 rows against
+# CAIQ v4 refs 18% unsupported, HECVAT 4 against HECVAT 4 refs 3%; CAIQ v3.0.1 rows
+# against CAIQ v4 refs 84%, HECVAT 3 against HECVAT 4 refs 66%).
+_ID_SUPPORT = 0.15
+_ID_SAMPLE = 8
+_ID_UNSUPPORTED_SHARE = 0.4
 _ANSWER_BONUS = 0.2  # ranking of suggestions only; never lifts a candidate to the fill threshold
 
 
@@ -131,6 +139,15 @@ class Scored:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """One question on its way through matching: its id's entries and scored entries."""
+
+    qid: str | None
+    by_id: tuple[int, ...]
+    scored: list[Scored]
+
+
 class Matcher:
     """Ranks library answers for question text; decides filled / review / unanswered."""
 
@@ -192,41 +209,76 @@ class Matcher:
              sections: Sequence[str | None] = ()) -> list[list[Candidate]]:
         """The best candidates for each question, best first."""
         k = max(self.settings.matching.candidates, 1)
-        return [self._candidates(q, _at(ids, i), _at(sections, i), k)
+        work = [self._prepare(q, _at(ids, i), _at(sections, i))
                 for i, q in enumerate(questions)]
+        trust = self._id_trust(work)
+        return [self._candidates(w, k, trust)[0] for w in work]
 
     def search(self, text: str, k: int = 5) -> list[Candidate]:
         """The ``k`` best entries for free text, with the guards that fired."""
-        return self._candidates(text, None, None, max(k, 1))
+        return self._candidates(self._prepare(text, None, None), max(k, 1), True)[0]
 
     def match(self, rows: Sequence[QuestionRow], progress: Progress | None = None
               ) -> list[Match]:
         """A decision for every row, in order; ``progress`` gets the rows done so far."""
         k = max(self.settings.matching.candidates, 2)
-        result: list[Match] = []
+        work: list[_Work] = []
         for start in range(0, len(rows), _CHUNK):
             for row in rows[start:start + _CHUNK]:
-                result.append(self._decide(row, self._candidates(
-                    row.question, row.question_id, row.section, k)))
+                work.append(self._prepare(row.question, row.question_id, row.section))
             if progress is not None:
-                progress(len(result))
+                progress(len(work))
+        trust = self._id_trust(work)
+        result: list[Match] = []
+        for row, w in zip(rows, work):
+            candidates, note = self._candidates(w, k, trust)
+            result.append(self._decide(row, candidates, note))
         return result
 
-    # ------------------------------------------------------------------ scoring
+    # ------------------------------------------------------------------ ids
 
-    def _candidates(self, question: str, qid: str | None, section: str | None,
-                    k: int) -> list[Candidate]:
-        by_id = self._by_ref.get(ref_key(qid), []) if qid else []
-        scored = self.score(question, section)
+    def _prepare(self, question: str, qid: str | None, section: str | None) -> _Work:
+        by_id = tuple(self._by_ref.get(ref_key(qid), ())) if qid else ()
+        return _Work(qid, by_id, self.score(question, section))
+
+    def _id_trust(self, work: Sequence[_Work]) -> bool:
+        """Whether this questionnaire's row ids mean what the library's refs mean.
+
+        A row whose id is in an entry's refs is matched by id, not by wording (the library
+        contract). But refs name ids, not the questionnaire's version, and versions reuse
+        ids for other questions (HECVAT 4 reuses HECVAT 3 ids; CAIQ v3 and v4 number
+        controls differently). When many id matches cite entries worded nothing like
+        their rows, the refs are for another version, and ids are not used at all.
+        """
+        hits = [w for w in work if w.by_id]
+        if len(hits) < _ID_SAMPLE:
+            return True
+        unsupported = sum(1 for w in hits if not self._supported(w))
+        return unsupported <= _ID_UNSUPPORTED_SHARE * len(hits)
+
+    def _supported(self, work: _Work) -> bool:
+        overlap = {s.entry: s.values[0] for s in work.scored}
+        return any(overlap.get(e, 0.0) >= _ID_SUPPORT for e in work.by_id)
+
+    def _candidates(self, work: _Work, k: int, trust: bool
+                    ) -> tuple[list[Candidate], str | None]:
+        by_id: tuple[int, ...] = work.by_id
+        note = None
+        if by_id and not trust:
+            cited = ", ".join(f"'{self._answers[e].id}'" for e in by_id)
+            note = (f"id-match: {work.qid} is in the refs of {cited}, but most ids in this "
+                    "questionnaire cite entries worded unlike their rows (refs for another "
+                    "version?), so ids were not used")
+            by_id = ()
         result = [Candidate(self._answers[e].id, 1.0, "id") for e in by_id]
         seen = set(by_id)
-        for s in scored:
+        for s in work.scored:
             if s.entry not in seen:
                 result.append(Candidate(self._answers[s.entry].id, s.confidence, "text",
                                         s.reasons))
             if len(result) >= k:
                 break
-        return result[:k]
+        return result[:k], note
 
     def score(self, question: str, section: str | None = None) -> list[Scored]:
         """The shortlisted entries for ``question`` with their features, best first."""
@@ -353,7 +405,14 @@ class Matcher:
 
     # ------------------------------------------------------------------ decision
 
-    def _decide(self, row: QuestionRow, candidates: list[Candidate]) -> Match:
+    def _decide(self, row: QuestionRow, candidates: list[Candidate],
+                note: str | None = None) -> Match:
+        match = self._decision(row, candidates)
+        if note is not None and match.status != "filled":
+            match = Match(row, match.status, match.candidates, (note, *match.reasons))
+        return match
+
+    def _decision(self, row: QuestionRow, candidates: list[Candidate]) -> Match:
         cfg = self.settings.matching
         found = tuple(candidates)
         if not candidates:

@@ -300,3 +300,45 @@ def test_search_returns_at_most_k_candidates_best_first(matcher: Matcher) -> Non
     assert 1 <= len(found) <= 3
     assert found[0].answer_id == "encryption-at-rest"
     assert matcher.search("", 3) == []
+
+
+TOPICS = ["firewall rules", "backup encryption", "antivirus software", "badge readers",
+          "password hashing", "vendor contracts", "log retention", "key rotation",
+          "privacy training"]
+
+
+def _ref_library(write_library: Callable[..., Path]) -> Matcher:
+    entries = "".join(f"""
+      - id: topic-{n}
+        question: Do you manage {topic}?
+        answer: Yes.
+        refs:
+          hecvat: [TOP-0{n}]
+""" for n, topic in enumerate(TOPICS))
+    root = write_library({"answers/a.yaml": "answers:" + entries})
+    return Matcher(load_library(root))
+
+
+def test_ids_from_another_version_of_the_questionnaire_are_not_used(
+        write_library: Callable[..., Path]) -> None:
+    # The same ids, but each row asks about another entry's topic: the refs were
+    # written for a different version that numbered its questions differently.
+    matcher = _ref_library(write_library)
+    rows = [QuestionRow("S", n + 2, f"Do you manage {TOPICS[(n + 1) % len(TOPICS)]}?",
+                        f"TOP-0{n}") for n in range(len(TOPICS))]
+    matches = matcher.match(rows)
+    for n, match in enumerate(matches):
+        assert match.best is not None and match.best.via == "text"
+        assert match.best.answer_id == f"topic-{(n + 1) % len(TOPICS)}"
+
+
+def test_ids_that_fit_the_questionnaire_are_trusted_even_for_odd_wording(
+        write_library: Callable[..., Path]) -> None:
+    matcher = _ref_library(write_library)
+    rows = [QuestionRow("S", n + 2, f"Do you manage {topic}?", f"TOP-0{n}")
+            for n, topic in enumerate(TOPICS)]
+    rows[0] = QuestionRow("S", 2, "Something worded quite differently", "TOP-00")
+    matches = matcher.match(rows)
+    assert all(m.status == "filled" and m.best is not None and m.best.via == "id"
+               for m in matches)
+    assert matches[0].best is not None and matches[0].best.answer_id == "topic-0"
