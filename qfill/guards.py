@@ -52,6 +52,8 @@ PERMIT = _stems("allow", "allows", "allowed", "permit", "permits", "permitted", 
 FORBID = _stems("prohibit", "prohibits", "prohibited", "forbid", "forbidden", "forbids",
                 "disallow", "disallowed", "ban", "banned", "block", "blocked", "disable",
                 "disabled", "deny", "denied", "reject", "rejected")
+REQUIRED = _stems("require", "required", "requires", "mandatory", "must", "enforce",
+                  "enforced", "enforces", "compulsory", "obligatory")
 KEEP = frozenset({"retain", "keep", "kept", "store", "preserv", "archiv"})
 REMOVE = frozenset({"delete", "destroy", "purg", "eras"})
 PROTECTED = frozenset({"encrypt", "hash", "salt", "bcrypt", "argon2", "argon2id", "scrypt",
@@ -76,7 +78,8 @@ def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
 
 
 def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
-          answer: Analysis | None = None, main: Analysis | None = None) -> tuple[str, ...]:
+          answer: Analysis | None = None, main: Analysis | None = None,
+          short: str | None = None) -> tuple[str, ...]:
     """Every guard that fires for this pairing, as ``"<code>: <detail>"`` reasons.
 
     ``phrasing`` is the entry's phrasing closest to the question. ``main`` is the entry's
@@ -84,9 +87,14 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
     so an alias worded openly ("How are passwords stored?") cannot hide that the entry
     answers the opposite question ("Do you keep passwords in clear text?" - "No").
     ``answer`` is the entry's answer text: a frequency or number the question names and
-    the entry's question does not must be stated there.
+    the entry's question does not must be stated there. ``short`` is the entry's yes/no:
+    "No" to "Is a VPN required?" does not say "No" to "Do you operate a VPN?".
     """
     reasons: list[str] = []
+    if short == "No" and main is not None and not REQUIRED.isdisjoint(main.tokens) \
+            and REQUIRED.isdisjoint(question.tokens):
+        reasons.append(f"qualifier-mismatch: not required vs required ('{answer_id}' answers "
+                       "No to whether it is required, not to whether it exists)")
     polar = [phrasing] if main is None or main is phrasing else [phrasing, main]
     for other in polar:
         if (question.negators > 0) != (other.negators > 0):

@@ -340,7 +340,8 @@ class Matcher:
             answer = self._answers[entry]
             reasons = guards.check(qa, self._phrasings[j], answer.id,
                                    answer=self._answer_analysis(entry),
-                                   main=self._phrasings[self._phrasings_of[entry][0]])
+                                   main=self._phrasings[self._phrasings_of[entry][0]],
+                                   short=answer.short)
             confidence = confidence_of(full)
             if reasons:
                 confidence -= _GUARD_PENALTY

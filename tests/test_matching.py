@@ -342,3 +342,17 @@ def test_ids_that_fit_the_questionnaire_are_trusted_even_for_odd_wording(
     assert all(m.status == "filled" and m.best is not None and m.best.via == "id"
                for m in matches)
     assert matches[0].best is not None and matches[0].best.answer_id == "topic-0"
+
+
+def test_no_to_required_is_not_no_to_exists(write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: vpn-remote-access
+            question: Is a VPN required for remote access to production?
+            answer: No. Access goes through an identity-aware proxy instead.
+            short: "No"
+    """})
+    match = match_one(Matcher(load_library(root)),
+                      "Do you operate a VPN for remote access to production?")
+    assert match.status == "review"
+    assert match.reasons[0].startswith("qualifier-mismatch: not required vs required")
