@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -403,3 +404,12 @@ def test_findings_are_sorted_and_counted(tmp_path: Path) -> None:
         ("answers/a.yaml", 4, "empty-answer"), ("answers/a.yaml", 5, "invalid-short"),
         ("answers/b.yaml", 2, "invalid-id")]
     assert (result.files, result.errors, result.warnings) == (2, 3, 0)
+
+
+def test_readme_rule_table_lists_every_rule_with_its_default() -> None:
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if "| rule | default |" not in text:
+        pytest.skip("README.md has no lint rule table yet")
+    rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning|off) \|", text, re.MULTILINE))
+    assert rows == {r.id: r.default_name for r in RULES.values()}

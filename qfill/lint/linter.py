@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
 from collections import defaultdict
@@ -102,7 +103,8 @@ def lint_library(root: Path, *, settings: Settings, today: date, strict: bool = 
     # A finding of a rule the loader knows and this registry does not: keep it.
     for rule_id, findings in context.loaded.items():
         if rule_id not in RULES:
-            found.extend(findings)
+            found.extend(dataclasses.replace(f, severity=Severity.ERROR) if strict else f
+                         for f in findings)
     entry_lines: dict[tuple[str, str], list[int]] = defaultdict(list)
     for answer in library.answers:
         entry_lines[(answer.source, answer.id)].append(answer.line)
