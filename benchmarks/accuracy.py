@@ -5,6 +5,8 @@ suggestions are, side by side with a naive fuzzy baseline.
     python benchmarks/accuracy.py --data benchmarks/data/dev_paraphrases.csv --library .
     python benchmarks/accuracy.py --real                # cross-version sets from ../shared
     python benchmarks/accuracy.py --real --sweep        # precision at other fill thresholds
+    python benchmarks/accuracy.py --data benchmarks/data/dev_paraphrases.csv --real --fit
+                                                        # refit qfill.matching.WEIGHTS
 
 A labelled questionnaire is a CSV ``question_id,question,section,gold[,kind,also]`` where
 ``gold`` is the id of the library entry that answers the row, or empty when the library
@@ -38,6 +40,16 @@ questionnaire. Ids and refs are stripped, so it is a pure wording test:
   elsewhere that reads nearly the same (80%); rows with a related control but no
   question reading 55% alike, or a question 55-80% alike elsewhere, are left out as
   uncertain; the rest have no gold.
+* CAIQ 4.0.3 and HECVAT 4.1.4 questions against the library given by ``--library`` (the
+  repo's own by default) with its refs as the gold and then stripped, and its aliases
+  copied from that questionnaire (85% alike) dropped: a library matched cold, the way
+  a library meets a questionnaire it was never shown. Refs are not complete, so
+  ``gold_refs_extra.csv`` adds answers judged right on reading that the refs omit.
+
+``benchmarks/data/dev_paraphrases.csv`` is a small development set (65 rows) of customer
+wordings of the repo's library, kept apart from the labelled questionnaire so that the
+labelled file stays a test. ``--fit`` refits the matcher's confidence weights on the
+development sets only: the paraphrases and the ``--real`` sets.
 """
 
 from __future__ import annotations
