@@ -133,7 +133,7 @@ def _plan_with_appended_columns(ctx: SheetContext, header: Header | None
     width = grid.max_col
     if header is not None:
         roles = header.roles
-        question = next(c for c, r in roles.items() if r == "question")
+        question = header.question
         ids = sorted(c for c, r in roles.items() if r == "id")
         exact = [c for c in ids if norm(header.labels[c]).lower() in ("id", "#", "question id")]
         section = next((c for c, r in sorted(roles.items()) if r == "section"), None)

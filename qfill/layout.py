@@ -255,8 +255,12 @@ class Header:
     row: int
     sub_rows: tuple[int, ...]
     labels: dict[int, str]  # column -> composed label
-    roles: dict[int, str]
+    roles: dict[int, str]  # column -> role; exactly one column has the role "question"
     section: str | None
+
+    @property
+    def question(self) -> int:
+        return next(c for c, r in self.roles.items() if r == "question")
 
 
 def _row_labels(ctx: SheetContext, row: int) -> dict[int, str]:
@@ -268,6 +272,27 @@ def _row_labels(ctx: SheetContext, row: int) -> dict[int, str]:
     return labels
 
 
+def _texts_below(ctx: SheetContext, col: int, header_row: int) -> list[str]:
+    texts = (norm(ctx.grid.value(r, col)) for r in ctx.grid.rows()
+             if header_row < r <= header_row + 30)
+    return [t for t in texts if t]
+
+
+def _holds_ids(ctx: SheetContext, col: int, header_row: int) -> bool:
+    """Most cells below a header are ids ("DOCU-01", "A.1.2")."""
+    texts = _texts_below(ctx, col, header_row)
+    return len(texts) >= 3 and sum(bool(ID_VALUE.match(t)) for t in texts) >= 0.5 * len(texts)
+
+
+def _holds_questions(ctx: SheetContext, col: int, header_row: int) -> bool:
+    """The cells below a header read like questions, not like ids or codes."""
+    texts = _texts_below(ctx, col, header_row)
+    if len(texts) < 3:
+        return True  # too few rows to judge: trust the label
+    return (not _holds_ids(ctx, col, header_row)
+            and sum(len(t) for t in texts) / len(texts) >= 12)
+
+
 def _is_sub_header(ctx: SheetContext, row: int, header_row: int, question_col: int,
                    header_labels: dict[int, str]) -> bool:
     labels = _row_labels(ctx, row)
@@ -276,7 +301,9 @@ def _is_sub_header(ctx: SheetContext, row: int, header_row: int, question_col: i
     merge = ctx.merges.at(row, question_col)
     if merge is not None and merge[0] != header_row:  # a title merged across: data, not header
         return False
-    if any(ID_VALUE.match(text) for text in labels.values()):
+    if ID_VALUE.match(labels[min(labels)]):  # a data row starting with its id
+        return False
+    if any(len(norm(value)) > MAX_LABEL for value, _f in ctx.grid.cells[row].values()):
         return False
     under_group = 0
     for col in labels:
@@ -293,7 +320,7 @@ def _compose(ctx: SheetContext, header_row: int, sub_rows: Sequence[int]) -> dic
         cols.update(_row_labels(ctx, row))
         cols.update(c for c in ctx.grid.cells.get(row, {}) if ctx.grid.value(row, c))
     # A merged group title above the header ("Vendor response" over C:D) prefixes the
-    # labels it spans, unless it spans everything (then it is the sheet's title).
+    # labels it spans; only an answer-ish one, so a sheet title above is never taken.
     above = header_row - 1
     span = (min(cols), max(cols)) if cols else (0, 0)
     group: dict[int, str] = {}
@@ -302,7 +329,8 @@ def _compose(ctx: SheetContext, header_row: int, sub_rows: Sequence[int]) -> dic
             merge = ctx.merges.at(above, col)
             if merge and merge[2] > merge[1] and not (merge[1] <= span[0] and merge[2] >= span[1]):
                 text = norm(ctx.grid.value(merge[0], merge[1]))
-                if text and len(text) <= MAX_LABEL:
+                if text and len(text) <= MAX_LABEL and classify_label(text) in (
+                        "answer", "short", "evidence"):
                     group[col] = text
     composed: dict[int, str] = {}
     for col in sorted(cols | set(group)):
@@ -332,14 +360,21 @@ def find_headers(ctx: SheetContext) -> list[Header]:
             continue
         roles = {col: role for col, text in labels.items()
                  if (role := classify_label(text)) is not None}
+        # A label over a column of ids ("Privacy Details" above DOCU-01, DOCU-02 ...) is a
+        # section title, not an answer column.
+        over_ids = {c for c, r in roles.items()
+                    if r not in ("id", "ignore") and _holds_ids(ctx, c, row)}
+        roles = {c: r for c, r in roles.items() if c not in over_ids}
         question_cols = [c for c, r in roles.items() if r == "question"]
         id_values = any(ID_VALUE.match(t) and len(t) > 1 and not t.isalpha()
                         and t not in ("#",) for t in labels.values())
         if id_values:
             continue
-        answerish = [c for c, r in roles.items()
-                     if r in ("answer", "short", "evidence") or r.startswith("mark:")]
+        # A "question" label over ids or one-word cells (a section title such as "AI
+        # Qualifying Questions" above the id column) does not name the question column.
+        question_cols = [c for c in question_cols if _holds_questions(ctx, c, row)]
         if not question_cols:
+            roles = {c: r for c, r in roles.items() if r != "question"}
             if not _pure_label_row(ctx, row):
                 continue
             header = _header_without_question_label(ctx, row, labels, roles)
@@ -356,7 +391,8 @@ def find_headers(ctx: SheetContext) -> list[Header]:
                 break
         composed = _compose(ctx, row, sub_rows)
         composed_roles = {col: role for col, text in composed.items()
-                          if (role := classify_label(text)) is not None}
+                          if (role := classify_label(text)) not in (None, "question")
+                          and col not in over_ids}
         composed_roles[question_col] = "question"
         answerish = [c for c, r in composed_roles.items()
                      if r in ("answer", "short", "evidence") or r.startswith("mark:")]
@@ -430,7 +466,7 @@ def plan_from_header(ctx: SheetContext, header: Header, last_row: int
     """The column plan a header names, or (None, why not)."""
     roles = header.roles
     labels = header.labels
-    question = next(c for c, r in roles.items() if r == "question")
+    question = header.question
     ids = [c for c, r in roles.items() if r == "id" and c != question]
     id_col = None
     if ids:

@@ -302,3 +302,18 @@ def _values(path: Path, sheets: set[str]) -> dict[tuple[str, str], object]:
                 if getattr(cell, "value", None) is not None}
     finally:
         wb.close()
+
+
+def test_map_of_answer_columns_keeps_the_detected_question_and_id(
+        shared_questionnaires: Path) -> None:
+    # A --map turns templates off: the question, id and section columns come from generic
+    # detection, which reads CAIQ v3's three-row header as the template does.
+    from qfill.questionnaire import parse_column_mapping
+
+    q = read(shared_questionnaires, CAIQ3,
+             mapping=parse_column_mapping("answer=I,yes=F,no=G,na=H"))
+    layout = q.sheets[0]
+    assert (layout.template, layout.header_row, layout.reason) == (None, 2, "columns from --map")
+    assert dict(layout.columns) == {"id": "C", "question": "E", "section": "A", "answer": "I",
+                                    "mark:Yes": "F", "mark:No": "G", "mark:N/A": "H"}
+    assert len(q.rows) == 295
