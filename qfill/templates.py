@@ -18,6 +18,9 @@ columns its publisher intends, every other sheet is skipped with a reason.
   validation, otherwise free text) and D the details column beside it. Rows whose answer
   cell is a formula (HECVAT 4 copies its START HERE answers onto other sheets) are not
   questions, so each question is listed once. The version comes from "Version 4.1.4".
+  Every row with an id and an input cell counts: HECVAT 3's DATE-01 (completion date) and
+  its two-letter IH-01..04 (Incident Handling) too, so HECVAT 3 reads 257 rows where the
+  published count of 253 leaves the four IH rows out.
 - **SIG** (Shared Assessments): domain sheets with "Ques Num | Question/Request |
   Response | Additional Information"; read by generic detection, named here.
 """
