@@ -36,8 +36,10 @@ from dataclasses import dataclass, field, replace
 from qfill.questionnaire import QuestionRow, TargetCell
 from qfill.validations import SheetDropdowns
 from qfill.workbookfile import (
+    MAX_COL,
     MAX_INDEX_ENTRIES,
     MAX_ROW,
+    USED_COLUMN_MARGIN,
     SheetGrid,
     SheetTooLarge,
     cell_ref,
@@ -194,7 +196,7 @@ class MergeIndex:
 
     def __init__(self, grid: SheetGrid) -> None:
         self._by_col: dict[int, list[tuple[int, int, int, int, int]]] = {}
-        last_col = max(grid.max_col, 1) + 1
+        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COL)
         last_row = max(grid.max_row, 1) + 1
         entries = 0
         for r0, c0, r1, c1 in grid.merges:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qfill.workbookfile import (
     MAX_COL,
     MAX_INDEX_ENTRIES,
     MAX_ROW,
+    USED_COLUMN_MARGIN,
     RawValidation,
     SheetGrid,
     SheetTooLarge,
@@ -94,11 +95,8 @@ class ListResolver:
         return _unique(values[:MAX_CHOICES])
 
 
-def _unique(items: object) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for item in items:  # type: ignore[attr-defined]
-        seen.setdefault(item, None)
-    return tuple(seen)
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
 
 
 class SheetDropdowns:
@@ -108,10 +106,11 @@ class SheetDropdowns:
         self._grid = grid
         self._resolver = resolver
         # column -> sorted row intervals (start, end, validation index); ranges are clipped
-        # to the used area so "A1:XFD1048576" costs one interval per used column.
+        # near the used area so "A1:XFD1048576" costs one interval per used column (an
+        # empty answer column just past the last filled one keeps its dropdown).
         self._by_col: dict[int, list[tuple[int, int, int]]] = {}
         self._lists: list[RawValidation] = []
-        last_col = max(grid.max_col, 1)
+        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COL)
         entries = 0
         for validation in sorted(grid.validations, key=lambda v: v.x14):
             if validation.kind != "list":
@@ -123,7 +122,7 @@ class SheetDropdowns:
                 if bounds is None:
                     continue
                 r0, c0, r1, c1 = bounds
-                columns = range(c0, min(c1, last_col, MAX_COL) + 1)
+                columns = range(c0, min(c1, last_col) + 1)
                 entries += len(columns)
                 if entries > MAX_INDEX_ENTRIES:
                     raise SheetTooLarge(grid.name)

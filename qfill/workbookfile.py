@@ -34,6 +34,7 @@ RATIO_FLOOR_BYTES = 5 * 1024 * 1024
 MAX_MEMBERS = 20_000
 MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
 MAX_INDEX_ENTRIES = 1_000_000  # column spans of merges or validations indexed for one sheet
+USED_COLUMN_MARGIN = 64  # merges and validations are indexed up to this far past the last cell
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),

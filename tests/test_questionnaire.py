@@ -349,3 +349,15 @@ def test_parse_column_mapping_rejects_a_bad_yaml_file(tmp_path: Path) -> None:
         parse_column_mapping(str(path))
     with pytest.raises(UsageError, match="no such mapping file"):
         parse_column_mapping(str(tmp_path / "missing.yaml"))
+
+
+def test_an_empty_yes_no_column_after_the_last_filled_one_keeps_its_dropdown(
+        tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Question"])  # the answer columns have no header and no values at all
+    ws.append(["Do you encrypt data at rest?"])
+    list_validation(ws, '"Y,N"', "B2:B50")
+    wb.save(tmp_path / "q.xlsx")
+    q = read_questionnaire(tmp_path / "q.xlsx", mapping=parse_column_mapping("question=A,short=B"))
+    assert targets(q.rows[0]) == [("short", "B2", ("Y", "N"), True)]
