@@ -43,7 +43,7 @@ Progress = Callable[[int], None]
 # expensive scorers rescore, and how many postings retrieval reads before common terms
 # only add weight to entries already found.
 _SHORTLIST_RETRIEVED = 24
-_SHORTLIST_ENTRIES = 12
+_SHORTLIST_ENTRIES = 10
 _RETRIEVAL_BUDGET = 3000
 _CHUNK = 100  # rows per progress report
 # Confidence taken off when a guard fires: enough to drop below the fill threshold.
@@ -315,8 +315,8 @@ class Matcher:
             wi = sum(qweights[t] for t in shared)
             wp = self._totals[j]
             phrasing = self._phrasings[j]
-            gap_q = max((qweights[t] for t in qset - shared), default=0.0) / qmax
-            gap_p = max((weight(t) for t in pset - shared), default=0.0) / self._maxima[j]
+            gap_q = max(map(qweights.__getitem__, qset - shared), default=0.0) / qmax
+            gap_p = max(map(weight, pset - shared), default=0.0) / self._maxima[j]
             values = [overlap, wi / wq, wi / wp, gap_q, gap_p,
                       fuzz.token_sort_ratio(qa.text, phrasing.text) / 100.0,
                       fuzz.token_set_ratio(qa.text, phrasing.text) / 100.0,
@@ -328,10 +328,10 @@ class Matcher:
         for n, (entry, (overlap, j, values)) in enumerate(top):
             other = top[1][1][0] if n == 0 and len(top) > 1 else (top[0][1][0] if n else 0.0)
             entry_terms = self._union[entry]
-            gap_entry = max((w for t, w in qweights.items() if t not in entry_terms),
+            gap_entry = max(map(qweights.__getitem__, qset - entry_terms),
                             default=0.0) / qmax
             shared = qset & self._sets[j]
-            anchor_term = max(shared, key=lambda t: qweights[t])
+            anchor_term = max(shared, key=qweights.__getitem__)
             anchor = qweights[anchor_term] / qmax
             exclusive = 1.0 if self._df.get(anchor_term, 0) <= 1 else 0.0
             context = (len(section_terms & self._context[entry]) / len(section_terms)
