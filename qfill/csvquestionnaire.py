@@ -1,5 +1,9 @@
 """CSV questionnaires: one table, read with the stdlib ``csv`` module.
 
+Records are split by :func:`qfill.writeback.read_csv_table` (BOM or UTF-8, else cp1252;
+the sniffed delimiter; RFC 4180 quotes), the same reader the writer uses, so the cells
+named here are exactly the cells written back. Files over 50 MB are refused.
+
 The file becomes a one-sheet grid (sheet name = the file's stem, row = the CSV record
 number with the header as row 1, columns lettered A, B, ... as in a spreadsheet) and goes
 through the same detection as a workbook. A CSV has no dropdowns, merges or formulas.
@@ -10,8 +14,6 @@ writer appends after the last one: ``Questionnaire.append_columns`` is
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from qfill.errors import InputError, UsageError
@@ -30,7 +32,6 @@ from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, Sheet
 from qfill.workbookfile import MAX_SHEET_CELLS, SheetGrid, check_input_file, column_letters
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
-_DELIMITERS = ",;\t|"
 
 
 def read_csv_questionnaire(path: Path, *, mapping: ColumnMapping | None = None
@@ -77,37 +78,29 @@ def _read_grid(path: Path) -> SheetGrid:
     if size > MAX_CSV_BYTES:
         raise InputError(f"{path}: refused: {size // (1024 * 1024)} MB is too large for a CSV "
                          f"questionnaire (limit {MAX_CSV_BYTES // (1024 * 1024)} MB)")
-    data = path.read_bytes()
-    if data.startswith(b"PK") or b"\x00" in data[:8192]:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if head.startswith(b"PK") or (b"\x00" in head and not utf16):
         raise InputError(f"{path}: not a text CSV file (binary content); export the "
                          "questionnaire as CSV or give the .xlsx")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    # The delimiter is the one the header line uses most; quoting stays RFC 4180 (csv's
-    # Sniffer also guesses quoting, and guesses wrong on text full of "" and ; ).
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count) if first_line.strip() else ","
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
+    # Records are split by the writer's own CSV reader (encoding, delimiter, RFC 4180
+    # quoting), so the cells named here are the cells the writer will fill.
+    from qfill.writeback import read_csv_table
+
     grid = SheetGrid(path.stem)
     count = 0
-    try:
-        for number, record in enumerate(csv.reader(io.StringIO(text, newline=""),
-                                                   delimiter=delimiter), start=1):
-            for col, value in enumerate(record, start=1):
-                if value.strip():
-                    grid.cells.setdefault(number, {})[col] = (value, False)
-                    count += 1
-                    grid.max_col = max(grid.max_col, col)
-            if record:
-                grid.max_row = number
-            if count > MAX_SHEET_CELLS:
-                raise InputError(f"{path}: refused: more than {MAX_SHEET_CELLS:,} filled cells; "
-                                 "not a questionnaire")
-    except csv.Error as e:
-        raise InputError(f"{path}: damaged CSV ({e}); export it again") from None
+    for number, record in enumerate(read_csv_table(path).records, start=1):
+        for col, value in enumerate(record, start=1):
+            if value.strip():
+                grid.cells.setdefault(number, {})[col] = (value, False)
+                count += 1
+                grid.max_col = max(grid.max_col, col)
+        if record:
+            grid.max_row = number
+        if count > MAX_SHEET_CELLS:
+            raise InputError(f"{path}: refused: more than {MAX_SHEET_CELLS:,} filled cells; "
+                             "not a questionnaire")
     return grid
 
 

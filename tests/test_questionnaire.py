@@ -361,3 +361,12 @@ def test_an_empty_yes_no_column_after_the_last_filled_one_keeps_its_dropdown(
     wb.save(tmp_path / "q.xlsx")
     q = read_questionnaire(tmp_path / "q.xlsx", mapping=parse_column_mapping("question=A,short=B"))
     assert targets(q.rows[0]) == [("short", "B2", ("Y", "N"), True)]
+
+
+def test_csv_in_utf16_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_bytes("\ufeffquestion\tanswer\r\nDo you encrypt data at rest?\t\r\n"
+                     .encode("utf-16-le"))
+    q = read_questionnaire(path)
+    assert [(r.question, targets(r)) for r in q.rows] == [
+        ("Do you encrypt data at rest?", [("answer", "B2", (), True)])]
