@@ -116,7 +116,7 @@ FEATURES: tuple[str, ...] = (
 # Logistic weights (bias first), fitted by ``benchmarks/accuracy.py --fit`` on
 # cross-version questionnaires and paraphrase sets, so a confidence reads as the chance
 # that the candidate is right. Only these numbers change when the model is refitted.
-WEIGHTS: tuple[float, ...] = (-3.108, 1.458, -0.395, 1.785, 1.083, 0.080, 0.739, 1.176, -0.996, -0.831, -2.325, 0.035, 0.443, 0.723, 6.716)
+WEIGHTS: tuple[float, ...] = (-3.251, 1.456, -0.386, 1.589, 1.209, -0.022, 0.927, 1.225, -0.988, -0.991, -2.422, 0.199, 0.397, 0.690, 6.582)
 
 
 def confidence_of(values: Sequence[float]) -> float:

@@ -365,8 +365,9 @@ class TermWeights:
     """Inverse document frequency over library entries, with boilerplate damped.
 
     A term found in few entries ("waf", "rpo") identifies a question; one found in most
-    ("policy" in a policy library) does not. A term the library never uses counts as rare:
-    a question about it is probably about something the library does not answer.
+    ("policy" in a policy library) does not. A term the library never uses weighs as an
+    average term: it cannot be matched, and counting it as the rarest would let an
+    incidental word ("in front of the app") outweigh the one that matters ("WAF").
     """
 
     idf: Mapping[str, float]
@@ -383,7 +384,7 @@ class TermWeights:
                 df[term] = df.get(term, 0) + 1
         # Smoothed so that even tiny libraries give sane weights.
         idf = {t: math.log(1.0 + (n + 1.0) / (c + 0.5)) for t, c in df.items()}
-        unseen = math.log(1.0 + (n + 1.0) / 0.5)
+        unseen = sum(idf.values()) / len(idf) if idf else 1.0
         boiler = frozenset(stem(w) for w in BOILERPLATE) | BOILERPLATE
         return cls(idf, unseen, boiler)
 
