@@ -5,9 +5,9 @@ layout, known template or not, goes through the same row reader, :func:`read_blo
 
 - A *header row* has a question label and at least one answer-ish label (answer, yes/no,
   evidence, or Yes/No/N/A mark columns). A row below it with labels under merged or empty
-  header cells is a second header row (two-row headers); a merged group title above a
-  header prefixes the labels it spans. Each header row starts a *block* that runs to the
-  next header row, so a sheet may hold several question tables.
+  header cells is a second header row (two-row headers); a merged answer-ish group title
+  above a header ("Vendor response") prefixes the labels it spans. Each header row starts
+  a *block* that runs to the next header row, so a sheet may hold several question tables.
 - Column roles (``ColumnPlan``): ``question``, ``id``, ``section``, ``short`` (yes/no),
   ``answer`` (narrative), ``evidence``, ``mark:Yes|No|N/A`` (mark-an-X columns), and the
   pair ``response``/``details``: a column that is a dropdown on some rows and free text on
@@ -274,9 +274,8 @@ def _row_labels(ctx: SheetContext, row: int) -> dict[int, str]:
     return labels
 
 
-def _texts_below(ctx: SheetContext, col: int, header_row: int) -> list[str]:
-    texts = (norm(ctx.grid.value(r, col)) for r in ctx.grid.rows()
-             if header_row < r <= header_row + 30)
+def _texts_below(ctx: SheetContext, col: int, header_row: int, count: int = 30) -> list[str]:
+    texts = (norm(ctx.grid.value(r, col)) for r in range(header_row + 1, header_row + 1 + count))
     return [t for t in texts if t]
 
 
@@ -360,18 +359,19 @@ def find_headers(ctx: SheetContext) -> list[Header]:
         labels = _row_labels(ctx, row)
         if len(labels) < 2:
             continue
+        if ID_VALUE.match(labels[min(labels)]):
+            continue  # a data row that starts with its id
         roles = {col: role for col, text in labels.items()
                  if (role := classify_label(text)) is not None}
+        if not any(r in ("answer", "short", "evidence", "question") or r.startswith("mark:")
+                   for r in roles.values()):
+            continue
         # A label over a column of ids ("Privacy Details" above DOCU-01, DOCU-02 ...) is a
         # section title, not an answer column.
         over_ids = {c for c, r in roles.items()
                     if r not in ("id", "ignore") and _holds_ids(ctx, c, row)}
         roles = {c: r for c, r in roles.items() if c not in over_ids}
         question_cols = [c for c, r in roles.items() if r == "question"]
-        id_values = any(ID_VALUE.match(t) and len(t) > 1 and not t.isalpha()
-                        and t not in ("#",) for t in labels.values())
-        if id_values:
-            continue
         # A "question" label over ids or one-word cells (a section title such as "AI
         # Qualifying Questions" above the id column) does not name the question column.
         question_cols = [c for c in question_cols if _holds_questions(ctx, c, row)]
@@ -433,7 +433,7 @@ def _header_without_question_label(ctx: SheetContext, row: int, labels: dict[int
     answer_cols = sorted(c for c, r in roles.items() if r in ("answer", "short"))
     if not answer_cols:
         return None
-    below = [r for r in ctx.grid.rows() if row < r <= row + 25]
+    below = range(row + 1, row + 26)
     best: tuple[float, int] | None = None
     for col in range(1, answer_cols[0]):
         if col in roles and roles[col] != "section":

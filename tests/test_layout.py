@@ -202,3 +202,13 @@ def test_error_values_are_not_questions(tmp_path: Path) -> None:
         '<c r="A3" t="e"><f>VLOOKUP(A9,Z:Z,2,0)</f><v>#REF!</v></c>'))
     q = read_questionnaire(path)
     assert [r.question for r in q.rows] == ["Do you encrypt data?"]
+
+
+def test_a_header_may_name_standards_with_numbers(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Question", "Answer", "SOC 2", "ISO 27001"])
+    ws.append(["R1", "Do you review firewall rules?", None, "CC6.6", "A.13.1"])
+    q = read_questionnaire(save(wb, tmp_path / "q.xlsx"))
+    assert (q.sheets[0].header_row, dict(q.sheets[0].columns)) == (
+        1, {"id": "A", "question": "B", "answer": "C"})
