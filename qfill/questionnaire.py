@@ -118,8 +118,9 @@ MAPPING_KEYS: dict[str, str] = {
     "answer": "answer", "evidence": "evidence", "response": "response", "details": "details",
     "yes": "mark:Yes", "no": "mark:No", "na": "mark:N/A",
 }
-_WRITTEN_ROLES = ("short", "answer", "evidence", "response", "details",
-                  "mark:Yes", "mark:No", "mark:N/A")
+# Roles of the columns qfill writes; a --map naming any of them replaces all detected ones.
+MAPPED_TARGET_ROLES = ("short", "answer", "evidence", "response", "details",
+                       "mark:Yes", "mark:No", "mark:N/A")
 _COLUMN = re.compile(r"^[A-Za-z]{1,3}$")
 
 
@@ -165,6 +166,7 @@ def parse_column_mapping(spec: str) -> ColumnMapping:
     (mark columns) and header (the header row). Raises UsageError on anything else.
     """
     from qfill.errors import UsageError
+    from qfill.workbookfile import column_index
 
     text = spec.strip()
     where = f"--map {spec!r}"
@@ -200,11 +202,11 @@ def parse_column_mapping(spec: str) -> ColumnMapping:
             raise UsageError(f"{where}: unknown key '{name}'{did_you_mean}; use "
                              f"{', '.join([*MAPPING_KEYS, 'header'])}")
         letter = value.upper()
-        if not _COLUMN.match(letter) or _column_number(letter) > 16384:
+        if not _COLUMN.match(letter) or column_index(letter) > 16384:
             raise UsageError(f"{where}: '{name}={value}' is not a column letter; write e.g. "
                              f"{name}=C")
         columns[MAPPING_KEYS[name]] = letter
-    written = [(role, columns[role]) for role in _WRITTEN_ROLES if role in columns]
+    written = [(role, columns[role]) for role in MAPPED_TARGET_ROLES if role in columns]
     letters = [letter for _role, letter in written]
     for letter in letters:
         if letters.count(letter) > 1 or letter in (columns.get("question"), columns.get("id")):
@@ -248,10 +250,3 @@ def _header_row(where: str, value: object) -> int:
     if not 1 <= row <= 1_048_576:
         raise UsageError(f"{where}: header={value} is not a row number; write e.g. header=4")
     return row
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for char in letters:
-        number = number * 26 + ord(char) - 64
-    return number

@@ -24,7 +24,13 @@ from qfill.layout import (
     norm,
     read_block,
 )
-from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.questionnaire import (
+    MAPPED_TARGET_ROLES,
+    ColumnMapping,
+    Questionnaire,
+    QuestionRow,
+    SheetLayout,
+)
 from qfill.templates import Template, is_sig_sheet, recognise_template
 from qfill.validations import ListResolver, SheetDropdowns
 from qfill.workbookfile import (
@@ -36,8 +42,6 @@ from qfill.workbookfile import (
     column_index,
 )
 
-TARGET_KEYS = ("short", "answer", "evidence", "response", "details",
-               "mark:Yes", "mark:No", "mark:N/A")
 _COVER = re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|about|how to"
                     r"|start here|notice|terms", re.I)
 _SCORING = re.compile(r"evaluat|scor|dashboard|summary|report|result|chart|metric|analys"
@@ -242,11 +246,11 @@ def apply_mapping(ctx: SheetContext, detected: Sequence[Block], mapping: ColumnM
     question = cols.get("question") or (base.question if base else None)
     if question is None:
         return [], "no question column detected; add question=<column> to --map"
-    if any(key in cols for key in TARGET_KEYS):
+    if any(key in cols for key in MAPPED_TARGET_ROLES):
         plan = ColumnPlan(question=question, short=cols.get("short"), answer=cols.get("answer"),
                           evidence=cols.get("evidence"), response=cols.get("response"),
                           details=cols.get("details"),
-                          marks=tuple((key[5:], cols[key]) for key in TARGET_KEYS[5:]
+                          marks=tuple((key[5:], cols[key]) for key in MAPPED_TARGET_ROLES[5:]
                                       if key in cols))
     elif base is not None:
         plan = replace(base, question=question)
