@@ -29,7 +29,8 @@ from qfill.layout import (
     read_block,
 )
 from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
-from qfill.workbookfile import MAX_SHEET_CELLS, SheetGrid, check_input_file, column_letters
+from qfill.workbookfile import MAX_SHEET_CELLS, SheetGrid, check_input_file
+from qfill.xlsxpackage import column_letters
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 

@@ -35,16 +35,8 @@ from dataclasses import dataclass, field, replace
 
 from qfill.questionnaire import QuestionRow, TargetCell
 from qfill.validations import SheetDropdowns
-from qfill.workbookfile import (
-    MAX_COL,
-    MAX_INDEX_ENTRIES,
-    MAX_ROW,
-    USED_COLUMN_MARGIN,
-    SheetGrid,
-    SheetTooLarge,
-    cell_ref,
-    column_letters,
-)
+from qfill.workbookfile import MAX_INDEX_ENTRIES, USED_COLUMN_MARGIN, SheetGrid, SheetTooLarge
+from qfill.xlsxpackage import MAX_COLUMN, MAX_ROW, column_letters, format_ref
 
 MAX_LABEL = 80
 _IGNORE = re.compile(
@@ -196,7 +188,7 @@ class MergeIndex:
 
     def __init__(self, grid: SheetGrid) -> None:
         self._by_col: dict[int, list[tuple[int, int, int, int, int]]] = {}
-        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COL)
+        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN)
         last_row = max(grid.max_row, 1) + 1
         entries = 0
         for r0, c0, r1, c1 in grid.merges:
@@ -590,7 +582,7 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
         if not targets:
             continue
         row = QuestionRow(sheet=ctx.name, row=r, question=question, question_id=question_id,
-                          section=section, question_ref=cell_ref(r, plan.question),
+                          section=section, question_ref=format_ref(r, plan.question),
                           targets=tuple(targets))
         item = _Pending(row, lead_in=question.rstrip().endswith(":"))
         pending.append(item)
@@ -660,7 +652,7 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | 
         # Free text in a cell whose dropdown lists other values would be rejected.
         restricted = dropdown is not None and (dropdown.restricted
                                                or role in ("answer", "evidence"))
-        cell = TargetCell(role=role, ref=cell_ref(r, col),  # type: ignore[arg-type]
+        cell = TargetCell(role=role, ref=format_ref(r, col),  # type: ignore[arg-type]
                           current=grid.value(r, col), formula=grid.is_formula(r, col),
                           choices=dropdown.choices if dropdown else (),
                           mark=mark, restricted=restricted)

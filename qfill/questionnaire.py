@@ -166,7 +166,7 @@ def parse_column_mapping(spec: str) -> ColumnMapping:
     (mark columns) and header (the header row). Raises UsageError on anything else.
     """
     from qfill.errors import UsageError
-    from qfill.workbookfile import column_index
+    from qfill.xlsxpackage import column_index
 
     text = spec.strip()
     where = f"--map {spec!r}"

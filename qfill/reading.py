@@ -39,8 +39,8 @@ from qfill.workbookfile import (
     SheetEntry,
     SheetTooLarge,
     WorkbookFile,
-    column_index,
 )
+from qfill.xlsxpackage import column_index
 
 _COVER = re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|about|how to"
                     r"|start here|notice|terms", re.I)

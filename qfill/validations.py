@@ -16,15 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qfill.workbookfile import (
-    MAX_COL,
     MAX_INDEX_ENTRIES,
-    MAX_ROW,
     USED_COLUMN_MARGIN,
     RawValidation,
     SheetGrid,
     SheetTooLarge,
     parse_range,
 )
+from qfill.xlsxpackage import MAX_COLUMN, MAX_ROW
 
 MAX_CHOICES = 500
 _SHEET_RANGE = re.compile(
@@ -110,7 +109,7 @@ class SheetDropdowns:
         # empty answer column just past the last filled one keeps its dropdown).
         self._by_col: dict[int, list[tuple[int, int, int]]] = {}
         self._lists: list[RawValidation] = []
-        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COL)
+        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN)
         entries = 0
         for validation in sorted(grid.validations, key=lambda v: v.x14):
             if validation.kind != "list":

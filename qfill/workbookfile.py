@@ -26,6 +26,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from qfill.errors import InputError
+from qfill.xlsxpackage import (  # the package's own cell-reference and text rules
+    MAX_COLUMN,
+    MAX_ROW,
+    column_index,
+    decode_cell_text,
+)
 
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one decompressed part
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together
@@ -41,10 +47,7 @@ _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
                        "EncryptedPackage".encode("utf-16-le"))
 _PROLOG_BYTES = 4096  # a DOCTYPE must come before the root element
 _MACRO_TYPES = ("sheet.macroEnabled.main", "template.macroEnabled.main")
-_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 
 
 class SheetTooLarge(Exception):
@@ -54,34 +57,13 @@ class SheetTooLarge(Exception):
 # --------------------------------------------------------------------------- cell references
 
 
-def column_index(letters: str) -> int:
-    """'A' -> 1, 'AA' -> 27."""
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - 64)
-    return index
-
-
-def column_letters(index: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_ref(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row}"
-
-
 def parse_cell_ref(ref: str) -> tuple[int, int] | None:
     """'C12' or '$C$12' -> (12, 3); None when it is not a cell reference."""
     match = _REF.match(ref.strip())
     if not match:
         return None
-    row, col = int(match.group(2)), column_index(match.group(1))
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+    row, col = int(match.group(2)), column_index(match.group(1).upper())
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
         return None
     return row, col
 
@@ -92,11 +74,11 @@ def parse_range(ref: str) -> tuple[int, int, int, int] | None:
     first, _, last = text.partition(":")
     last = last or first
     if first.isalpha() and last.isalpha():  # whole columns
-        c0, c1 = column_index(first), column_index(last)
-        return (1, min(c0, c1), MAX_ROW, max(c0, c1)) if c0 <= MAX_COL >= c1 else None
+        c0, c1 = column_index(first.upper()), column_index(last.upper())
+        return (1, min(c0, c1), MAX_ROW, max(c0, c1)) if c0 <= MAX_COLUMN >= c1 else None
     if first.isdigit() and last.isdigit():  # whole rows
         r0, r1 = int(first), int(last)
-        return (min(r0, r1), 1, max(r0, r1), MAX_COL) if 1 <= r0 <= MAX_ROW >= r1 >= 1 else None
+        return (min(r0, r1), 1, max(r0, r1), MAX_COLUMN) if 1 <= r0 <= MAX_ROW >= r1 >= 1 else None
     a, b = parse_cell_ref(first), parse_cell_ref(last)
     if a is None or b is None:
         return None
@@ -221,10 +203,6 @@ class _CountingReader(io.RawIOBase):
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-def _unescape(text: str) -> str:
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 class WorkbookFile:
@@ -424,7 +402,7 @@ class WorkbookFile:
             if self._strings_part:
                 for _event, elem in self.iterparse(self._strings_part):
                     if _local(elem.tag) == "si":
-                        strings.append(_unescape(_inline_text(elem)))
+                        strings.append(decode_cell_text(_inline_text(elem)))
                         elem.clear()
             self._strings = strings
         return self._strings
@@ -514,8 +492,8 @@ def _fast_ref(ref: str | None, columns: dict[str, int]) -> tuple[int, int] | Non
     if col is None:
         if not (letters.isascii() and letters.isalpha()) or len(letters) > 3:
             return parse_cell_ref(ref)
-        col = columns[letters] = column_index(letters)
-    if not digits or not 1 <= (row := int(digits)) <= MAX_ROW or col > MAX_COL:
+        col = columns[letters] = column_index(letters.upper())
+    if not digits or not 1 <= (row := int(digits)) <= MAX_ROW or col > MAX_COLUMN:
         return parse_cell_ref(ref)
     return row, col
 
@@ -563,7 +541,7 @@ def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool]:
     else:
         text = _number_text(raw)
     if text is not None:
-        text = _unescape(text)
+        text = decode_cell_text(text)
         if not text.strip():
             text = None
     return text, is_formula
