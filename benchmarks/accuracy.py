@@ -46,6 +46,9 @@ questionnaire. Ids and refs are stripped, so it is a pure wording test:
   a library meets a questionnaire it was never shown. Refs are not complete, so
   ``gold_refs_extra.csv`` adds answers judged right on reading that the refs omit.
 
+* The library's own aliases as questions, each matched against the library without it
+  (``aliases``): paraphrases written by the people who wrote the library.
+
 ``benchmarks/data/dev_paraphrases.csv`` is a small development set (65 rows) of customer
 wordings of the repo's library, kept apart from the labelled questionnaire so that the
 labelled file stays a test. ``--fit`` refits the matcher's confidence weights on the
@@ -467,6 +470,32 @@ def refs_dataset(scheme: str, library_root: Path) -> Dataset | None:
                    load_settings(library_root))
 
 
+def alias_datasets(library_root: Path, folds: int = 3) -> list[Dataset]:
+    """The library's own aliases as questions, each matched against the library without
+    it (in ``folds`` rounds): paraphrases written by the library's authors."""
+    if not (library_root / "answers").is_dir():
+        return []
+    library = load_library(library_root)
+    settings = load_settings(library_root)
+    held: list[list[tuple[str, str]]] = [[] for _ in range(folds)]
+    n = 0
+    for answer in library.answers:
+        for alias in answer.aliases:
+            held[n % folds].append((answer.id, alias))
+            n += 1
+    result = []
+    for fold, pairs in enumerate(held):
+        out = {(i, a) for i, a in pairs}
+        answers = tuple(replace(a, refs={}, aliases=tuple(x for x in a.aliases
+                                                          if (a.id, x) not in out))
+                        for a in library.answers)
+        rows = [Labelled(f"{i}#{k}", a, "", frozenset({i})) for k, (i, a) in enumerate(pairs)]
+        result.append(Dataset(f"aliases of {library_root.name or library_root} held out "
+                              f"(round {fold + 1} of {folds})",
+                              replace(library, answers=answers), rows, settings))
+    return result
+
+
 def _ref(ref: str) -> str:
     return "".join(ref.split()).upper()
 
@@ -482,8 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--library", type=Path, default=REPO, help="library root")
     parser.add_argument("--real", action="store_true",
                         help="also run the cross-version sets from ../shared/questionnaires")
-    parser.add_argument("--only", choices=[*sorted(DATASETS), *(f"refs-{s}" for s in
-                                                                 REFS_SCHEMES)],
+    parser.add_argument("--only", choices=[*sorted(DATASETS), "aliases",
+                                           *(f"refs-{s}" for s in REFS_SCHEMES)],
                         action="append",
                         help="with --real: run only these sets")
     parser.add_argument("--thresholds", default="85,90,95",
@@ -507,9 +536,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.real:
         if SHARED.is_dir():
-            chosen = args.only or [*sorted(DATASETS), *(f"refs-{s}" for s in REFS_SCHEMES)]
+            chosen = args.only or [*sorted(DATASETS), *(f"refs-{s}" for s in REFS_SCHEMES),
+                                   "aliases"]
             for name in chosen:
-                if name.startswith("refs-"):
+                if name == "aliases":
+                    datasets.extend(alias_datasets(args.library))
+                elif name.startswith("refs-"):
                     found = refs_dataset(name[5:], args.library)
                     if found is not None:
                         datasets.append(found)

@@ -103,6 +103,15 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
             reasons.append(f"negation: {which} '{answer_id}' is "
                            f"{'not' if question.negators else 'negated'}")
             break
+    # "Is data retained after processing?" does not answer "Is data processed?".
+    lifecycle = KEEP | REMOVE
+    if lifecycle.isdisjoint(question.tokens):
+        for other in polar:
+            said = lifecycle.intersection(other.tokens)
+            if said:
+                reasons.append(f"qualifier-mismatch: '{answer_id}' asks whether data is "
+                               f"{'kept' if said & KEEP else 'deleted'}; the question does not")
+                break
     if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
         return tuple(reasons)  # nothing in the question any other guard could contradict
     q, p = frozenset(question.tokens), frozenset(phrasing.tokens)

@@ -28,7 +28,7 @@ class MatchSettings:
     ``review_threshold``; otherwise it is *unanswered*.
     """
 
-    fill_threshold: float = 0.86
+    fill_threshold: float = 0.9
     review_threshold: float = 0.2
     margin: float = 0.06
     candidates: int = 3
