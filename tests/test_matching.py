@@ -356,3 +356,18 @@ def test_no_to_required_is_not_no_to_exists(write_library: Callable[..., Path]) 
                       "Do you operate a VPN for remote access to production?")
     assert match.status == "review"
     assert match.reasons[0].startswith("qualifier-mismatch: not required vs required")
+
+
+def test_kept_or_deleted_is_not_processed(write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: ai-data-retention
+            question: Is customer data retained by the AI service after processing?
+            answer: No. Prompts and outputs are discarded once a request completes.
+            short: "No"
+    """})
+    match = match_one(Matcher(load_library(root)),
+                      "Does the AI service do the processing of customer data?")
+    assert match.status == "review"
+    assert "qualifier-mismatch: 'ai-data-retention' asks whether data is kept; the " \
+        "question does not" in match.reasons
