@@ -56,6 +56,9 @@ _ANSWER = re.compile(r"answer|response|comment|explanation|\bdetails?\b|addition
                      r"|\bnotes?\b|remarks|justification|narrative|implementation description"
                      r"|clarification|\binput\b|please describe|provide")
 _SECTION = re.compile(r"domain|category|\bsection\b|\barea\b|topic|family|chapter|\bgroup\b")
+# In order: "Supplier response Evidence" is evidence, "Response (Y/N)" is yes/no.
+_ROLE_PATTERNS = (("short", _SHORT), ("question", _QUESTION), ("evidence", _EVIDENCE),
+                  ("answer", _ANSWER), ("section", _SECTION))
 _MARKS = {"yes": "Yes", "y": "Yes", "no": "No", "n": "No", "n/a": "N/A", "na": "N/A",
           "n.a.": "N/A", "n / a": "N/A", "not applicable": "N/A"}
 ID_VALUE = re.compile(r"^(?:[A-Z][A-Za-z&]{0,7}[-. ]{0,2}\d{1,3}(?:[.\-]\s?\d{1,3})*[a-z]?"
@@ -96,17 +99,7 @@ def classify_label(label: str) -> str | None:
         return f"mark:{_MARKS[key]}"
     if _ID.search(key) and len(key.split()) <= 4:
         return "id"
-    if _SHORT.search(key):
-        return "short"
-    if _QUESTION.search(key):
-        return "question"
-    if _EVIDENCE.search(key):
-        return "evidence"
-    if _ANSWER.search(key):
-        return "answer"
-    if _SECTION.search(key):
-        return "section"
-    return None
+    return next((role for role, pattern in _ROLE_PATTERNS if pattern.search(key)), None)
 
 
 def _question_label_score(label: str) -> int:

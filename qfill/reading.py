@@ -42,13 +42,16 @@ from qfill.workbookfile import (
 )
 from qfill.xlsxpackage import column_index
 
-_COVER = re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|about|how to"
-                    r"|start here|notice|terms", re.I)
-_SCORING = re.compile(r"evaluat|scor|dashboard|summary|report|result|chart|metric|analys"
-                      r"|risk rating|status", re.I)
-_LOOKUP = re.compile(r"glossary|lookup|lists?\b|values|reference|change ?log|version"
-                     r"|acknowledg|definition|mapping|crosswalk|legend|\bkey\b|backend"
-                     r"|auto resp|questions$", re.I)
+# What a sheet's name says it is, for the reason a sheet without questions is skipped.
+_KINDS_BY_NAME = (
+    (re.compile(r"intro|instruction|read ?me|cover|guid|overview|welcome|about|how to"
+                r"|start here|notice|terms", re.I), "cover or instructions sheet"),
+    (re.compile(r"evaluat|scor|dashboard|summary|report|result|chart|metric|analys"
+                r"|risk rating|status", re.I), "scoring or report sheet"),
+    (re.compile(r"glossary|lookup|lists?\b|values|reference|change ?log|version"
+                r"|acknowledg|definition|mapping|crosswalk|legend|\bkey\b|backend"
+                r"|auto resp|questions$", re.I), "lookup or reference sheet"),
+)
 
 
 def read_workbook(path: Path, *, include_hidden: bool = False,
@@ -189,13 +192,8 @@ def _empty_reason(ctx: SheetContext, blocks: Sequence[Block],
 
 
 def _reason_by_name(name: str) -> str | None:
-    if _COVER.search(name):
-        return "cover or instructions sheet: no question table"
-    if _SCORING.search(name):
-        return "scoring or report sheet: no question table"
-    if _LOOKUP.search(name):
-        return "lookup or reference sheet: no question table"
-    return None
+    return next((f"{kind}: no question table" for pattern, kind in _KINDS_BY_NAME
+                 if pattern.search(name)), None)
 
 
 def _reason_by_content(ctx: SheetContext) -> str:
