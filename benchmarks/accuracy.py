@@ -74,7 +74,7 @@ sys.path.insert(0, str(REPO))
 from qfill.library import Answer, Library, load_library  # noqa: E402
 from qfill.matching import Match, Matcher  # noqa: E402
 from qfill.questionnaire import QuestionRow  # noqa: E402
-from qfill.settings import MatchSettings, Settings, load_settings  # noqa: E402
+from qfill.settings import Settings, load_settings  # noqa: E402
 from qfill.verification import verify_matches  # noqa: E402
 
 DATA = REPO / "benchmarks" / "data"
@@ -152,10 +152,10 @@ def run_baseline(dataset: Dataset, scorer_name: str, threshold: float) -> list[O
 
 
 def metrics(rows: Sequence[Labelled], outcomes: Sequence[Outcome]) -> dict[str, float | str]:
-    filled = [(r, o) for r, o in zip(rows, outcomes) if o.filled]
+    filled = [(r, o) for r, o in zip(rows, outcomes, strict=True) if o.filled]
     correct = sum(1 for r, o in filled if o.filled in r.gold)
-    answerable = [(r, o) for r, o in zip(rows, outcomes) if r.gold]
-    unanswerable = [(r, o) for r, o in zip(rows, outcomes) if not r.gold]
+    answerable = [(r, o) for r, o in zip(rows, outcomes, strict=True) if r.gold]
+    unanswerable = [(r, o) for r, o in zip(rows, outcomes, strict=True) if not r.gold]
     review = [(r, o) for r, o in answerable if not o.filled]
     top3_review = sum(1 for r, o in review if r.gold & set(o.top))
     top3_all = sum(1 for r, o in answerable if r.gold & set(o.top))
@@ -200,13 +200,13 @@ def report(dataset: Dataset, *, thresholds: Sequence[float], details: bool,
     widths = [max(len(str(line[i])) for line in [header, *table]) for i in range(len(header))]
     for line in [header, *table]:
         print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                        for i, (c, w) in enumerate(zip(line, widths))))
+                        for i, (c, w) in enumerate(zip(line, widths, strict=True))))
     print(f"(qfill matched {len(rows)} rows in {elapsed:.2f} s; baselines: rapidfuzz "
           f"{', '.join(scorers)} on raw text, one threshold each)")
     if by_kind:
         kinds = sorted({r.kind for r in rows if r.kind})
         for kind in kinds:
-            pairs = [(r, o) for r, o in zip(rows, columns[0][1]) if r.kind == kind]
+            pairs = [(r, o) for r, o in zip(rows, columns[0][1], strict=True) if r.kind == kind]
             m = metrics([r for r, _ in pairs], [o for _, o in pairs])
             print(f"  {kind:18s} rows {len(pairs):3d}  precision "
                   f"{_cell(m['precision of filled rows'])}  filled "
@@ -218,11 +218,11 @@ def report(dataset: Dataset, *, thresholds: Sequence[float], details: bool,
 
 
 def show_details(dataset: Dataset, outcomes: Sequence[Outcome]) -> None:
-    for row, o in zip(dataset.rows, outcomes):
+    for row, o in zip(dataset.rows, outcomes, strict=True):
         if o.filled and o.filled not in row.gold:
             print(f"  WRONG FILL {row.question_id}: {row.question[:90]!r} -> {o.filled} "
                   f"({o.confidence:.2f}); gold {sorted(row.gold) or '-'}")
-    for row, o in zip(dataset.rows, outcomes):
+    for row, o in zip(dataset.rows, outcomes, strict=True):
         if row.gold and not o.filled and not row.gold & set(o.top):
             print(f"  MISSED {row.question_id}: {row.question[:90]!r} gold "
                   f"{sorted(row.gold)} top {list(o.top)} {o.reasons[:1]}")
@@ -272,8 +272,8 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
     for _ in range(30):
         grad = [0.0] * size
         hess = [[0.0] * size for _ in range(size)]
-        for x, y, w in zip(xs, ys, ws):
-            z = sum(b * v for b, v in zip(beta, x))
+        for x, y, w in zip(xs, ys, ws, strict=True):
+            z = sum(b * v for b, v in zip(beta, x, strict=True))
             p = 1.0 / (1.0 + _exp(-z))
             for i in range(size):
                 grad[i] += w * (y - p) * x[i]
@@ -285,7 +285,7 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
             for k in range(i):
                 hess[k][i] = hess[i][k]
         step = _solve(hess, grad)
-        beta = [b + d for b, d in zip(beta, step)]
+        beta = [b + d for b, d in zip(beta, step, strict=True)]
         if max(abs(d) for d in step) < 1e-6:
             break
     return beta
@@ -300,7 +300,7 @@ def _exp(z: float) -> float:
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     """Gaussian elimination with partial pivoting (the system is small and symmetric)."""
     n = len(vector)
-    a = [row[:] + [vector[i]] for i, row in enumerate(matrix)]
+    a = [[*row, vector[i]] for i, row in enumerate(matrix)]
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
         a[col], a[pivot] = a[pivot], a[col]

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qfill.library import Answer, Library  # noqa: E402
-from qfill.matching import Matcher  # noqa: E402
-from qfill.questionnaire import QuestionRow  # noqa: E402
+from qfill.library import Answer, Library
+from qfill.matching import Matcher
+from qfill.questionnaire import QuestionRow
 
 SUBJECTS = """customer data|backups|audit logs|encryption keys|passwords|laptops|servers|
 source code|API tokens|production databases|admin accounts|vendor contracts|firewall rules|

@@ -120,12 +120,14 @@ FEATURES: tuple[str, ...] = (
 # the default fill threshold, 0.90, filled rows were right 97% of the time on cold
 # development sets (a library meeting questionnaires it was never shown) and 99% on
 # paraphrases of the library's own questions.
-WEIGHTS: tuple[float, ...] = (-3.338, 1.081, -0.406, 1.138, 1.632, 0.015, 1.292, 0.707, 0.450, -0.392, -2.443, 0.556, 0.305, 6.777)
+WEIGHTS: tuple[float, ...] = (
+    -3.338, 1.081, -0.406, 1.138, 1.632, 0.015, 1.292, 0.707, 0.450, -0.392, -2.443, 0.556,
+    0.305, 6.777)
 
 
 def confidence_of(values: Sequence[float]) -> float:
     """The calibrated confidence (0..1) for one pair's feature values."""
-    z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], values))
+    z = WEIGHTS[0] + sum(w * v for w, v in zip(WEIGHTS[1:], values, strict=True))
     if z < -30.0:
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))
@@ -234,7 +236,7 @@ class Matcher:
                 progress(len(work))
         trust = self._id_trust(work)
         result: list[Match] = []
-        for row, w in zip(rows, work):
+        for row, w in zip(rows, work, strict=True):
             candidates, note = self._candidates(w, k, trust)
             result.append(self._decide(row, candidates, note))
         return result

@@ -24,34 +24,34 @@ import yaml
 # Function words: never a signal on their own. Negators are kept out of this list's
 # effect on guards because guards read tokens before stop words are dropped.
 STOPWORDS = frozenset("""
-a an the and or of to in on at by for from with within into onto as is are was were be been
-being am do does did doing done have has had having you your yours we our ours us they their
-them it its this that these those there here which who whom whose what when where why how
-whether if then than so such any all each every some other others also only own same very
-can could may might must shall should will would e g eg i ie etc via per upon about above
-below under over between through during before after again further once both either neither
-more most less least much many few its it's please yes one two three s t d ll re ve m
-but just too not
-""".split())
+a an the and or of to in on at by for from with within into onto as is are was were be
+been being am do does did doing done have has had having you your yours we our ours us
+they their them it its this that these those there here which who whom whose what when
+where why how whether if then than so such any all each every some other others also only
+own same very can could may might must shall should will would e g eg i ie etc via per
+upon about above below under over between through during before after again further once
+both either neither more most less least much many few its it's please yes one two three s
+t d ll re ve m but just too not
+""".split())  # noqa: SIM905 - a word list reads best as text
 
 # Words every questionnaire uses; they carry little meaning whatever their frequency.
 BOILERPLATE = frozenset("""
 organization organizations company companies institution vendor vendors solution solutions
 provide provided providing service services product products offer offered ensure ensured
 describe description explain explanation detail details list state indicate confirm
-currently current able ability support supported supports maintain maintained
-establish established document documented approve approved communicate communicated apply
-applied evaluate evaluated implement implemented defined define appropriate applicable
-relevant following include includes including use used using perform performed require
+currently current able ability support supported supports maintain maintained establish
+established document documented approve approved communicate communicated apply applied
+evaluate evaluated implement implemented defined define appropriate applicable relevant
+following include includes including use used using perform performed require
 organizational according related otherwise part parts possible need needs set well term
 terms next make made come go best special right refer reference answer effective
 effectively particular specific specified appropriately properly fully ever enforce
-enforced enforces conduct conducted carry carried undergo undergone take taken
-have having given give within place placed kept keep based basis case cases way ways
-required requirement requirements exist exists existing place process processes
-procedure procedures practice practices measure measures technical capability
-capabilities manage managed management regular regularly environment system systems
-""".split())
+enforced enforces conduct conducted carry carried undergo undergone take taken have having
+given give within place placed kept keep based basis case cases way ways required
+requirement requirements exist exists existing place process processes procedure
+procedures practice practices measure measures technical capability capabilities manage
+managed management regular regularly environment system systems
+""".split())  # noqa: SIM905 - a word list reads best as text
 
 NEGATORS = frozenset({"not", "no", "never", "without", "none", "nor", "cannot", "neither"})
 
@@ -154,9 +154,7 @@ def stem(word: str) -> str:
     if len(w) <= 3 or not w.isalpha():
         return w
     # step 1a
-    if w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("ies"):
+    if w.endswith("sses") or w.endswith("ies"):
         w = w[:-2]
     elif w.endswith("s") and not w.endswith("ss") and not w.endswith("us") \
             and not w.endswith("is"):

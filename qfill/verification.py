@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from qfill.filling import short_is_writable
 from qfill.files import resolve_inside
+from qfill.filling import short_is_writable
 from qfill.library import Answer, Library
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow

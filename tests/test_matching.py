@@ -118,7 +118,7 @@ def test_boilerplate_does_not_outweigh_the_words_that_matter(matcher: Matcher) -
     # "incident response" is what the question is about.
     found = matcher.search("Does your organization have a documented incident response plan?",
                            2)
-    assert [c.answer_id for c in found][0] == "incident-response-plan"
+    assert found[0].answer_id == "incident-response-plan"
     assert found[0].confidence > found[1].confidence
 
 
@@ -281,7 +281,7 @@ def test_rank_runs_the_library_against_itself(matcher: Matcher) -> None:
     texts = [a.question for a in matcher.library.answers]
     ranked = matcher.rank(texts)
     assert len(ranked) == len(texts)
-    for answer, candidates in zip(matcher.library.answers, ranked):
+    for answer, candidates in zip(matcher.library.answers, ranked, strict=True):
         assert candidates[0].answer_id == answer.id
         assert [c.confidence for c in candidates] == sorted(
             (c.confidence for c in candidates), reverse=True) or candidates[0].via == "id"
