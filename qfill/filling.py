@@ -7,6 +7,7 @@ nothing here depends on how a workbook is edited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def spell_short(short: str, choices: Sequence[str]) -> str | None:
     """
     if not choices:
         return DEFAULT_SHORT.get(short)
-    by_folded = {" ".join(c.lower().split()): c for c in choices}
+    by_folded = {_fold_choice(c): c for c in choices}
     for spelling in SHORT_SPELLINGS.get(short, ()):
         if spelling in by_folded:
             return by_folded[spelling]
@@ -63,6 +64,21 @@ def spell_short(short: str, choices: Sequence[str]) -> str | None:
         if words and words[0] == first:
             return choice
     return None
+
+
+_ENUMERATOR = re.compile(r"^\s*(?:\d+|[a-z])\s*[).:-]\s*", re.IGNORECASE)
+
+
+def _fold_choice(choice: str) -> str:
+    """Lower-cased, spaces folded, a leading "1) " / "a. " enumerator dropped."""
+    return " ".join(_ENUMERATOR.sub("", choice, count=1).lower().split())
+
+
+def _mark_value(choices: Sequence[str]) -> str | None:
+    """An X, or the mark column's own dropdown value for "chosen"; None if it has none."""
+    if not choices:
+        return MARK
+    return next((c for c in choices if c.strip().lower() in ("x", "yes", "y", "\u2713")), None)
 
 
 def evidence_text(answer: Answer) -> str:
@@ -89,7 +105,7 @@ def row_writes(row: QuestionRow, answer: Answer) -> list[CellWrite]:
             put(short_cell, spell_short(answer.short, short_cell.choices))
         for mark in row.marks():
             if mark.mark == answer.short:
-                put(mark, MARK)
+                put(mark, _mark_value(mark.choices))
     answer_cell = row.target("answer")
     put(answer_cell, answer.answer)
     if answer_cell is None and short_cell is None and not row.marks():

@@ -22,6 +22,7 @@ ANSWER = Answer(id="mfa", question="Is MFA required?", answer="=Yes, always.", s
     ("N/A", ("Yes", "No", "Not Applicable"), "Not Applicable"),
     ("No", ("yes", "no"), "no"),
     ("Yes", ("Yes - see comments", "No - see comments"), "Yes - see comments"),
+    ("No", ("1) Yes", "2) No", "3) N/A"), "2) No"),  # HECVAT 3 style enumerated lists
     ("N/A", ("Yes", "No"), None),  # the dropdown would reject it: never written
 ])
 def test_spell_short_uses_the_dropdowns_own_spelling(short, choices, expected) -> None:
@@ -69,3 +70,11 @@ def test_plan_writes_only_filled_rows_and_highlights_review_rows() -> None:
     assert [(w.sheet, w.ref) for w in plan.writes] == [("S", "C2")]
     assert plan.highlights == (("S", "C3"),)
     assert plan.cells_for("S", 2) == {"answer": "C2"}
+
+
+def test_mark_cells_with_a_dropdown_take_its_own_value_or_nothing() -> None:
+    row = QuestionRow("S", 5, "q", targets=(TargetCell("mark", "F5", mark="Yes", choices=("x",)),))
+    assert [(w.ref, w.value) for w in row_writes(row, ANSWER)] == [("F5", "x")]
+    row = QuestionRow("S", 5, "q", targets=(TargetCell("mark", "F5", mark="Yes",
+                                                       choices=("Done", "Open")),))
+    assert row_writes(row, ANSWER) == []
