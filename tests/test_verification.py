@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from qfill.library import Library, load_library
+from qfill.library import Library, load_library, read_library
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import QuestionRow, TargetCell
 from qfill.verification import opening_short, verify_matches
@@ -81,7 +81,10 @@ def test_present_evidence_and_urls_pass(write_library: Callable[..., Path]) -> N
 
 def test_evidence_outside_the_evidence_folder_counts_as_missing(
         write_library: Callable[..., Path]) -> None:
-    library = library_with(write_library, ENTRY + "    evidence: [answers/a.yaml]\n")
+    # load_library refuses such a library; verification must not trust one built otherwise.
+    root = write_library({"answers/a.yaml": "answers:\n" + ENTRY
+                          + "    evidence: [answers/a.yaml]\n"})
+    library, _ = read_library(root)
     match = verified(library, "Do you use a SIEM to collect and analyse security logs?")
     assert match.status == "review"
     assert match.reasons[0].startswith("evidence-missing: ")
