@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from qfill.errors import LibraryError
+from qfill.files import resolve_inside
 from qfill.findings import Finding, Severity
 from qfill.yamlsource import YamlProblem, YNode, parse_yaml
 
@@ -440,4 +441,23 @@ def load_library(root: Path) -> Library:
     if not library.answers:
         raise LibraryError(f"{root / 'answers'}: no answers found; add YAML files with an "
                            "'answers' list")
+    escaping = next(escaping_evidence(library), None)
+    if escaping is not None:
+        answer, item = escaping
+        raise LibraryError(f"{answer.source}:{item.line}:{item.column}: evidence path "
+                           f"'{item.path}' leads outside evidence/; cite a file under "
+                           "evidence/ (run `qfill lint`)")
     return library
+
+
+def escaping_evidence(library: Library) -> Iterator[tuple[Answer, Evidence]]:
+    """Local evidence paths that leave ``evidence/`` (``..``, absolute, or a symbolic link).
+
+    A pull request must not make qfill cite, or anything downstream open, a file outside
+    the library, so answering refuses such a library outright.
+    """
+    for answer in library.answers:
+        for item in answer.evidence:
+            if item.path is not None and not item.path.startswith(("http://", "https://")) \
+                    and resolve_inside(library.root, item.path, folder="evidence") is None:
+                yield answer, item

@@ -108,9 +108,9 @@ def answer(
 
         out_path = None if dry_run else (out or default_output(questionnaire))
         report_path = report or default_report(questionnaire)
-        render = renderer_for(report_path)
         outputs = [p for p in (out_path, report_path, review_file) if p is not None]
         check_outputs(questionnaire, outputs, force=force)
+        render = renderer_for(report_path)
         settings = load_settings(library)
         if fill_threshold is not None:
             settings = replace(settings, matching=replace(
