@@ -174,7 +174,7 @@ def _with_progress(total: int, work):  # type: ignore[no-untyped-def]
     with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("match", total=total)
-        return work(lambda done: bar.update(task, completed=done))
+        return work(lambda done: bar.update(task, completed=done, refresh=True))
 
 
 def _print_summary(summary, written: list[Path]) -> None:  # type: ignore[no-untyped-def]

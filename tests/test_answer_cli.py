@@ -1,0 +1,243 @@
+"""`qfill answer` end to end: the command and report contract on workbooks built here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from qfill import __version__
+
+REPO = Path(__file__).resolve().parent.parent
+
+LIBRARY = {
+    "answers/security.yaml": """
+        owner: security@example.com
+        review_every: 365
+        answers:
+          - id: encryption-at-rest
+            question: Is customer data encrypted at rest?
+            aliases: [Do you encrypt stored customer data?]
+            answer: =Yes. AES-256 via AWS KMS on every data store.
+            short: "Yes"
+            evidence:
+              - path: evidence/crypto-policy.md
+                title: Cryptography policy
+            reviewed: 2026-06-01
+          - id: mfa-workforce
+            question: Is multi-factor authentication required for all workforce access?
+            answer: Yes. Okta with WebAuthn for every employee and contractor.
+            short: "Yes"
+            reviewed: 2026-06-01
+          - id: cardholder-data
+            question: Do you store, process or transmit cardholder data?
+            answer: No. Payments go through Stripe; we never see card numbers.
+            short: "No"
+            refs: {vendor: [PAY-01]}
+            reviewed: 2026-06-01
+        """,
+    "evidence/crypto-policy.md": "# Cryptography policy\n",
+}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_questionnaire(path: Path) -> Path:
+    """Two sheets, a title block above the header, a section row, a pre-filled row."""
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Cover"
+    cover["A1"] = "Acme Corp vendor review"
+    for title, rows in (("Security", [
+            ("SEC-1", "Is all customer data encrypted at rest?", None, None),
+            ("SEC-2", "Do you require multi-factor authentication for all workforce access?",
+             "Yes", "Answered by Acme last year"),
+            ("SEC-3", "How many parking spaces does your office have?", None, None)]),
+            ("Payments", [("PAY-01", "Card data handling", None, None)])):
+        ws = wb.create_sheet(title)
+        ws["A1"] = "Acme Corp"
+        ws["A1"].font = Font(bold=True)
+        ws["A2"] = "Security questionnaire 2026"
+        ws.append([])
+        ws.append(["Ref", "Question", "Response", "Comments", "Evidence"])
+        ws.append(["Access and data protection"])
+        dv = DataValidation(type="list", formula1='"Yes,No,N/A"')
+        ws.add_data_validation(dv)
+        for ref, question, response, comment in rows:
+            ws.append([ref, question, response, comment, None])
+            dv.add(f"C{ws.max_row}")
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def setup(tmp_path: Path, write_library):
+    return write_library(LIBRARY), build_questionnaire(tmp_path / "acme.xlsx")
+
+
+def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cli,
+                                                                   tmp_path: Path) -> None:
+    library, questionnaire = setup
+    before = sha(questionnaire)
+    result = run_cli("answer", questionnaire, "--library", library, "--out",
+                     tmp_path / "o.xlsx", "--report", tmp_path / "r.json", "--today",
+                     "2026-11-29")
+    assert result.exit_code == 0, result.output
+    assert sha(questionnaire) == before
+
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert list(report)[:5] == ["version", "questionnaire", "output", "library", "template"]
+    rows = {(r["sheet"], r["row"]): r for r in report["rows"]}
+    assert list(rows) == [("Security", 6), ("Security", 7), ("Security", 8), ("Payments", 6)]
+    assert report["summary"] == {"rows": 4, "filled": 2, "review": 1, "unanswered": 1}
+    enc = rows[("Security", 6)]
+    assert (enc["status"], enc["answer_id"], enc["question_id"]) == (
+        "filled", "encryption-at-rest", "SEC-1")
+    assert enc["cells"] == {"short": "C6", "answer": "D6", "evidence": "E6"}
+    assert rows[("Security", 7)]["status"] == "review"  # the customer already answered it
+    assert rows[("Security", 7)]["reasons"][0].startswith("already-answered:")
+    assert rows[("Security", 8)]["status"] == "unanswered"
+    assert rows[("Security", 8)]["answer_id"] is None
+    assert rows[("Payments", 6)]["answer_id"] == "cardholder-data"  # matched by id via refs
+    for row in report["rows"]:
+        assert set(row) == {"sheet", "row", "question_id", "question", "status", "answer_id",
+                            "confidence", "cells", "candidates", "reasons"}
+        assert 0 <= row["confidence"] <= 1
+
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx")["Security"]
+    assert (ws["C6"].value, ws["C6"].data_type) == ("Yes", "s")
+    assert (ws["D6"].value, ws["D6"].data_type) == (
+        "=Yes. AES-256 via AWS KMS on every data store.", "s")  # text, never a formula
+    assert ws["E6"].value == "Cryptography policy (evidence/crypto-policy.md)"
+    assert (ws["C7"].value, ws["D7"].value) == ("Yes", "Answered by Acme last year")
+    assert ws["C8"].value is None and ws["D8"].value is None
+    assert ws["A1"].value == "Acme Corp" and ws["A1"].font.bold
+    payments = openpyxl.load_workbook(tmp_path / "o.xlsx")["Payments"]
+    assert payments["C6"].value == "No"
+
+
+def test_default_outputs_beside_the_input_and_summary_on_stderr(setup, run_cli) -> None:
+    library, questionnaire = setup
+    result = run_cli("answer", questionnaire, "-l", library)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "rows" in result.stderr and "filled" in result.stderr
+    filled = questionnaire.with_name("acme.filled.xlsx")
+    report = questionnaire.with_name("acme.report.md")
+    assert f"wrote {filled}" in result.stderr and f"wrote {report}" in result.stderr
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# qfill report: ") and "## Needs review (1)" in text
+
+
+@pytest.mark.parametrize("suffix", [".md", ".json", ".csv", ".html"])
+def test_report_format_follows_the_extension(setup, run_cli, tmp_path: Path,
+                                             suffix: str) -> None:
+    library, questionnaire = setup
+    report = tmp_path / f"report{suffix}"
+    assert run_cli("answer", questionnaire, "-l", library, "--dry-run", "-r",
+                   report).exit_code == 0
+    text = report.read_text(encoding="utf-8")
+    first = {".md": "# qfill report", ".json": "{", ".csv": "sheet,row,question_id",
+             ".html": "<!doctype html>"}[suffix]
+    assert text.startswith(first)
+    assert not questionnaire.with_name("acme.filled.xlsx").exists()
+
+
+def test_fail_on_review_exits_1_and_review_file_lists_rows_to_decide(setup, run_cli,
+                                                                     tmp_path: Path) -> None:
+    library, questionnaire = setup
+    review = tmp_path / "review.csv"
+    result = run_cli("answer", questionnaire, "-l", library, "--fail-on-review",
+                     "--review-file", review)
+    assert result.exit_code == 1
+    header, *rows = review.read_text(encoding="utf-8").splitlines()
+    assert header.startswith("sheet,row,question_id,question,status,suggestion,confidence,"
+                             "decision")
+    assert [r.split(",")[:2] for r in rows] == [["Security", "7"], ["Security", "8"]]
+
+
+def test_review_then_apply_with_learning(setup, run_cli, tmp_path: Path) -> None:
+    library, questionnaire = setup
+    review = tmp_path / "review.csv"
+    assert run_cli("answer", questionnaire, "-l", library, "--review-file",
+                   review).exit_code == 0
+    text = review.read_text(encoding="utf-8").replace(
+        "How many parking spaces does your office have?,unanswered,,,",
+        "How many parking spaces does your office have?,unanswered,,,We have 12 spaces.")
+    review.write_text(text, encoding="utf-8")
+    filled = questionnaire.with_name("acme.filled.xlsx")
+    result = run_cli("apply", filled, review, "-l", library)
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(questionnaire.with_name("acme.reviewed.xlsx"))["Security"]
+    assert ws["D8"].value == "We have 12 spaces."
+    assert ws["D6"].value.startswith("=Yes. AES-256")  # the earlier fill is kept
+
+
+def test_version_and_module_entry_point() -> None:
+    result = subprocess.run([sys.executable, "-m", "qfill", "--version"], capture_output=True,
+                            text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, f"qfill {__version__}\n")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["answer", "--help"], ["apply", "--help"]])
+def test_help(run_cli, args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 0 and "Usage:" in result.stdout
+
+
+def test_long_bracketed_path_stays_one_line(run_cli, tmp_path: Path, write_library) -> None:
+    library = write_library(LIBRARY)
+    missing = tmp_path / ("[bold]customer questionnaire with a very long name " * 3 + ".xlsx")
+    result = run_cli("answer", missing, "-l", library)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"qfill: error: {missing}: no such file; check the path\n"
+
+
+def test_the_readme_example_fills_the_sample_questionnaire(run_cli, tmp_path: Path) -> None:
+    example = tmp_path / "vendor.xlsx"
+    example.write_bytes((REPO / "examples" / "vendor-security-questionnaire.xlsx").read_bytes())
+    result = run_cli("answer", example, "-l", REPO, "-r", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["summary"]["rows"] == 46
+    assert report["summary"]["filled"] >= 5
+    by_id = {r["question_id"]: r for r in report["rows"]}
+    for prefilled in ("SC-04", "SC-07", "PD-11"):
+        assert by_id[prefilled]["status"] != "filled"
+    for unanswerable in ("SC-06", "SC-08", "SC-12", "SC-22", "PD-10", "BC-04", "BC-11"):
+        assert by_id[unanswerable]["status"] != "filled", by_id[unanswerable]
+
+
+def test_progress_bar_on_a_terminal_for_a_large_questionnaire(run_cli, tmp_path: Path,
+                                                              write_library,
+                                                              monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    import qfill.cli.answer_command as command
+
+    library = write_library(LIBRARY)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Answer"])
+    for i in range(260):
+        ws.append([f"Q-{i}", f"Do you operate control number {i} every quarter?", None])
+    wb.save(tmp_path / "big.xlsx")
+    screen = io.StringIO()
+    monkeypatch.setenv("TERM", "xterm")  # rich draws no live display on a dumb terminal
+    monkeypatch.setattr(command, "err_console",
+                        Console(file=screen, force_terminal=True, width=100))
+    result = run_cli("answer", tmp_path / "big.xlsx", "-l", library, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "matching" in screen.getvalue() and "260/260" in screen.getvalue()
