@@ -88,16 +88,13 @@ def _root(
 
 
 def _register() -> None:
-    # Each command module adds itself to `app`; imported here, not at their top, so
-    # `qfill lint` never pays for openpyxl (the heavy imports live inside the commands).
+    # Each command module adds itself to `app`. The heavy imports (openpyxl, rapidfuzz)
+    # live inside the command functions, so registering them all costs little and
+    # `qfill lint` never pays for openpyxl.
     import importlib
 
-    for name in ("answer", "inspect", "search", "lint", "diff", "schema", "apply"):
-        try:
-            importlib.import_module(f"qfill.cli.{name}_command")
-        except ModuleNotFoundError as e:
-            if e.name != f"qfill.cli.{name}_command":
-                raise
+    for name in ("answer", "inspect", "search", "apply", "lint", "diff", "schema"):
+        importlib.import_module(f"qfill.cli.{name}_command")
 
 
 _register()
