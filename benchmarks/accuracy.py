@@ -112,8 +112,14 @@ class Outcome:
 # --------------------------------------------------------------------------- methods
 
 
-def run_qfill(dataset: Dataset, *, verify: bool = True) -> list[Outcome]:
-    matcher = Matcher(dataset.library, dataset.settings)
+def run_qfill(dataset: Dataset, *, verify: bool = True,
+              matcher: Matcher | None = None) -> list[Outcome]:
+    """qfill's decisions for every row; ``matcher`` reuses one built for this library
+    (its ``settings`` are set to the dataset's, so thresholds can vary between runs)."""
+    if matcher is None:
+        matcher = Matcher(dataset.library, dataset.settings)
+    else:
+        matcher.settings = dataset.settings
     rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None)
             for i, r in enumerate(dataset.rows)]
     matches: list[Match] = matcher.match(rows)
@@ -226,6 +232,79 @@ def show_details(dataset: Dataset, outcomes: Sequence[Outcome]) -> None:
         if row.gold and not o.filled and not row.gold & set(o.top):
             print(f"  MISSED {row.question_id}: {row.question[:90]!r} gold "
                   f"{sorted(row.gold)} top {list(o.top)} {o.reasons[:1]}")
+
+
+CURVE = (0.50, 0.60, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
+
+
+def curve(dataset: Dataset) -> None:
+    """Top-1 accuracy, and precision against fill over fill thresholds: how much filling
+    the matcher's ranking allows at a given precision. A row can only be filled right
+    when its best suggestion is right, so top-1 accuracy bounds the fill rate; the
+    confidence decides how much of that can be filled before precision drops."""
+    matcher = Matcher(dataset.library, dataset.settings)
+    rows = dataset.rows
+    outcomes = run_qfill(dataset, matcher=matcher)
+    answerable = [(r, o) for r, o in zip(rows, outcomes, strict=True) if r.gold]
+    top1 = sum(1 for r, o in answerable if o.top and o.top[0] in r.gold)
+    print(f"  top-1 right on answerable rows: {_cell(_share(top1, len(answerable)))} "
+          f"({top1}/{len(answerable)}): the ceiling of the fill rate at 100% precision")
+    base = dataset.settings.matching
+    cells = []
+    for threshold in CURVE:
+        settings = replace(dataset.settings, matching=replace(
+            base, fill_threshold=threshold,
+            review_threshold=min(base.review_threshold, threshold)))
+        m = metrics(rows, run_qfill(replace(dataset, settings=settings), matcher=matcher))
+        cells.append((f"{threshold:.2f}", _cell(m["precision of filled rows"]),
+                      _cell(m["answerable rows filled"]),
+                      _cell(m["unanswerable rows left unfilled"])))
+    print("  curve  fill>=  " + "  ".join(c[0].rjust(6) for c in cells))
+    for n, title in ((1, "precision"), (2, "filled   "), (3, "unans.kept")):
+        print(f"  {title:14s}" + "  ".join(c[n].rjust(6) for c in cells))
+    matcher.settings = dataset.settings
+
+
+def learn_rounds(dataset: Dataset, rounds: int) -> None:
+    """What a library that learns buys: split the rows in two halves; on one half a
+    reviewer accepts the top suggestion of every answerable row that was not filled and
+    whose top suggestion is right, which (as ``qfill apply --learn`` does) adds the row's
+    question as an alias of that entry; the other half is then matched against the
+    library with those aliases, and the halves swap. Each round splits the rows
+    differently (a seeded shuffle)."""
+    import random
+
+    print(f"\n-- learning: {dataset.name} ({rounds} round(s), both halves each)")
+    totals: dict[str, list[Outcome]] = {"before": [], "after": []}
+    judged: list[Labelled] = []
+    taught = 0
+    for round_ in range(rounds):
+        order = list(range(len(dataset.rows)))
+        random.Random(round_).shuffle(order)
+        halves = (sorted(order[::2]), sorted(order[1::2]))
+        for teach, test in (halves, halves[::-1]):
+            teach_rows = [dataset.rows[i] for i in teach]
+            test_rows = [dataset.rows[i] for i in test]
+            seen = run_qfill(replace(dataset, rows=teach_rows))
+            learned: dict[str, list[str]] = {}
+            for row, o in zip(teach_rows, seen, strict=True):
+                if row.gold and not o.filled and o.top and o.top[0] in row.gold:
+                    learned.setdefault(o.top[0], []).append(row.question)
+            taught += sum(map(len, learned.values()))
+            answers = tuple(replace(a, aliases=(*a.aliases, *learned.get(a.id, ())))
+                            for a in dataset.library.answers)
+            taught_library = replace(dataset.library, answers=answers)
+            totals["before"].extend(run_qfill(replace(dataset, rows=test_rows)))
+            totals["after"].extend(run_qfill(replace(dataset, rows=test_rows,
+                                                     library=taught_library)))
+            judged.extend(test_rows)
+    print(f"  {taught} accepted suggestions taught as aliases over {rounds * 2} halves")
+    for when, outcomes in totals.items():
+        m = metrics(judged, outcomes)
+        print(f"  {when:6s} precision {_cell(m['precision of filled rows'])}  filled "
+              f"{_cell(m['answerable rows filled'])}  unanswerable kept "
+              f"{_cell(m['unanswerable rows left unfilled'])}  top-3 "
+              f"{_cell(m['top-3 over answerable rows'])}  ({m['filled (right/all)']})")
 
 
 def sweep(dataset: Dataset) -> None:
@@ -523,6 +602,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--by-kind", action="store_true",
                         help="qfill's metrics for each kind of row (labelled file's 'kind')")
     parser.add_argument("--sweep", action="store_true", help="precision at other thresholds")
+    parser.add_argument("--no-curve", action="store_true",
+                        help="leave out the top-1 accuracy and precision/fill curve")
+    parser.add_argument("--learn-rounds", type=int, default=0, metavar="N",
+                        help="also simulate a library that learns: N splits of the rows, "
+                        "aliases taught from accepted suggestions on one half, measured on "
+                        "the other")
     parser.add_argument("--fit", action="store_true",
                         help="fit the matcher's confidence weights on the chosen sets and "
                         "print them (paste into qfill/matching.py WEIGHTS)")
@@ -557,8 +642,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(dataset, thresholds=thresholds, details=args.details,
                scorers=[s.strip() for s in args.scorers.split(",") if s.strip()],
                by_kind=args.by_kind)
+        if not args.no_curve:
+            curve(dataset)
         if args.sweep:
             sweep(dataset)
+        if args.learn_rounds > 0:
+            learn_rounds(dataset, args.learn_rounds)
     return 0
 
 
