@@ -8,9 +8,9 @@ its 1-based line and column and, for scalars, the text as written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 

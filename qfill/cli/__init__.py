@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -17,7 +18,7 @@ import typer
 from rich.console import Console
 
 from qfill import __version__
-from qfill.errors import ExitCode, QfillError
+from qfill.errors import ExitCode, QfillError, UsageError
 
 app = typer.Typer(
     name="qfill",
@@ -38,6 +39,23 @@ LibraryOption = Annotated[
     typer.Option("--library", "-l", help="Library root: the folder holding answers/ "
                  "and evidence/.", show_default="current folder"),
 ]
+
+
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", hidden=True,
+                 help="Check expiry and staleness as of this date (YYYY-MM-DD)."),
+]
+
+
+def parse_today(text: str | None) -> date:
+    """The date given with --today (for reproducing a run), else today's."""
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today {text}: not a date; write it as YYYY-MM-DD") from None
 
 
 def say(message: str, *, style: str | None = None) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qfill.cli import LibraryOption, app, err_console, exit_on_error, say
+from qfill.cli import LibraryOption, TodayOption, app, err_console, exit_on_error, parse_today, say
 from qfill.errors import ExitCode, OutputError
 
 if TYPE_CHECKING:
@@ -90,8 +89,7 @@ def answer(
         help="Confidence needed to fill a row (default from qfill.yaml).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Match and report, but write no filled copy.")] = False,
-    today: Annotated[str | None, typer.Option(
-        "--today", hidden=True, help="Date for staleness checks (YYYY-MM-DD).")] = None,
+    today: TodayOption = None,
 ) -> None:
     """Fill a copy of QUESTIONNAIRE from the library and write a report."""
     with exit_on_error():
@@ -120,7 +118,7 @@ def answer(
         column_mapping = parse_column_mapping(mapping) if mapping else None
         q = read_questionnaire(questionnaire, include_hidden=include_hidden,
                                sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
-        run_date = _parse_day(today)
+        run_date = parse_today(today)
         run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(
             q, loaded, settings, today=run_date, highlight_review=highlight,
             progress=progress))
@@ -142,7 +140,7 @@ def answer(
             if review_file is not None:
                 atomic_write(review_file, render_review_file(result))
                 created.append(review_file)
-        _print_summary(result.summary, [p for p in outputs])
+        _print_summary(result.summary, outputs)
     if fail_on_review and result.summary.review:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -152,17 +150,6 @@ def csv_header_row_of(q: Questionnaire) -> int | str:
     if q.format == "csv" and q.sheets and q.sheets[0].header_row:
         return q.sheets[0].header_row
     return "auto"
-
-
-def _parse_day(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        from qfill.errors import UsageError
-
-        raise UsageError(f"--today {text!r}: not a date; use YYYY-MM-DD") from None
 
 
 def _with_progress(total: int, work):  # type: ignore[no-untyped-def]

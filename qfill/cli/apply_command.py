@@ -28,7 +28,7 @@ def apply(
 ) -> None:
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():
-        from qfill.cli.answer_command import csv_header_row_of, check_outputs
+        from qfill.cli.answer_command import check_outputs, csv_header_row_of
         from qfill.files import atomic_write
         from qfill.library import load_library
         from qfill.questionnaire import read_questionnaire

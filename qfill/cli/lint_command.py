@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from qfill.cli import LibraryOption, app, console, exit_on_error, say
+from qfill.cli import LibraryOption, TodayOption, app, console, exit_on_error, parse_today, say
 from qfill.errors import ExitCode, QfillError, UsageError
 from qfill.render.findings import LintFormat
 
@@ -34,9 +33,7 @@ def lint(
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="List every rule with its default severity and exit.")
     ] = False,
-    today: Annotated[str | None, typer.Option(
-        "--today", hidden=True, help="Check expiry and staleness as of this date "
-        "(YYYY-MM-DD), to reproduce a run.")] = None,
+    today: TodayOption = None,
 ) -> None:
     """Check the answer library: YAML, keys, ids, evidence, review dates, ambiguity.
 
@@ -57,7 +54,7 @@ def lint(
             raise typer.Exit(int(ExitCode.OK))
         root = _library_root(library_argument, library)
         settings = load_settings(root)
-        result = lint_library(root, settings=settings, today=_today(today), strict=strict)
+        result = lint_library(root, settings=settings, today=parse_today(today), strict=strict)
         concrete = resolve_format(fmt, github_actions=os.environ.get("GITHUB_ACTIONS") == "true")
         if concrete is LintFormat.TEXT and fmt is LintFormat.AUTO and sys.stdout.isatty():
             _print_grouped(result)
@@ -77,15 +74,6 @@ def _library_root(argument: Path | None, option: Path) -> Path:
         raise UsageError(f"{argument}: library given twice (also --library {option}); "
                          "give one")
     return argument
-
-
-def _today(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today {value}: not a date; write it as YYYY-MM-DD") from None
 
 
 def _repository_prefix(root: Path) -> str:

@@ -8,13 +8,12 @@ expired or missing evidence).
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from qfill.cli import LibraryOption, app, console, exit_on_error, say
+from qfill.cli import LibraryOption, TodayOption, app, console, exit_on_error, parse_today, say
 
 
 @app.command("search")
@@ -26,8 +25,7 @@ def search(
                                    help="How many candidates to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead "
                                           "of a table.")] = False,
-    today: Annotated[str | None, typer.Option(
-        "--today", hidden=True, help="Date for staleness checks (YYYY-MM-DD).")] = None,
+    today: TodayOption = None,
 ) -> None:
     """Show the library answers that best fit a question, with confidence and reasons."""
     with exit_on_error():
@@ -36,7 +34,7 @@ def search(
         from qfill.settings import load_settings
         from qfill.verification import answer_problems
 
-        run_date = _parse_day(today)
+        run_date = parse_today(today)
         settings = load_settings(library)
         loaded = load_library(library)
         candidates = Matcher(loaded, settings).search(text, k)
@@ -81,14 +79,3 @@ def _print_table(results: list[dict[str, Any]]) -> None:
                       f"{item['confidence']:.2f}", Text(item["question"]),
                       Text("\n".join(item["reasons"]) or "-"))
     console.print(table, soft_wrap=False)
-
-
-def _parse_day(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        from qfill.errors import UsageError
-
-        raise UsageError(f"--today {text!r}: not a date; use YYYY-MM-DD") from None
