@@ -16,6 +16,7 @@ from pathlib import Path
 
 from qfill.errors import InputError, LibraryError
 from qfill.filling import CellWrite, FillPlan, row_writes, spell_short
+from qfill.findings import Severity
 from qfill.library import Answer, Library, check_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.render.text import FORMULA_TRIGGERS
@@ -87,7 +88,8 @@ def read_decisions(path: Path) -> list[Decision]:
 
 
 def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
-                   library: Library, *, review_path: Path) -> tuple[FillPlan, list[AppliedDecision]]:
+                   library: Library, *,
+                   review_path: Path) -> tuple[FillPlan, list[AppliedDecision]]:
     """Cell writes for every decided row; raises on a decision that names nothing known."""
     rows = {(r.sheet, r.row): r for r in questionnaire.rows}
     answers = library.by_id()
@@ -179,8 +181,8 @@ def learn_alias(source: bytes, answer_id: str, phrasing: str) -> bytes | None:
         return None
     lines[at:at] = new
     edited = newline.join(lines).encode("utf-8")
-    answers, findings = check_answer_file(edited, "check")
-    if any(f.severity.value == "error" for f in findings):
+    _, findings = check_answer_file(edited, "check")
+    if any(f.severity is Severity.ERROR for f in findings):
         return None
     return edited
 

@@ -354,7 +354,7 @@ def _check_styles(fail: Callable[[str], NoReturn], name: str, before: bytes, aft
     fill_id: int | None = None
     base_xfs: list[Element] | None = None
     new_xfs: dict[int, Element] = {}
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         local = x.tag.rsplit("}", 1)[-1]
         if local not in ("fills", "cellXfs"):
             if _xml(x) != _xml(y):
@@ -798,7 +798,7 @@ def _verify_csv(source: Path, written: Path, plan: FillPlan,
                  for i, name in enumerate(header)}
     planned_rows = {r for r, _ in cells} | {r for r, _ in names}
     inferred = 0
-    for index, (before, after) in enumerate(zip(table.records, out.records)):
+    for index, (before, after) in enumerate(zip(table.records, out.records, strict=False)):
         row = index + 1
         if _line_ending(table.raw[index]) != _line_ending(out.raw[index]):
             fail(f"record {row} has another line ending")

@@ -8,7 +8,6 @@ problem, no traceback, and the input's bytes unchanged.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import signal
 import subprocess
@@ -195,7 +194,8 @@ def test_zip_bomb_is_refused_with_bounded_memory(tmp_path: Path, write_library) 
 # --------------------------------------------------------------------------- 2. library input
 
 BOMB = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
-    f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+    for p, n in zip("abcdefgh", "bcdefghi", strict=True))
 
 
 @pytest.mark.parametrize(("files", "needle"), [

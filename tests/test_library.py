@@ -101,8 +101,8 @@ def test_duplicate_ids_across_files_name_both_places(write_library) -> None:
 def test_non_utf8_and_alias_bomb_are_findings_not_crashes(write_library) -> None:
     bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
         f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
-        for p, n in zip("abcdefg", "bcdefgh"))
-    root = write_library({"answers/latin1.yaml": "answers:\n  - id: x\n".encode() + b"\xe9\xff",
+        for p, n in zip("abcdefg", "bcdefgh", strict=True))
+    root = write_library({"answers/latin1.yaml": b"answers:\n  - id: x\n" + b"\xe9\xff",
                           "answers/bomb.yaml": bomb})
     _, findings = read_library(root)
     rules = {f.path: f.rule for f in findings}

@@ -15,8 +15,15 @@ from qfill.filling import plan_fills
 from qfill.library import Answer, Library
 from qfill.matching import Candidate, Match
 from qfill.questionnaire import Questionnaire, QuestionRow, SheetLayout, TargetCell
-from qfill.render.report import (REPORT_BY_SUFFIX, render_csv, render_html, render_json,
-                                 render_markdown, render_review_file, renderer_for)
+from qfill.render.report import (
+    REPORT_BY_SUFFIX,
+    render_csv,
+    render_html,
+    render_json,
+    render_markdown,
+    render_review_file,
+    renderer_for,
+)
 from qfill.report import build_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report"

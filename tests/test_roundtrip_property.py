@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import openpyxl
 from hypothesis import HealthCheck, given, settings
@@ -72,6 +71,6 @@ def test_written_values_round_trip_as_text(tmp_path_factory, answer_text: str,
         for cell in row:
             assert cell.data_type != "f", (cell.coordinate, cell.value)
     assert decode_cell_text(out["C2"].value) == answer_text
-    for i, text in enumerate(other_texts):
-        assert decode_cell_text(out[f"D{i + 3}"].value) == \
-            decode_cell_text(openpyxl.load_workbook(source)["Sec"][f"D{i + 3}"].value)
+    original = openpyxl.load_workbook(source)["Sec"]
+    for i in range(len(other_texts)):  # as openpyxl stored them (it turns \r into \n)
+        assert out[f"D{i + 3}"].value == original[f"D{i + 3}"].value
