@@ -35,7 +35,7 @@ from qfill import guards
 from qfill.library import Answer, Library
 from qfill.questionnaire import QuestionRow
 from qfill.settings import Settings
-from qfill.terms import Analysis, Analyzer, TermWeights, load_thesaurus
+from qfill.terms import Analysis, TermWeights, shared_analyzer
 
 Status = Literal["filled", "review", "unanswered"]
 Progress = Callable[[int], None]
@@ -163,7 +163,7 @@ class Matcher:
         self._fuzz = fuzz
         self.library = library
         self.settings = settings or Settings()
-        self._analyze = Analyzer(load_thesaurus(self.settings.synonyms))
+        self._analyze = shared_analyzer(self.settings.synonyms)
         self._answers: tuple[Answer, ...] = library.answers
         self._entry_of: list[int] = []
         self._phrasings: list[Analysis] = []

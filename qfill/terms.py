@@ -314,11 +314,29 @@ class Analysis:
 
 
 class Analyzer:
-    """Turns text into :class:`Analysis`, caching each distinct text once."""
+    """Turns text into :class:`Analysis`, caching each distinct text once.
+
+    Analysis runs for every phrasing of every entry each time a library is matched or
+    linted, so the per-word work (respelling, stemming, whether a word starts a
+    thesaurus phrase) is looked up once per distinct word, and phrases are only tried at
+    words that start one, at the lengths that start there.
+    """
 
     def __init__(self, thesaurus: Thesaurus) -> None:
         self.thesaurus = thesaurus
         self._cache: dict[str, Analysis] = {}
+        spelling = thesaurus.spelling
+        # Words that start a multi-word respelling ("e mail", "on premise"): only at these
+        # is more than one word looked at.
+        self._respell_starts = frozenset(k[0] for k in spelling if len(k) > 1)
+        self._respelled: dict[str, tuple[str, ...]] = {}
+        # For each stem that starts a thesaurus phrase, the phrase lengths, longest first.
+        lengths: dict[str, set[int]] = {}
+        for key in thesaurus.phrases:
+            lengths.setdefault(key[0], set()).add(len(key))
+        self._lengths = {first: tuple(sorted(sizes, reverse=True))
+                         for first, sizes in lengths.items()}
+        self._stems: dict[str, tuple[str, str]] = {}  # word -> (stem, token if unphrased)
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -328,31 +346,74 @@ class Analyzer:
                 self._cache[text] = found
         return found
 
+    def _respell(self, words: list[str]) -> list[str]:
+        starts = self._respell_starts
+        if starts.isdisjoint(words):
+            out: list[str] = []
+            known = self._respelled
+            for word in words:
+                found = known.get(word)
+                if found is None:
+                    found = tuple(_respell([word], self.thesaurus.spelling))
+                    known[word] = found
+                out.extend(found)
+            return out
+        return _respell(words, self.thesaurus.spelling)
+
     def _analyze(self, text: str) -> Analysis:
         th = self.thesaurus
         plain = normalize(text)
-        negators = sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS)
-        raw = _respell(_TOKEN.findall(plain), th.spelling)
-        stems = [stem(w) for w in raw]
+        found = _TOKEN.findall(plain)
+        negators = (0 if NEGATORS.isdisjoint(found) else
+                    sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS))
+        raw = self._respell(found)
+        cache = self._stems
+        pairs: list[tuple[str, str]] = []
+        for word in raw:
+            pair = cache.get(word)
+            if pair is None:
+                stemmed = stem(word)
+                pair = (stemmed, word if word in STOPWORDS else stemmed)
+                cache[word] = pair
+            pairs.append(pair)
         tokens: list[str] = []
-        i, n, longest, phrases = 0, len(stems), th.longest, th.phrases
+        i, n, lengths, phrases = 0, len(pairs), self._lengths, th.phrases
         while i < n:
-            for size in range(min(longest, n - i), 0, -1):
-                key = tuple(stems[i:i + size])
+            first = pairs[i][0]
+            for size in lengths.get(first, ()):
+                if size > n - i:
+                    continue
+                key = (first,) if size == 1 else tuple(p[0] for p in pairs[i:i + size])
                 canonical = phrases.get(key)
                 if canonical is not None:
                     tokens.append(canonical)
                     i += size
                     break
             else:
-                tokens.append(stems[i] if raw[i] not in STOPWORDS else raw[i])
+                tokens.append(pairs[i][1])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
-        canonical = th.canonical
-        numbers = frozenset(t for t in tokens
-                            if t not in canonical and any(c.isdigit() for c in t))
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms), " ".join(raw),
-                        numbers)
+        canonical_terms = th.canonical
+        words = " ".join(raw)  # number words are digits by now ("six" -> "6")
+        numbers = frozenset(t for t in tokens if _DIGIT(t) is not None
+                            and t not in canonical_terms) if _DIGIT(words) else _NONE
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms), words, numbers)
+
+
+_DIGIT = re.compile(r"[0-9]").search
+_NONE: frozenset[str] = frozenset()
+
+
+def shared_analyzer(extra: Mapping[str, Sequence[str]] | None = None) -> Analyzer:
+    """One :class:`Analyzer` per thesaurus for the whole process, so that lint's
+    near-duplicate join and the matcher it then builds analyse each text once."""
+    key = tuple(sorted((str(k), tuple(map(str, v))) for k, v in (extra or {}).items()))
+    return _analyzer_for(key)
+
+
+@lru_cache(maxsize=8)
+def _analyzer_for(key: tuple[tuple[str, tuple[str, ...]], ...]) -> Analyzer:
+    return Analyzer(load_thesaurus(dict(key)))
 
 
 # --------------------------------------------------------------------------- weights

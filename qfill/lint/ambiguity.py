@@ -53,9 +53,9 @@ def near_twins(library: Library, settings: Settings,
     ``min_overlap / (2 - min_overlap)`` of the total. Only prefix terms are indexed, and
     they are the rare ones, so posting lists stay short.
     """
-    from qfill.terms import Analyzer, TermWeights, load_thesaurus
+    from qfill.terms import TermWeights, shared_analyzer
 
-    analyze = Analyzer(load_thesaurus(settings.synonyms))
+    analyze = shared_analyzer(settings.synonyms)  # the matcher's, so texts are analysed once
     analysed: list[tuple[int, str, frozenset[str]]] = []
     entry_terms: list[set[str]] = []
     for index, answer in enumerate(library.answers):
