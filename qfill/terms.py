@@ -325,18 +325,17 @@ class Analyzer:
     def __init__(self, thesaurus: Thesaurus) -> None:
         self.thesaurus = thesaurus
         self._cache: dict[str, Analysis] = {}
-        spelling = thesaurus.spelling
         # Words that start a multi-word respelling ("e mail", "on premise"): only at these
         # is more than one word looked at.
-        self._respell_starts = frozenset(k[0] for k in spelling if len(k) > 1)
-        self._respelled: dict[str, tuple[str, ...]] = {}
+        self._respell_starts = frozenset(k[0] for k in thesaurus.spelling if len(k) > 1)
         # For each stem that starts a thesaurus phrase, the phrase lengths, longest first.
         lengths: dict[str, set[int]] = {}
         for key in thesaurus.phrases:
             lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {first: tuple(sorted(sizes, reverse=True))
                          for first, sizes in lengths.items()}
-        self._stems: dict[str, tuple[str, str]] = {}  # word -> (stem, token if unphrased)
+        # word -> its respelled words, each as (word, stem, token outside a phrase)
+        self._words: dict[str, tuple[tuple[str, str, str], ...]] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -346,19 +345,23 @@ class Analyzer:
                 self._cache[text] = found
         return found
 
-    def _respell(self, words: list[str]) -> list[str]:
-        starts = self._respell_starts
-        if starts.isdisjoint(words):
-            out: list[str] = []
-            known = self._respelled
-            for word in words:
-                found = known.get(word)
-                if found is None:
-                    found = tuple(_respell([word], self.thesaurus.spelling))
-                    known[word] = found
-                out.extend(found)
-            return out
-        return _respell(words, self.thesaurus.spelling)
+    def _word(self, word: str) -> tuple[str, str, str]:
+        stemmed = stem(word)
+        return (word, stemmed, word if word in STOPWORDS else stemmed)
+
+    def _respelled(self, found: list[str]) -> list[tuple[str, str, str]]:
+        """Each word of the text, respelled, with its stem and its token."""
+        if not self._respell_starts.isdisjoint(found):
+            return [self._word(w) for w in _respell(found, self.thesaurus.spelling)]
+        out: list[tuple[str, str, str]] = []
+        known = self._words
+        for word in found:
+            info = known.get(word)
+            if info is None:
+                info = tuple(self._word(w) for w in _respell([word], self.thesaurus.spelling))
+                known[word] = info
+            out += info
+        return out
 
     def _analyze(self, text: str) -> Analysis:
         th = self.thesaurus
@@ -366,38 +369,29 @@ class Analyzer:
         found = _TOKEN.findall(plain)
         negators = (0 if NEGATORS.isdisjoint(found) else
                     sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS))
-        raw = self._respell(found)
-        cache = self._stems
-        pairs: list[tuple[str, str]] = []
-        for word in raw:
-            pair = cache.get(word)
-            if pair is None:
-                stemmed = stem(word)
-                pair = (stemmed, word if word in STOPWORDS else stemmed)
-                cache[word] = pair
-            pairs.append(pair)
+        words = self._respelled(found)
         tokens: list[str] = []
-        i, n, lengths, phrases = 0, len(pairs), self._lengths, th.phrases
+        i, n, lengths, phrases = 0, len(words), self._lengths, th.phrases
         while i < n:
-            first = pairs[i][0]
+            first = words[i][1]
             for size in lengths.get(first, ()):
                 if size > n - i:
                     continue
-                key = (first,) if size == 1 else tuple(p[0] for p in pairs[i:i + size])
+                key = (first,) if size == 1 else tuple(w[1] for w in words[i:i + size])
                 canonical = phrases.get(key)
                 if canonical is not None:
                     tokens.append(canonical)
                     i += size
                     break
             else:
-                tokens.append(pairs[i][1])
+                tokens.append(words[i][2])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
         canonical_terms = th.canonical
-        words = " ".join(raw)  # number words are digits by now ("six" -> "6")
+        raw = " ".join(w[0] for w in words)  # number words are digits by now ("six" -> "6")
         numbers = frozenset(t for t in tokens if _DIGIT(t) is not None
-                            and t not in canonical_terms) if _DIGIT(words) else _NONE
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms), words, numbers)
+                            and t not in canonical_terms) if _DIGIT(raw) else _NONE
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms), raw, numbers)
 
 
 _DIGIT = re.compile(r"[0-9]").search
