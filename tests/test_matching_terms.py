@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qfill.terms import Analyzer, TermWeights, load_thesaurus, stem
+from qfill.terms import Analyzer, TermWeights, load_thesaurus, shared_analyzer, stem
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,21 @@ def test_porter_stems_join_inflections_but_not_different_concepts() -> None:
     ("Do you support SSO?", "Do you support single sign-on?"),
     ("Does your organisation encrypt data?", "Does your organization encrypt data?"),
     ("Are logs kept for seven years?", "Are logs kept for 7 years?"),
+    # wording real questionnaires use for the same thing
+    ("Are policies reviewed and updated annually?",
+     "Are policies revisited and brought up to date once a year?"),
+    ("What is the telephone number of your security team?",
+     "What is the phone number of your security team?"),
+    ("Have you appointed a privacy officer?", "Have you designated a data protection officer?"),
+    ("Is the sub-processing of personal data controlled?",
+     "Is the subprocessing of personal data controlled?"),
+    ("Are audit records protected?", "Are audit logs protected?"),
+    ("Is BYOK supported?", "Are customer-managed keys supported?"),
+    ("Do you support data subject requests?", "Do you support DSARs?"),
+    ("Are backups stored off-site?", "Are backups stored at a secondary site?"),
+    ("Do you run phishing simulations?", "Do you run phishing campaigns?"),
+    ("Is the SOC staffed 24 hours a day, seven days a week?", "Is the SOC staffed 24x7?"),
+    ("Can AI features be turned off?", "Can AI features be disabled?"),
 ])
 def test_variants_analyse_to_the_same_terms(analyze: Analyzer, one: str, other: str) -> None:
     assert analyze(one).terms == analyze(other).terms
@@ -73,3 +88,17 @@ def test_rare_terms_weigh_more_than_common_and_boilerplate_ones() -> None:
     assert weights.weight("waf") > weights.weight("policy")
     assert weights.weight("organ") < weights.weight("backup")  # "organization" is boilerplate
     assert 0 < weights.weight("never-seen") < weights.weight("waf")
+
+
+def test_one_analyzer_is_shared_per_thesaurus() -> None:
+    assert shared_analyzer() is shared_analyzer({})
+    assert shared_analyzer({"sso": ("okta login",)}) is shared_analyzer({"sso": ["okta login"]})
+    assert shared_analyzer({"sso": ("okta login",)}) is not shared_analyzer()
+    text = "Do staff use Okta login?"
+    assert "sso" in shared_analyzer({"sso": ("okta login",)})(text).terms
+    assert "sso" not in shared_analyzer()(text).terms
+
+
+def test_a_tabletop_exercise_is_still_a_test(analyze: Analyzer) -> None:
+    assert analyze("Do you run tabletop exercises?").terms[-1] == \
+        analyze("Is the plan tested?").terms[-1]
