@@ -142,6 +142,15 @@ STEM_EXCEPTIONS: dict[str, str] = {
     "process": "process", "processes": "process", "processing": "processing",
     "processed": "processing", "processor": "processor", "processors": "processor",
     "subprocessor": "subprocessor", "subprocessors": "subprocessor",
+    # "information" is not "inform" (notify), "responsibilities" not "response", a
+    # "generator" not "generated" keys, "designated" not "designed", "regulators" not
+    # "regulations".
+    "information": "information", "informational": "information",
+    "responsibility": "responsibl", "responsibilities": "responsibl",
+    "responsible": "responsibl",
+    "generator": "generator", "generators": "generator",
+    "designate": "designate", "designated": "designate", "designates": "designate",
+    "regulator": "regulator", "regulators": "regulator",
 }
 
 
