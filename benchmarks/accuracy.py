@@ -7,6 +7,7 @@ suggestions are, side by side with a naive fuzzy baseline.
     python benchmarks/accuracy.py --real --sweep        # precision at other fill thresholds
     python benchmarks/accuracy.py --data benchmarks/data/dev_paraphrases.csv --real --fit
                                                         # refit qfill.matching.WEIGHTS
+    python benchmarks/accuracy.py --learn-rounds 2      # what a library that learns buys
 
 A labelled questionnaire is a CSV ``question_id,question,section,gold[,kind,also]`` where
 ``gold`` is the id of the library entry that answers the row, or empty when the library
@@ -23,6 +24,13 @@ Metrics (rows are question rows of the labelled file):
 * top-3 on review rows = answerable rows not filled whose gold is among the first three
   suggestions / answerable rows not filled
 * top-3 over all answerable rows = the same over every answerable row
+
+Every set also prints the share of answerable rows whose best suggestion is right (top-1:
+no threshold can fill more rows right than that) and the precision/fill curve over fill
+thresholds (``--no-curve`` leaves it out), so the trade-off behind the default threshold
+is visible. ``--learn-rounds N`` splits the rows in halves N ways; on one half a reviewer
+accepts every right top suggestion of a row that was not filled, which is taught as an
+alias (as ``qfill apply --learn`` does); the other half is measured before and after.
 
 The baseline is what a spreadsheet macro would do: rapidfuzz ``process.extractOne`` over
 every library phrasing on the raw text, filling when the score reaches one threshold
