@@ -243,6 +243,54 @@ class Matcher:
             result.append(self._decide(row, candidates, note))
         return result
 
+    def near_duplicates(self, threshold: float = 0.7) -> list[tuple[str, str, float]]:
+        """Pairs of phrasings (question or alias) of different entries whose weighted term
+        overlap, Dice over the matcher's own terms and weights, reaches ``threshold``:
+        ``(earlier text, later text, dice)`` in library order. Such wordings are the ones
+        a row can be torn between; lint ranks them to find entries qfill cannot tell apart.
+
+        A prefix-filtered join: with each phrasing's terms ordered rarest first, two
+        phrasings reaching the bound share a term within both prefixes (the shortest runs
+        whose remaining weight is under ``threshold / (2 - threshold)`` of the total), so
+        only prefix terms, the rare ones, are indexed.
+        """
+        weight = self.weights.weight
+        share = threshold / (2.0 - threshold)
+        index: dict[str, list[int]] = {}
+        found: list[tuple[str, str, float]] = []
+        for j, terms in enumerate(self._sets):
+            total = self._totals[j]
+            if total <= 0.0:
+                continue
+            ordered = sorted(terms, key=lambda t: (-weight(t), t))
+            prefix: list[str] = []
+            remaining = total
+            for term in ordered:
+                if remaining < share * total * (1.0 - 1e-9):
+                    break
+                prefix.append(term)
+                remaining -= weight(term)
+            seen: set[int] = set()
+            for term in prefix:
+                for i in index.get(term, ()):
+                    if i in seen:
+                        continue
+                    seen.add(i)
+                    other = self._totals[i]
+                    if self._entry_of[i] == self._entry_of[j] or \
+                            2.0 * min(total, other) < threshold * (total + other):
+                        continue
+                    dice = 2.0 * sum(map(weight, terms & self._sets[i])) / (total + other)
+                    if dice >= threshold:
+                        found.append((self._phrasing_text(i), self._phrasing_text(j), dice))
+            for term in prefix:
+                index.setdefault(term, []).append(j)
+        return found
+
+    def _phrasing_text(self, j: int) -> str:
+        entry = self._entry_of[j]
+        return self._answers[entry].phrasings[j - self._phrasings_of[entry][0]]
+
     # ------------------------------------------------------------------ ids
 
     def _prepare(self, question: str, qid: str | None, section: str | None) -> _Work:

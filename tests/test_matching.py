@@ -371,3 +371,29 @@ def test_kept_or_deleted_is_not_processed(write_library: Callable[..., Path]) ->
     assert match.status == "review"
     assert "qualifier-mismatch: 'ai-data-retention' asks whether data is kept; the " \
         "question does not" in match.reasons
+
+
+def test_near_duplicates_pairs_wordings_of_different_entries(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+    answers:
+      - id: at-rest
+        question: Is customer data encrypted at rest?
+        answer: Yes.
+      - id: storage-encryption
+        question: Are disks and backups encrypted?
+        aliases:
+          - Is all customer data encrypted at rest?
+        answer: Yes.
+      - id: pen-test
+        question: Do you run yearly penetration tests?
+        aliases:
+          - Do you run penetration tests every year?
+        answer: Yes.
+"""})
+    matcher = Matcher(load_library(root), load_settings(root))
+    [(first, second, dice)] = matcher.near_duplicates(0.7)
+    assert (first, second) == ("Is customer data encrypted at rest?",
+                               "Is all customer data encrypted at rest?")
+    assert dice == pytest.approx(1.0)  # "all" is a function word
+    assert matcher.near_duplicates(1.01) == []
