@@ -73,6 +73,8 @@ def test_numbers_are_kept_for_the_guards(analyze: Analyzer) -> None:
     assert analyze("Is TLS 1.2 or higher required with 12-character passwords?").numbers == \
         frozenset({"1.2", "12"})
     assert analyze("Do you hold a SOC 2 report?").numbers == frozenset()  # soc2 is a term
+    # "within 24 hours" is a deadline, not round-the-clock cover
+    assert analyze("Will you notify us within 24 hours?").numbers == frozenset({"24"})
 
 
 def test_library_synonyms_extend_and_override_the_thesaurus() -> None:
