@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -58,6 +59,12 @@ _ID_SUPPORT = 0.15
 _ID_SAMPLE = 8
 _ID_UNSUPPORTED_SHARE = 0.4
 _SECTION_TIE = 0.02
+# A term the library never uses, repeated in at least this many rows and this share of a
+# questionnaire, is that questionnaire's boilerplate (the customer's name, its product).
+_HOUSE_MIN_ROWS = 3
+_HOUSE_SHARE = 0.05
+_BOILERPLATE_FACTOR = 0.2  # as TermWeights damps the shipped boilerplate words
+_NAME = re.compile(r"(?<=[a-z,;:]\s)[A-Z][a-z][\w&-]*")
 _ANSWER_BONUS = 0.2  # ranking of suggestions only; never lifts a candidate to the fill threshold
 
 
@@ -230,10 +237,12 @@ class Matcher:
               ) -> list[Match]:
         """A decision for every row, in order; ``progress`` gets the rows done so far."""
         k = max(self.settings.matching.candidates, 2)
+        damped = self.questionnaire_boilerplate([row.question for row in rows])
         work: list[_Work] = []
         for start in range(0, len(rows), _CHUNK):
             for row in rows[start:start + _CHUNK]:
-                work.append(self._prepare(row.question, row.question_id, row.section))
+                work.append(self._prepare(row.question, row.question_id, row.section,
+                                          damped))
             if progress is not None:
                 progress(len(work))
         trust = self._id_trust(work)
@@ -242,6 +251,26 @@ class Matcher:
             candidates, note = self._candidates(w, k, trust)
             result.append(self._decide(row, candidates, note))
         return result
+
+    def questionnaire_boilerplate(self, questions: Sequence[str]) -> frozenset[str]:
+        """Terms this questionnaire repeats that the library never uses: the customer's
+        own name ("Will Contoso data be...", "Does the Institution..."), its product, its
+        house style. Like "does your organization", they say nothing about which answer
+        fits, so they weigh as boilerplate for this questionnaire only.
+        """
+        if len(questions) < _HOUSE_MIN_ROWS:
+            return frozenset()
+        idf = self.weights.idf
+        counts: dict[str, int] = {}
+        for question in questions:
+            # Names, not words: only capitalised words inside a sentence count, so a
+            # verb the questionnaire happens to favour ("implement") keeps its weight.
+            names = " ".join(_NAME.findall(question))
+            for term in set(self._analyze(names).terms) if names else ():
+                if term not in idf:
+                    counts[term] = counts.get(term, 0) + 1
+        floor = max(_HOUSE_MIN_ROWS, _HOUSE_SHARE * len(questions))
+        return frozenset(t for t, c in counts.items() if c >= floor)
 
     def near_duplicates(self, threshold: float = 0.7) -> list[tuple[str, str, float]]:
         """Pairs of phrasings (question or alias) of different entries whose weighted term
@@ -293,9 +322,10 @@ class Matcher:
 
     # ------------------------------------------------------------------ ids
 
-    def _prepare(self, question: str, qid: str | None, section: str | None) -> _Work:
+    def _prepare(self, question: str, qid: str | None, section: str | None,
+                 damped: frozenset[str] = frozenset()) -> _Work:
         by_id = tuple(self._by_ref.get(ref_key(qid), ())) if qid else ()
-        return _Work(qid, by_id, self.score(question, section))
+        return _Work(qid, by_id, self.score(question, section, damped))
 
     def _id_trust(self, work: Sequence[_Work]) -> bool:
         """Whether this questionnaire's row ids mean what the library's refs mean.
@@ -336,14 +366,19 @@ class Matcher:
                 break
         return result[:k], note
 
-    def score(self, question: str, section: str | None = None) -> list[Scored]:
-        """The shortlisted entries for ``question`` with their features, best first."""
+    def score(self, question: str, section: str | None = None,
+              damped: frozenset[str] = frozenset()) -> list[Scored]:
+        """The shortlisted entries for ``question`` with their features, best first.
+
+        ``damped`` terms (the questionnaire's own boilerplate) weigh as boilerplate does.
+        """
         qa = self._analyze(question)
         qset = frozenset(qa.terms)
         if not qset:
             return []
         weight = self.weights.weight
-        qweights = {t: weight(t) for t in qset}
+        qweights = {t: weight(t) * (_BOILERPLATE_FACTOR if t in damped else 1.0)
+                    for t in qset}
         wq = sum(qweights.values())
         qmax = max(qweights.values())
         idf = self.weights.idf

@@ -397,3 +397,21 @@ def test_near_duplicates_pairs_wordings_of_different_entries(
                                "Is all customer data encrypted at rest?")
     assert dice == pytest.approx(1.0)  # "all" is a function word
     assert matcher.near_duplicates(1.01) == []
+
+
+def test_the_customers_own_name_weighs_as_boilerplate(matcher: Matcher) -> None:
+    rows = [QuestionRow("S", i + 2, q) for i, q in enumerate([
+        "Is Contoso data encrypted at rest in your databases?",
+        "Must Contoso staff use multi-factor authentication for every workforce login?",
+        "Can Contoso require multi-factor authentication for its own application users?",
+        "How often is Contoso data backed up?",
+        "Are restores from backup tested for Contoso?"])]
+    assert matcher.questionnaire_boilerplate([r.question for r in rows]) == {"contoso"}
+    # A generic word the questionnaire favours keeps its weight: only names are damped.
+    assert matcher.questionnaire_boilerplate(
+        ["Do you implement encryption?", "Do you implement MFA?", "Do you implement backups?",
+         "Do you implement logging?"]) == frozenset()
+    damped = matcher.score(rows[0].question, damped=frozenset({"contoso"}))[0]
+    plain = matcher.score(rows[0].question)[0]
+    assert matcher.library.answers[damped.entry].id == "encryption-at-rest"
+    assert damped.confidence > plain.confidence
