@@ -25,6 +25,8 @@ MAX_BYTES = 8 * 1024 * 1024
 # faster (5,000 entries: 0.4 s against 5 s), and caps nesting depth; PyYAML wheels ship it.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+_SHORT_TAGS: dict[str, str] = {}
+_SHORT_TAGS_MAX = 20_000  # a hostile file cannot grow the memo without bound
 _COLLECTION_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
 
 
@@ -37,9 +39,21 @@ class _NodeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode and implicit[0] and value and \
-                value[0] not in self.yaml_implicit_resolvers:
+        # Past five characters a word can no longer be a YAML 1.1 bool or null
+        # ("false", "null"), the only patterns that start with a letter.
+        if kind is yaml.ScalarNode and implicit[0] and value and (
+                value[0] not in self.yaml_implicit_resolvers
+                or (len(value) > 5 and value[0].isalpha())):
             return _STR_TAG
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 12:
+            # Short plain scalars (keys such as "title", dates, numbers) repeat in every
+            # entry; their tag depends on the text alone, so resolve each text once.
+            tag = _SHORT_TAGS.get(value)
+            if tag is None:
+                tag = str(super().resolve(kind, value, implicit))
+                if len(_SHORT_TAGS) < _SHORT_TAGS_MAX:
+                    _SHORT_TAGS[value] = tag
+            return tag
         return str(super().resolve(kind, value, implicit))
 
 
