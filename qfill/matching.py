@@ -438,6 +438,13 @@ class Matcher:
             confidence = confidence_of(full) + _SECTION_TIE * context
             if reasons:
                 confidence -= _GUARD_PENALTY
+            # The question's most telling word is used by another entry but nowhere in this
+            # one (question, aliases, answer): it is probably about that other thing. Held
+            # for review without lowering the rank, so the suggestion order is unchanged.
+            telling = max(qset, key=qweights.__getitem__)
+            if telling in self._df and telling not in self._entry_terms(entry):
+                reasons = (*reasons, f"uncovered-term: '{answer.id}' never mentions "
+                           f"'{telling}', the question's most telling word")
             confidence = min(max(confidence, 0.0), 1.0)
             # The answer text may lift a suggestion in the ranking, never up to filling.
             support = self._answer_support(entry, qset, wq)

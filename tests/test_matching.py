@@ -415,3 +415,30 @@ def test_the_customers_own_name_weighs_as_boilerplate(matcher: Matcher) -> None:
     plain = matcher.score(rows[0].question)[0]
     assert matcher.library.answers[damped.entry].id == "encryption-at-rest"
     assert damped.confidence > plain.confidence
+
+
+def test_the_questions_telling_word_used_only_by_another_entry_goes_to_review(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: office-security
+            question: Are your offices physically secured with access control?
+            answer: Yes. Badge readers on every door and CCTV at entrances.
+            short: "Yes"
+          - id: datacenter-security
+            question: How is physical security ensured at the data centres?
+            aliases: [Do data centres use biometric access control?]
+            answer: AWS data centres use biometric scanners and guards.
+          - id: office-locations
+            question: Where are your offices?
+            answer: London and Lisbon.
+        """})
+    matcher = Matcher(load_library(root))
+    question = "Do your offices use biometric access control?"
+    reasons = {matcher.library.answers[s.entry].id: s.reasons
+               for s in matcher.score(question)}
+    assert reasons["office-security"] == (
+        "uncovered-term: 'office-security' never mentions 'biometr', the question's most "
+        "telling word",)
+    assert reasons["datacenter-security"] == ()
+    assert match_one(matcher, question).status != "filled"
