@@ -58,8 +58,9 @@ def removed_on_failure(paths: list[Path]) -> Iterator[list[Path]]:
 
 @app.command("answer")
 def answer(
-    questionnaire: Annotated[Path, typer.Argument(help="The questionnaire (.xlsx, .xlsm or .csv).",
-                                                  show_default=False)],
+    questionnaire: Annotated[Path, typer.Argument(
+        metavar="QUESTIONNAIRE", help="The questionnaire (.xlsx, .xlsm or .csv).",
+        show_default=False)],
     library: LibraryOption = Path("."),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="The filled copy.",
                                              show_default="<name>.filled.xlsx")] = None,
@@ -80,9 +81,10 @@ def answer(
     include_hidden: Annotated[bool, typer.Option(
         "--include-hidden", help="Also read hidden sheets.")] = False,
     sheet: Annotated[list[str] | None, typer.Option(
-        "--sheet", help="Read only this sheet (repeatable).")] = None,
+        "--sheet", metavar="NAME", help="Read only this sheet (repeatable).")] = None,
     mapping: Annotated[str | None, typer.Option(
-        "--map", help="Column roles when detection is wrong: question=C,answer=E,short=D "
+        "--map", metavar="SPEC",
+        help="Column roles when detection is wrong: question=C,answer=E,short=D "
         "(or a YAML file).")] = None,
     fill_threshold: Annotated[float | None, typer.Option(
         "--fill-threshold", min=0.0, max=1.0,

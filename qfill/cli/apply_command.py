@@ -12,10 +12,11 @@ from qfill.cli import LibraryOption, app, exit_on_error, say
 
 @app.command("apply")
 def apply(
-    filled: Annotated[Path, typer.Argument(help="The filled copy written by `qfill answer`.",
-                                           show_default=False)],
-    review_file: Annotated[Path, typer.Argument(help="The review CSV with decisions filled in.",
-                                                show_default=False)],
+    filled: Annotated[Path, typer.Argument(
+        metavar="FILLED", help="The filled copy written by `qfill answer`.", show_default=False)],
+    review_file: Annotated[Path, typer.Argument(
+        metavar="REVIEW_FILE", help="The review CSV with decisions filled in.",
+        show_default=False)],
     library: LibraryOption = Path("."),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write.",
                                              show_default="<name>.reviewed.xlsx")] = None,

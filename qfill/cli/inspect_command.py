@@ -22,15 +22,17 @@ _COLUMN_STYLE = {"Status": {"min_width": 9}, "Header": {"justify": "right"},
 @app.command("inspect")
 def inspect(
     questionnaire: Annotated[Path, typer.Argument(
+        metavar="QUESTIONNAIRE",
         help="The questionnaire: .xlsx, .xlsm or .csv.", show_default=False)],
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print a JSON document instead of a table.")] = False,
     rows: Annotated[bool, typer.Option(
         "--rows", help="Also list every question row with its target cells.")] = False,
     sheet: Annotated[list[str] | None, typer.Option(
-        "--sheet", help="Read only this sheet (repeatable).")] = None,
+        "--sheet", metavar="NAME", help="Read only this sheet (repeatable).")] = None,
     mapping: Annotated[str | None, typer.Option(
-        "--map", help="Column roles when detection is wrong: question=C,answer=E,short=D "
+        "--map", metavar="SPEC",
+        help="Column roles when detection is wrong: question=C,answer=E,short=D "
         "(also id, section, evidence, header=ROW; or a YAML file).")] = None,
     include_hidden: Annotated[bool, typer.Option(
         "--include-hidden", help="Also read hidden sheets.")] = False,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 @app.command("lint")
 def lint(
     library_argument: Annotated[Path | None, typer.Argument(
+        metavar="LIBRARY",
         help="Library root (same as --library).", show_default=False)
     ] = None,
     library: LibraryOption = Path("."),

@@ -18,7 +18,7 @@ from qfill.cli import LibraryOption, TodayOption, app, console, exit_on_error, p
 
 @app.command("search")
 def search(
-    text: Annotated[str, typer.Argument(help="The question to look up, in quotes.",
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The question to look up, in quotes.",
                                         show_default=False)],
     library: LibraryOption = Path("."),
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=50,
