@@ -237,3 +237,27 @@ def make_xlsm(path: Path) -> Path:
         "application/vnd.ms-excel.sheet.macroEnabled.main+xml"))
     add_part(path, "xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not a real VBA project")
     return path
+
+
+def zip_with_big_sheet(path: Path, size: int) -> Path:
+    """A valid workbook whose sheet part expands to ``size`` bytes of spaces, streamed."""
+    template = build_simple(path.with_name("template.xlsx"))
+    part = sheet_part(template, "Security")
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            if info.filename != part:
+                target.writestr(info, source.read(info.filename))
+                continue
+            xml = source.read(part)
+            head, tail = xml[:-len(b"</worksheet>")], b"</worksheet>"
+            big = zipfile.ZipInfo(part)
+            big.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(big, "w", force_zip64=True) as out:
+                out.write(head)
+                chunk = b" " * (1 << 22)
+                left = size - len(head) - len(tail)
+                while left > 0:
+                    out.write(chunk[:left])
+                    left -= len(chunk)
+                out.write(tail)
+    return path

@@ -14,14 +14,19 @@ import subprocess
 import sys
 import textwrap
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl import Workbook
-from questionnaire_fixtures import build_simple, list_validation, rewrite_part, sheet_part
+from questionnaire_fixtures import (
+    build_simple,
+    list_validation,
+    rewrite_part,
+    sheet_part,
+    zip_with_big_sheet,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -86,22 +91,7 @@ def _no_questions(path: Path) -> None:
 
 
 def _zip_bomb(path: Path) -> None:
-    # ~1 MB on disk whose sheet XML expands to a gigabyte of spaces.
-    template = build_simple(path.with_name("template.xlsx"))
-    part = sheet_part(template, "Security")
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            if info.filename != part:
-                target.writestr(info, source.read(info.filename))
-                continue
-            big = zipfile.ZipInfo(part)
-            big.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(big, "w", force_zip64=True) as out:
-                out.write(source.read(part).replace(b"</worksheet>", b""))
-                chunk = b" " * (1 << 24)
-                for _ in range(64):
-                    out.write(chunk)
-                out.write(b"</worksheet>")
+    zip_with_big_sheet(path, 1 << 30)  # ~1 MB on disk, a gigabyte of XML inflated
 
 
 def _entity(kind: str) -> Callable[[Path], None]:

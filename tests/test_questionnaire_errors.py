@@ -11,7 +11,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl import Workbook
-from questionnaire_fixtures import build_simple, rewrite_part, sheet_part
+from questionnaire_fixtures import (
+    build_simple,
+    rewrite_part,
+    sheet_part,
+    zip_with_big_sheet,
+)
 
 from qfill.errors import InputError
 from qfill.questionnaire import read_questionnaire
@@ -117,39 +122,15 @@ def test_workbook_without_question_rows(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- hostile files
 
 
-def _zip_with_big_sheet(path: Path, size: int) -> Path:
-    """A valid workbook whose sheet part expands to ``size`` bytes of spaces, streamed."""
-    template = build_simple(path.with_name("template.xlsx"))
-    part = sheet_part(template, "Security")
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            if info.filename != part:
-                target.writestr(info, source.read(info.filename))
-                continue
-            xml = source.read(part)
-            head, tail = xml[:-len(b"</worksheet>")], b"</worksheet>"
-            big = zipfile.ZipInfo(part)
-            big.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(big, "w", force_zip64=True) as out:
-                out.write(head)
-                chunk = b" " * (1 << 22)
-                left = size - len(head) - len(tail)
-                while left > 0:
-                    out.write(chunk[:left])
-                    left -= len(chunk)
-                out.write(tail)
-    return path
-
-
 def test_zip_bomb_member_larger_than_the_limit(tmp_path: Path) -> None:
-    path = _zip_with_big_sheet(tmp_path / "bomb.xlsx", MAX_MEMBER_BYTES + 1024 * 1024)
+    path = zip_with_big_sheet(tmp_path / "bomb.xlsx", MAX_MEMBER_BYTES + 1024 * 1024)
     assert path.stat().st_size < 2 * 1024 * 1024  # small on disk
     message = refused(path)
     assert "would expand to 201 MB (limit 200 MB), which looks like a zip bomb" in message
 
 
 def test_zip_bomb_by_compression_ratio(tmp_path: Path) -> None:
-    path = _zip_with_big_sheet(tmp_path / "ratio.xlsx", 20 * 1024 * 1024)
+    path = zip_with_big_sheet(tmp_path / "ratio.xlsx", 20 * 1024 * 1024)
     assert "(limit 200:1), which looks like a zip bomb" in refused(path)
 
 

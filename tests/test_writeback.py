@@ -534,7 +534,7 @@ def test_verify_catches_a_changed_non_sheet_part(workbook: Path,
                                                  filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     tamper(out, "docProps/core.xml", lambda x: x.replace(b"openpyxl", b"someone"))
-    with pytest.raises(VerificationError, match="part docProps/core.xml differs"):
+    with pytest.raises(VerificationError, match=r"part docProps/core\.xml differs"):
         verify_filled(workbook, out, plan, file_format="xlsx")
 
 
@@ -556,7 +556,7 @@ def test_verify_catches_a_dropped_part(workbook: Path, filled: tuple[Path, FillP
     with zipfile.ZipFile(out, "w") as z:
         for info, data in parts:
             z.writestr(info, data)
-    with pytest.raises(VerificationError, match="part docProps/app.xml is missing"):
+    with pytest.raises(VerificationError, match=r"part docProps/app\.xml is missing"):
         verify_filled(workbook, out, plan, file_format="xlsx")
 
 
