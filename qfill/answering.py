@@ -6,12 +6,12 @@ which row gets which answer happens here, testable without a terminal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from qfill.filling import FillPlan, plan_fills, row_writes
-from qfill.library import Library
+from qfill.library import Answer, Library
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import Questionnaire
 from qfill.settings import Settings
@@ -53,7 +53,7 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     return AnswerRun(questionnaire, tuple(decided), plan)
 
 
-def _hold_back_reason(match: Match, answers: dict[str, object]) -> str | None:
+def _hold_back_reason(match: Match, answers: Mapping[str, Answer]) -> str | None:
     row = match.row
     assert match.best is not None
     if row.already_answered:
@@ -62,7 +62,7 @@ def _hold_back_reason(match: Match, answers: dict[str, object]) -> str | None:
         return (f"already-answered: {row.sheet}!{taken} already holds an answer; compare it "
                 f"with '{match.best.answer_id}'")
     answer = answers[match.best.answer_id]
-    if not row_writes(row, answer):  # type: ignore[arg-type]
+    if not row_writes(row, answer):
         return "no-answer-cell: no empty answer cell was found on this row; see `qfill inspect`"
     return None
 

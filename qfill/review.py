@@ -20,7 +20,7 @@ from qfill.findings import Severity
 from qfill.library import Answer, Library, check_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.render.text import FORMULA_TRIGGERS
-from qfill.yamlsource import YamlProblem, parse_yaml
+from qfill.yamlsource import YamlProblem, YNode, parse_yaml
 
 REQUIRED_COLUMNS = ("sheet", "row", "decision", "suggestion")
 MAX_REVIEW_BYTES = 50 * 1024 * 1024
@@ -152,21 +152,20 @@ def learn_alias(source: bytes, answer_id: str, phrasing: str) -> bytes | None:
     entries = document.root.get("answers") if document.root else None
     if entries is None or entries.kind != "seq":
         return None
-    entry = next((e for e in entries.value if e.kind == "map" and e.get("id") is not None
-                  and e.get("id").value == answer_id), None)  # type: ignore[union-attr]
+    entry = next((e for e in entries.value if e.kind == "map"
+                  and _scalar(e.get("id")) == answer_id), None)
     if entry is None:
         return None
-    known = [entry.get("question")] + (list(entry.get("aliases").value)  # type: ignore[union-attr]
-                                       if entry.get("aliases") is not None
-                                       and entry.get("aliases").kind == "seq" else [])  # type: ignore[union-attr]
+    aliases = entry.get("aliases")
+    known = [entry.get("question"), *(aliases.value if aliases and aliases.kind == "seq"
+                                      else ())]
     folded = " ".join(phrasing.split()).lower()
-    if any(k is not None and " ".join(str(k.value).split()).lower() == folded for k in known):
+    if any(" ".join(str(_scalar(k)).split()).lower() == folded for k in known):
         return None
     text = source.decode("utf-8")
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(newline)
     quoted = json.dumps(" ".join(phrasing.split()), ensure_ascii=False)
-    aliases = entry.get("aliases")
     id_key = entry.keys["id"]
     if aliases is None:
         indent = " " * (id_key.column - 1)
@@ -185,6 +184,10 @@ def learn_alias(source: bytes, answer_id: str, phrasing: str) -> bytes | None:
     if any(f.severity is Severity.ERROR for f in findings):
         return None
     return edited
+
+
+def _scalar(node: YNode | None) -> object:
+    return None if node is None else node.value
 
 
 def learn_phrasings(library: Library, applied: Sequence[AppliedDecision]) -> dict[Path, bytes]:

@@ -181,7 +181,7 @@ class _Converter:
         self.duplicates = duplicates
         self.constructor = yaml.SafeLoader("")
 
-    def convert(self, node: yaml.Node) -> YNode:
+    def convert(self, node: Any) -> YNode:  # a yaml Node; its subclasses carry .id/.style
         # Hot path (one call per value in the library): dispatch on node.id, not isinstance.
         self.budget -= 1
         mark = node.start_mark
@@ -216,7 +216,7 @@ class _Converter:
             values[name] = convert(value_node)
         return YNode("map", values, line, col, keys=keys)
 
-    def _typed_scalar(self, node: yaml.Node, kind: str | None, line: int, col: int) -> YNode:
+    def _typed_scalar(self, node: Any, kind: str | None, line: int, col: int) -> YNode:
         if kind is None:
             raise YamlProblem(line, col, f"unsupported YAML tag {node.tag!r}; "
                               "answer files hold plain text, lists and mappings",

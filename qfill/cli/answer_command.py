@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -147,7 +147,7 @@ def answer(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
-def csv_header_row_of(q: Questionnaire) -> int | str:
+def csv_header_row_of(q: Questionnaire) -> int | Literal["auto"]:
     """The header row the reader found in a CSV, so writer and checker agree on it."""
     if q.format == "csv" and q.sheets and q.sheets[0].header_row:
         return q.sheets[0].header_row

@@ -44,12 +44,12 @@ def apply(
         questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
                                        review_path=review_file)
-        csv_options = {"csv_header_append": questionnaire.append_columns,
-                       "csv_header_row": csv_header_row_of(questionnaire)}
-        write_filled(filled, out_path, plan, file_format=questionnaire.format, **csv_options)
+        appended, header_row = questionnaire.append_columns, csv_header_row_of(questionnaire)
+        write_filled(filled, out_path, plan, file_format=questionnaire.format,
+                     csv_header_append=appended, csv_header_row=header_row)
         try:
             verify_filled(filled, out_path, plan, file_format=questionnaire.format,
-                          **csv_options)
+                          csv_header_append=appended, csv_header_row=header_row)
         except BaseException:
             out_path.unlink(missing_ok=True)
             raise
