@@ -9,8 +9,10 @@ raises on the first error-level finding, lint reports them all.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -384,6 +386,23 @@ def relative_name(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    Reading a large library creates hundreds of thousands of nodes and records, none of
+    them in reference cycles; the collector's repeated passes over them cost about a fifth
+    of `qfill lint` on a 5,000-entry library, and free nothing.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_library(root: Path) -> tuple[Library, list[Finding]]:
     """Read every answer file; return the library and all structural findings.
 
@@ -398,6 +417,14 @@ def read_library(root: Path) -> tuple[Library, list[Finding]]:
     answers: list[Answer] = []
     findings: list[Finding] = []
     files: list[str] = []
+    with bulk_allocation():
+        _read_files(root, answers, findings, files)
+    findings.extend(duplicate_id_findings(answers))
+    return Library(root, tuple(answers), tuple(files)), findings
+
+
+def _read_files(root: Path, answers: list[Answer], findings: list[Finding],
+                files: list[str]) -> None:
     for path in answer_files(root):
         name = relative_name(path, root)
         files.append(name)
@@ -410,8 +437,6 @@ def read_library(root: Path) -> tuple[Library, list[Finding]]:
         entries, problems = check_answer_file(data, name)
         answers.extend(entries)
         findings.extend(problems)
-    findings.extend(duplicate_id_findings(answers))
-    return Library(root, tuple(answers), tuple(files)), findings
 
 
 def duplicate_id_findings(answers: Iterable[Answer]) -> list[Finding]:

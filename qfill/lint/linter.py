@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qfill.errors import SettingsError
 from qfill.findings import Finding, Severity
-from qfill.library import ENTRY_SCHEMA, Library, read_library
+from qfill.library import ENTRY_SCHEMA, Library, bulk_allocation, read_library
 from qfill.lint.registry import RULES, LintContext, RankerFactory, Rule
 from qfill.lint.silence import is_silenced, read_silences
 from qfill.settings import Settings
@@ -93,13 +93,14 @@ def lint_library(root: Path, *, settings: Settings, today: date, strict: bool = 
     :class:`~qfill.errors.QfillError` (exit 2).
     """
     levels = rule_severities(settings)
-    context, library = _context(root, settings, today, ranker)
     found: list[Finding] = []
-    for rule in RULES.values():
-        severity = levels[rule.id]
-        if severity is None:
-            continue
-        found.extend(_run(rule, context, Severity.ERROR if strict else severity))
+    with bulk_allocation():  # the ambiguity join analyses every phrasing: same pattern
+        context, library = _context(root, settings, today, ranker)
+        for rule in RULES.values():
+            severity = levels[rule.id]
+            if severity is None:
+                continue
+            found.extend(_run(rule, context, Severity.ERROR if strict else severity))
     # A finding of a rule the loader knows and this registry does not: keep it.
     for rule_id, findings in context.loaded.items():
         if rule_id not in RULES:
