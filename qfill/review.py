@@ -91,14 +91,17 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
                    library: Library, *,
                    review_path: Path) -> tuple[FillPlan, list[AppliedDecision]]:
     """Cell writes for every decided row; raises on a decision that names nothing known."""
-    rows = {(r.sheet, r.row): r for r in questionnaire.rows}
+    # A CSV's one "sheet" is named after its file, and the filled copy's name differs
+    # ("q" vs "q.filled"), so in a CSV rows are found by number alone.
+    by_number = questionnaire.format == "csv"
+    rows = {("" if by_number else r.sheet, r.row): r for r in questionnaire.rows}
     answers = library.by_id()
     applied: list[AppliedDecision] = []
     for decision in decisions:
         choice = decision.decision
         if not choice or choice.lower() == "skip":
             continue
-        row = rows.get((decision.sheet, decision.row))
+        row = rows.get(("" if by_number else decision.sheet, decision.row))
         if row is None:
             raise InputError(f"{review_path}:{decision.line}: no question row at "
                              f"{decision.sheet}!{decision.row} in {questionnaire.path.name}; "

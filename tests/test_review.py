@@ -89,3 +89,18 @@ def test_review_file_without_required_columns(tmp_path: Path) -> None:
     review.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing column"):
         read_decisions(review)
+
+
+def test_csv_rows_are_found_by_number_whatever_the_file_is_called(tmp_path: Path) -> None:
+    from qfill.library import Library
+
+    [mfa, sso], _ = check_answer_file(FILE, "answers/x.yaml")
+    rows = (QuestionRow("q.filled", 2, "Is 2FA enforced?", targets=(
+        TargetCell("answer", "C2"),)),)
+    filled = Questionnaire(Path("q.filled.csv"), "csv", rows)
+    review = tmp_path / "review.csv"
+    review.write_text("sheet,row,decision,suggestion\nq,2,accept,mfa-workforce\n",
+                      encoding="utf-8")
+    plan, _ = plan_decisions(read_decisions(review), filled, Library(tmp_path, (mfa, sso)),
+                             review_path=review)
+    assert [(w.ref, w.value) for w in plan.writes] == [("C2", "Yes. Always.")]
