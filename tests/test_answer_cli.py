@@ -135,6 +135,9 @@ def test_default_outputs_beside_the_input_and_summary_on_stderr(setup, run_cli) 
     filled = questionnaire.with_name("acme.filled.xlsx")
     report = questionnaire.with_name("acme.report.md")
     assert f"wrote {filled}" in result.stderr and f"wrote {report}" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"tip: 2 row(s) need a person (see {report}); to decide them in a spreadsheet, "
+        "rerun with --review-file review.csv, then run `qfill apply`")
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# qfill report: ") and "## Needs review (1)" in text
 

@@ -14,6 +14,7 @@ from qfill.errors import ExitCode, OutputError
 
 if TYPE_CHECKING:
     from qfill.questionnaire import Questionnaire
+    from qfill.report import Summary
 
 
 def default_output(questionnaire: Path) -> Path:
@@ -142,7 +143,7 @@ def answer(
             if review_file is not None:
                 atomic_write(review_file, render_review_file(result))
                 created.append(review_file)
-        _print_summary(result.summary, outputs)
+        _print_summary(result.summary, outputs, report_path, review_file)
     if fail_on_review and result.summary.review:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -166,7 +167,8 @@ def _with_progress(total: int, work):  # type: ignore[no-untyped-def]
         return work(lambda done: bar.update(task, completed=done, refresh=True))
 
 
-def _print_summary(summary, written: list[Path]) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(summary: Summary, written: list[Path], report: Path,
+                   review_file: Path | None) -> None:
     from rich.table import Table
 
     table = Table(title=None, show_header=True, header_style="bold")
@@ -177,3 +179,9 @@ def _print_summary(summary, written: list[Path]) -> None:  # type: ignore[no-unt
     err_console.print(table)
     for path in written:
         say(f"wrote {path}")
+    waiting = summary.review + summary.unanswered
+    if waiting:
+        step = (f"fill the decision column of {review_file}, then run `qfill apply`"
+                if review_file else "to decide them in a spreadsheet, rerun with "
+                "--review-file review.csv, then run `qfill apply`")
+        say(f"tip: {waiting} row(s) need a person (see {report}); {step}")
