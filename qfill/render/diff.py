@@ -93,18 +93,22 @@ def _safe(text: str) -> str:
         else f"\\u{ord(ch):04x}" for ch in text)
 
 
-def _text_words(change: TextChange) -> str:
+def _word_diff(change: TextChange, escape: Callable[[str], str], gap: str,
+               deleted: str, inserted: str) -> str:
+    """The word diff with elided runs; ``deleted``/``inserted`` wrap ``{}`` (escaped text)."""
     parts: list[str] = []
     for op in _elide(change.words):
         if op is None:
-            parts.append("...")
+            parts.append(gap)
         elif op.op == "equal":
-            parts.append(_safe(op.text))
-        elif op.op == "delete":
-            parts.append(f"[-{_safe(op.text)}-]")
+            parts.append(escape(op.text))
         else:
-            parts.append(f"{{+{_safe(op.text)}+}}")
+            parts.append((deleted if op.op == "delete" else inserted).format(escape(op.text)))
     return " ".join(parts)
+
+
+def _text_words(change: TextChange) -> str:
+    return _word_diff(change, _safe, "...", "[-{}-]", "{{+{}+}}")
 
 
 def _wrap(text: str, indent: str) -> list[str]:
@@ -203,17 +207,7 @@ def _md_revision(revision: Revision) -> str:
 
 
 def _md_words(change: TextChange) -> str:
-    parts: list[str] = []
-    for op in _elide(change.words):
-        if op is None:
-            parts.append("…")
-        elif op.op == "equal":
-            parts.append(_md(op.text))
-        elif op.op == "delete":
-            parts.append(f"~~{_md(op.text)}~~")
-        else:
-            parts.append(f"**{_md(op.text)}**")
-    return " ".join(parts)
+    return _word_diff(change, _md, "…", "~~{}~~", "**{}**")
 
 
 def _md_field(change: FieldChange, whole: bool) -> list[str]:
