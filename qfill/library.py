@@ -27,6 +27,7 @@ Short = Literal["Yes", "No", "N/A"]
 SHORT_VALUES: tuple[Short, ...] = ("Yes", "No", "N/A")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ANSWER_GLOBS = ("*.yaml", "*.yml")
+EVIDENCE_FOLDER = "evidence"  # local evidence must resolve inside <root>/evidence/
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,5 +485,11 @@ def escaping_evidence(library: Library) -> Iterator[tuple[Answer, Evidence]]:
     for answer in library.answers:
         for item in answer.evidence:
             if item.path is not None and not item.path.startswith(("http://", "https://")) \
-                    and resolve_inside(library.root, item.path, folder="evidence") is None:
+                    and resolve_evidence(library.root, item.path) is None:
                 yield answer, item
+
+
+def resolve_evidence(root: Path, path: str) -> Path | None:
+    """Where a local evidence path points, or None if it leaves ``evidence/`` (``..``,
+    absolute, or through a symbolic link)."""
+    return resolve_inside(root, path, folder=EVIDENCE_FOLDER)

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from qfill.files import resolve_inside
 from qfill.filling import short_is_writable
-from qfill.library import Answer, Library
+from qfill.library import Answer, Library, resolve_evidence
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow
 
@@ -37,7 +36,7 @@ def answer_problems(answer: Answer, library: Library, *, today: date,
             reasons.append(f"evidence-expired: '{answer.id}' cites "
                            f"{item.path or item.url}, valid until {item.valid_until}")
         if item.path is not None:
-            found = resolve_inside(library.root, item.path, folder="evidence")
+            found = resolve_evidence(library.root, item.path)
             if found is None or not found.is_file():
                 reasons.append(f"evidence-missing: '{answer.id}' cites {item.path}, which "
                                "is not a file under evidence/")

@@ -10,12 +10,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from qfill.files import resolve_inside
-from qfill.library import Answer, Evidence
+from qfill.library import EVIDENCE_FOLDER, Answer, Evidence, resolve_evidence
 from qfill.lint.registry import LintContext, Problem, rule
 from qfill.schema import HTTPS_URL_PATTERN
 
-EVIDENCE_FOLDER = "evidence"
 _HTTPS_URL = re.compile(HTTPS_URL_PATTERN)
 _LOOKS_LIKE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/|^www\.", re.IGNORECASE)
 
@@ -69,7 +67,7 @@ class _Resolver:
     def _check(self, path: str) -> tuple[str, str] | None:
         if _LOOKS_LIKE_URL.match(path):
             return "invalid-url", f"evidence '{path}' {url_problem(path) or 'is not a URL'}"
-        resolved = resolve_inside(self.root, path, folder=EVIDENCE_FOLDER)
+        resolved = resolve_evidence(self.root, path)
         if resolved is None:
             return "evidence-outside-root", f"evidence path '{path}' {self._escape(path)}"
         if resolved.is_file():
