@@ -23,6 +23,7 @@ from xml.etree.ElementTree import Element, tostring
 from qfill.errors import InputError, OutputError, VerificationError
 from qfill.files import atomic_output
 from qfill.filling import FillPlan
+from qfill.render.text import csv_safe
 from qfill.xlsxpackage import (
     EXCEL_CELL_LIMIT,
     CellEdit,
@@ -52,7 +53,6 @@ HeaderRow = int | Literal["auto"] | None  # CSV record that gets appended column
 
 # Spreadsheet apps run a CSV cell that starts with one of these as a formula (CSV/formula
 # injection, OWASP); a leading apostrophe makes them show it as text.
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- public API
@@ -673,9 +673,9 @@ def _parse_csv(path: Path, text: str, bom: bytes, encoding: str, delimiter: str,
                     tuple(records), tuple(raw))
 
 
-def neutralise_csv_value(value: str) -> str:
-    """``value`` as a CSV cell that spreadsheets show as text, not run as a formula."""
-    return "'" + value if value.startswith(CSV_FORMULA_STARTS) else value
+# A CSV cell that spreadsheets show as text, not run as a formula: the same rule as the
+# CSV reports follow.
+neutralise_csv_value = csv_safe
 
 
 def _line_ending(raw: str) -> str:
