@@ -41,6 +41,19 @@ LibraryOption = Annotated[
 ]
 
 
+# How to read a questionnaire: the same flags for `answer` and `inspect` (and `apply`).
+QuestionnaireArgument = Annotated[Path, typer.Argument(
+    metavar="QUESTIONNAIRE", help="The questionnaire: .xlsx, .xlsm or .csv.",
+    show_default=False)]
+SheetOption = Annotated[list[str] | None, typer.Option(
+    "--sheet", metavar="NAME", help="Read only this sheet (repeatable).")]
+MapOption = Annotated[str | None, typer.Option(
+    "--map", metavar="SPEC",
+    help="Column roles when detection is wrong: question=C,answer=E,short=D "
+    "(also id, section, evidence, header=ROW; or a YAML file).")]
+IncludeHiddenOption = Annotated[bool, typer.Option(
+    "--include-hidden", help="Also read hidden sheets.")]
+
 TodayOption = Annotated[
     str | None,
     typer.Option("--today", hidden=True,

@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from qfill.cli import LibraryOption, TodayOption, app, err_console, exit_on_error, parse_today, say
+from qfill.cli import (
+    IncludeHiddenOption,
+    LibraryOption,
+    MapOption,
+    QuestionnaireArgument,
+    SheetOption,
+    TodayOption,
+    app,
+    err_console,
+    exit_on_error,
+    parse_today,
+    say,
+)
 from qfill.errors import ExitCode, OutputError
 
 if TYPE_CHECKING:
@@ -59,9 +71,7 @@ def removed_on_failure(paths: list[Path]) -> Iterator[list[Path]]:
 
 @app.command("answer")
 def answer(
-    questionnaire: Annotated[Path, typer.Argument(
-        metavar="QUESTIONNAIRE", help="The questionnaire (.xlsx, .xlsm or .csv).",
-        show_default=False)],
+    questionnaire: QuestionnaireArgument,
     library: LibraryOption = Path("."),
     out: Annotated[Path | None, typer.Option("--out", "-o", help="The filled copy.",
                                              show_default="<name>.filled.xlsx")] = None,
@@ -79,14 +89,9 @@ def answer(
         help="Reopen the written file and prove only the answered cells changed.")] = True,
     highlight: Annotated[bool, typer.Option(
         "--highlight", help="Colour the answer cells of rows left for review.")] = False,
-    include_hidden: Annotated[bool, typer.Option(
-        "--include-hidden", help="Also read hidden sheets.")] = False,
-    sheet: Annotated[list[str] | None, typer.Option(
-        "--sheet", metavar="NAME", help="Read only this sheet (repeatable).")] = None,
-    mapping: Annotated[str | None, typer.Option(
-        "--map", metavar="SPEC",
-        help="Column roles when detection is wrong: question=C,answer=E,short=D "
-        "(or a YAML file).")] = None,
+    include_hidden: IncludeHiddenOption = False,
+    sheet: SheetOption = None,
+    mapping: MapOption = None,
     fill_threshold: Annotated[float | None, typer.Option(
         "--fill-threshold", min=0.0, max=1.0,
         help="Confidence needed to fill a row (default from qfill.yaml).")] = None,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qfill.cli import LibraryOption, app, exit_on_error, say
+from qfill.cli import IncludeHiddenOption, LibraryOption, app, exit_on_error, say
 
 
 @app.command("apply")
@@ -24,8 +24,7 @@ def apply(
         "--learn", help="Add each decided row's question as an alias of the chosen entry.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.")] = False,
-    include_hidden: Annotated[bool, typer.Option("--include-hidden",
-                                                 help="Also read hidden sheets.")] = False,
+    include_hidden: IncludeHiddenOption = False,
 ) -> None:
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():

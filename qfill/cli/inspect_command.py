@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qfill.cli import app, console, exit_on_error, say
+from qfill.cli import (
+    IncludeHiddenOption,
+    MapOption,
+    QuestionnaireArgument,
+    SheetOption,
+    app,
+    console,
+    exit_on_error,
+    say,
+)
 from qfill.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -21,21 +29,14 @@ _COLUMN_STYLE = {"Status": {"min_width": 9}, "Header": {"justify": "right"},
 
 @app.command("inspect")
 def inspect(
-    questionnaire: Annotated[Path, typer.Argument(
-        metavar="QUESTIONNAIRE",
-        help="The questionnaire: .xlsx, .xlsm or .csv.", show_default=False)],
+    questionnaire: QuestionnaireArgument,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print a JSON document instead of a table.")] = False,
     rows: Annotated[bool, typer.Option(
         "--rows", help="Also list every question row with its target cells.")] = False,
-    sheet: Annotated[list[str] | None, typer.Option(
-        "--sheet", metavar="NAME", help="Read only this sheet (repeatable).")] = None,
-    mapping: Annotated[str | None, typer.Option(
-        "--map", metavar="SPEC",
-        help="Column roles when detection is wrong: question=C,answer=E,short=D "
-        "(also id, section, evidence, header=ROW; or a YAML file).")] = None,
-    include_hidden: Annotated[bool, typer.Option(
-        "--include-hidden", help="Also read hidden sheets.")] = False,
+    sheet: SheetOption = None,
+    mapping: MapOption = None,
+    include_hidden: IncludeHiddenOption = False,
 ) -> None:
     """Show per sheet what was detected: template, header row, columns by role, question rows.
 
