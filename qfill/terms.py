@@ -446,7 +446,7 @@ class TermWeights:
                 df[term] = df.get(term, 0) + 1
         # Smoothed so that even tiny libraries give sane weights.
         idf = {t: math.log(1.0 + (n + 1.0) / (c + 0.5)) for t, c in df.items()}
-        unseen = sum(idf.values()) / len(idf) if idf else 1.0
+        unseen = math.fsum(idf.values()) / len(idf) if idf else 1.0
         boiler = frozenset(stem(w) for w in BOILERPLATE) | BOILERPLATE
         return cls(idf, unseen, boiler)
 
@@ -457,4 +457,4 @@ class TermWeights:
         return w
 
     def total(self, terms: Iterable[str]) -> float:
-        return sum(self.weight(t) for t in terms)
+        return math.fsum(map(self.weight, terms))
