@@ -339,7 +339,7 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
     Each shortlisted candidate of each row is one sample, labelled right when it is a
     gold answer; every dataset weighs the same in total, whatever its size.
     """
-    from qfill.matching import FEATURES
+    from qfill.matching import FEATURES, SEMANTIC_FEATURES
 
     xs: list[list[float]] = []
     ys: list[float] = []
@@ -354,7 +354,7 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
                 ys.append(1.0 if matcher.library.answers[scored.entry].id in row.gold else 0.0)
                 samples += 1
         ws.extend([1.0 / max(samples, 1)] * (len(xs) - start))
-    size = len(FEATURES) + 1
+    size = len(SEMANTIC_FEATURES if xs and len(xs[0]) > len(FEATURES) + 1 else FEATURES) + 1
     beta = [0.0] * size
     for _ in range(30):
         grad = [0.0] * size
@@ -618,7 +618,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "the other")
     parser.add_argument("--fit", action="store_true",
                         help="fit the matcher's confidence weights on the chosen sets and "
-                        "print them (paste into qfill/matching.py WEIGHTS)")
+                        "print them (paste into qfill/matching.py WEIGHTS, or "
+                        "SEMANTIC_WEIGHTS with --semantic)")
+    parser.add_argument("--semantic", action="store_true",
+                        help="rank by meaning too (matching.semantic; needs the semantic "
+                        "extra)")
     args = parser.parse_args(argv)
     thresholds = [float(t) for t in args.thresholds.split(",") if t.strip()]
     datasets: list[Dataset] = []
@@ -642,9 +646,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     datasets.append(DATASETS[name]())
         else:
             print(f"{SHARED}: not present; skipping the cross-version sets")
+    if args.semantic:
+        for dataset in datasets:
+            dataset.settings = replace(dataset.settings, matching=replace(
+                dataset.settings.matching, semantic=True))
     if args.fit:
         beta = fit(datasets)
-        print("WEIGHTS = (" + ", ".join(f"{b:.3f}" for b in beta) + ")")
+        name = "SEMANTIC_WEIGHTS" if args.semantic else "WEIGHTS"
+        print(f"{name} = (" + ", ".join(f"{b:.3f}" for b in beta) + ")")
         return 0
     for dataset in datasets:
         report(dataset, thresholds=thresholds, details=args.details,

@@ -32,6 +32,8 @@ class MatchSettings:
     review_threshold: float = 0.2
     margin: float = 0.06
     candidates: int = 3
+    # Rank by meaning as well as wording (qfill.semantic; needs the `semantic` extra).
+    semantic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class Settings:
 
 
 _TOP_KEYS = ("version", "matching", "synonyms", "lint")
-_MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates")
+_MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates", "semantic")
 _LINT_KEYS = ("rules", "required", "review_every")
 _SEVERITIES = ("off", "warning", "error")
 
@@ -89,6 +91,8 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
                 kwargs[key] = reader.fraction(values[key], f"matching.{key}")
         if "candidates" in values:
             kwargs["candidates"] = reader.count(values["candidates"], "matching.candidates")
+        if "semantic" in values:
+            kwargs["semantic"] = reader.flag(values["semantic"], "matching.semantic")
         matching = MatchSettings(**kwargs)
         if matching.review_threshold > matching.fill_threshold:
             raise SettingsError(f"{name}: matching.review_threshold is above "
@@ -147,6 +151,11 @@ class _Reader:
         if node.kind not in ("int", "float") or not 0 <= float(node.value) <= 1:
             self.fail(node, f"{what} must be a number from 0 to 1")
         return float(node.value)
+
+    def flag(self, node: YNode, what: str) -> bool:
+        if node.kind != "bool":
+            self.fail(node, f"{what} must be true or false")
+        return bool(node.value)
 
     def count(self, node: YNode, what: str) -> int:
         if node.kind != "int" or int(node.value) < 1:

@@ -24,8 +24,15 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(scope="session")
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One sentence-vector cache for the test session, never the user's own."""
+    return tmp_path_factory.mktemp("qfill-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolate_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, vector_cache: Path) -> None:
+    monkeypatch.setenv("QFILL_CACHE_DIR", str(vector_cache))
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("QFILL_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

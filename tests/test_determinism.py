@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = ("0", "1", "2", "3")
 
@@ -58,14 +60,17 @@ def test_matching_decisions_do_not_depend_on_the_hash_seed() -> None:
         assert output == first, f"PYTHONHASHSEED={seed} decided differently"
 
 
-def test_answer_report_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["--no-semantic", "--semantic"])
+def test_answer_report_does_not_depend_on_the_hash_seed(tmp_path: Path, mode: str) -> None:
+    if mode == "--semantic":
+        pytest.importorskip("onnxruntime", reason="the semantic extra is not installed")
     example = REPO / "examples" / "vendor-security-questionnaire.xlsx"
     reports: dict[str, dict[str, object]] = {}
     for seed in SEEDS:
         out = tmp_path / seed
         out.mkdir()
         _run(seed, "-m", "qfill", "answer", str(example), "--library", str(REPO),
-             "--out", str(out / "filled.xlsx"),
+             "--out", str(out / "filled.xlsx"), mode,
              "--report", str(out / "report.json"))
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
         report.pop("output", None)

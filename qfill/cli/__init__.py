@@ -10,15 +10,19 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from qfill import __version__
 from qfill.errors import ExitCode, QfillError, UsageError
+
+if TYPE_CHECKING:
+    from qfill.settings import Settings
 
 app = typer.Typer(
     name="qfill",
@@ -53,6 +57,20 @@ MapOption = Annotated[str | None, typer.Option(
     "(also id, section, evidence, header=ROW; or a YAML file).")]
 IncludeHiddenOption = Annotated[bool, typer.Option(
     "--include-hidden", help="Also read hidden sheets.")]
+
+# Ranking by meaning: `answer` and `search`.
+SemanticOption = Annotated[bool | None, typer.Option(
+    "--semantic/--no-semantic",
+    help="Rank by meaning as well as wording (needs the semantic extra; default: "
+    "matching.semantic in qfill.yaml).", show_default=False)]
+
+
+def with_semantic(settings: Settings, semantic: bool | None) -> Settings:
+    """``settings`` with ``--semantic`` / ``--no-semantic`` applied over qfill.yaml."""
+    if semantic is None:
+        return settings
+    return replace(settings, matching=replace(settings.matching, semantic=semantic))
+
 
 TodayOption = Annotated[
     str | None,

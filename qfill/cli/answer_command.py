@@ -14,6 +14,7 @@ from qfill.cli import (
     LibraryOption,
     MapOption,
     QuestionnaireArgument,
+    SemanticOption,
     SheetOption,
     TodayOption,
     app,
@@ -21,6 +22,7 @@ from qfill.cli import (
     exit_on_error,
     parse_today,
     say,
+    with_semantic,
 )
 from qfill.errors import ExitCode, OutputError
 
@@ -97,6 +99,7 @@ def answer(
         help="Confidence needed to fill a row (default from qfill.yaml).")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Match and report, but write no filled copy.")] = False,
+    semantic: SemanticOption = None,
     today: TodayOption = None,
 ) -> None:
     """Fill a copy of QUESTIONNAIRE from the library and write a report."""
@@ -117,7 +120,7 @@ def answer(
         outputs = [p for p in (out_path, report_path, review_file) if p is not None]
         check_outputs(questionnaire, outputs, force=force)
         render = renderer_for(report_path)
-        settings = load_settings(library)
+        settings = with_semantic(load_settings(library), semantic)
         if fill_threshold is not None:
             settings = replace(settings, matching=replace(
                 settings.matching, fill_threshold=fill_threshold,

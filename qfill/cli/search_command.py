@@ -13,7 +13,17 @@ from typing import Annotated, Any
 
 import typer
 
-from qfill.cli import LibraryOption, TodayOption, app, console, exit_on_error, parse_today, say
+from qfill.cli import (
+    LibraryOption,
+    SemanticOption,
+    TodayOption,
+    app,
+    console,
+    exit_on_error,
+    parse_today,
+    say,
+    with_semantic,
+)
 
 
 @app.command("search")
@@ -25,6 +35,7 @@ def search(
                                    help="How many candidates to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead "
                                           "of a table.")] = False,
+    semantic: SemanticOption = None,
     today: TodayOption = None,
 ) -> None:
     """Show the library answers that best fit a question, with confidence and reasons."""
@@ -35,7 +46,7 @@ def search(
         from qfill.verification import answer_problems
 
         run_date = parse_today(today)
-        settings = load_settings(library)
+        settings = with_semantic(load_settings(library), semantic)
         loaded = load_library(library)
         candidates = Matcher(loaded, settings).search(text, k)
         answers = loaded.by_id()
