@@ -255,6 +255,8 @@ class Matcher:
              sections: Sequence[str | None] = ()) -> list[list[Candidate]]:
         """The best candidates for each question, best first."""
         k = max(self.settings.matching.candidates, 1)
+        if self._meaning is not None:
+            self._meaning.prepare(questions)
         work = [self._prepare(q, _at(ids, i), _at(sections, i))
                 for i, q in enumerate(questions)]
         trust = self._id_trust(work)
