@@ -56,7 +56,7 @@ class Encoder:
     encode_new: Callable[[Sequence[str]], Vectors]
     model_id: str
     cache: VectorCache | None = None
-    _memory: dict[str, Vectors] = field(default_factory=dict)
+    _memory: dict[str, Vectors] = field(default_factory=dict, init=False, repr=False)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One row per text, each of length 1 (cosine similarity is a dot product)."""
@@ -143,8 +143,9 @@ def cache_folder() -> Path:
 _LOADED: dict[str, Encoder] = {}
 
 
-def load_encoder(*, cache: bool = True) -> Encoder:
-    """The shipped sentence model, loaded once per process.
+def load_encoder() -> Encoder:
+    """The shipped sentence model, loaded once per process, caching in
+    :func:`cache_folder` as it was when first loaded.
 
     Raises :class:`SemanticUnavailableError` when the optional packages are missing or
     the model file is not the one qfill was measured with.
@@ -198,8 +199,8 @@ def load_encoder(*, cache: bool = True) -> Encoder:
         return out
 
     model_id = f"minilm-l6-int8-{MODEL_SHA256[:12]}"
-    store = VectorCache(cache_folder() / f"vectors-{model_id}.sqlite3") if cache else None
-    encoder = Encoder(encode_new, model_id, store)
+    encoder = Encoder(encode_new, model_id,
+                      VectorCache(cache_folder() / f"vectors-{model_id}.sqlite3"))
     _LOADED["minilm"] = encoder
     return encoder
 
