@@ -257,12 +257,9 @@ def curve(dataset: Dataset) -> None:
     top1 = sum(1 for r, o in answerable if o.top and o.top[0] in r.gold)
     print(f"  top-1 right on answerable rows: {_cell(_share(top1, len(answerable)))} "
           f"({top1}/{len(answerable)}): the ceiling of the fill rate at 100% precision")
-    base = dataset.settings.matching
     cells = []
     for threshold in CURVE:
-        settings = replace(dataset.settings, matching=replace(
-            base, fill_threshold=threshold,
-            review_threshold=min(base.review_threshold, threshold)))
+        settings = dataset.settings.with_matching(fill_threshold=threshold)
         m = metrics(rows, run_qfill(replace(dataset, settings=settings), matcher=matcher))
         cells.append((f"{threshold:.2f}", _cell(m["precision of filled rows"]),
                       _cell(m["answerable rows filled"]),
@@ -318,11 +315,8 @@ def learn_rounds(dataset: Dataset, rounds: int) -> None:
 def sweep(dataset: Dataset) -> None:
     """Precision and fill rate at other fill thresholds (margin as configured)."""
     print(f"\n-- sweep: {dataset.name}")
-    base = dataset.settings.matching
     for threshold in (0.70, 0.74, 0.78, 0.82, 0.86, 0.90, 0.94):
-        settings = replace(dataset.settings, matching=replace(
-            base, fill_threshold=threshold, review_threshold=min(base.review_threshold,
-                                                                  threshold)))
+        settings = dataset.settings.with_matching(fill_threshold=threshold)
         m = metrics(dataset.rows, run_qfill(replace(dataset, settings=settings)))
         print(f"  fill>={threshold:.2f}: precision {_cell(m['precision of filled rows'])}  "
               f"filled {_cell(m['answerable rows filled'])}  "
@@ -339,7 +333,7 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
     Each shortlisted candidate of each row is one sample, labelled right when it is a
     gold answer; every dataset weighs the same in total, whatever its size.
     """
-    from qfill.matching import FEATURES, SEMANTIC_FEATURES
+    from qfill.matching import FEATURES
 
     xs: list[list[float]] = []
     ys: list[float] = []
@@ -354,7 +348,7 @@ def fit(datasets: Sequence[Dataset], *, per_row: int = 5, ridge: float = 1e-3) -
                 ys.append(1.0 if matcher.library.answers[scored.entry].id in row.gold else 0.0)
                 samples += 1
         ws.extend([1.0 / max(samples, 1)] * (len(xs) - start))
-    size = len(SEMANTIC_FEATURES if xs and len(xs[0]) > len(FEATURES) + 1 else FEATURES) + 1
+    size = len(xs[0]) if xs else len(FEATURES) + 1  # bias + FEATURES or SEMANTIC_FEATURES
     beta = [0.0] * size
     for _ in range(30):
         grad = [0.0] * size
@@ -648,8 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{SHARED}: not present; skipping the cross-version sets")
     if args.semantic:
         for dataset in datasets:
-            dataset.settings = replace(dataset.settings, matching=replace(
-                dataset.settings.matching, semantic=True))
+            dataset.settings = dataset.settings.with_matching(semantic=True)
     if args.fit:
         beta = fit(datasets)
         name = "SEMANTIC_WEIGHTS" if args.semantic else "WEIGHTS"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,15 @@ class Settings:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lint: LintSettings = field(default_factory=LintSettings)
     source: str | None = None
+
+    def with_matching(self, **changes: Any) -> Settings:
+        """These settings with some matching settings replaced (a command-line flag over
+        ``qfill.yaml``). A lower ``fill_threshold`` brings ``review_threshold`` down with
+        it, so that a row the user asked to fill at that confidence is never unanswered."""
+        if "fill_threshold" in changes and "review_threshold" not in changes:
+            changes["review_threshold"] = min(self.matching.review_threshold,
+                                              changes["fill_threshold"])
+        return replace(self, matching=replace(self.matching, **changes))
 
 
 _TOP_KEYS = ("version", "matching", "synonyms", "lint")

@@ -35,3 +35,14 @@ def test_invalid_settings_are_one_line_errors(text: bytes, message: str) -> None
     with pytest.raises(SettingsError) as caught:
         parse_settings(text)
     assert str(caught.value).startswith(message)
+
+
+def test_a_flag_over_qfill_yaml_replaces_one_setting_and_keeps_the_rest() -> None:
+    settings = parse_settings(b"matching:\n  review_threshold: 0.3\n  margin: 0.1\n")
+    on = settings.with_matching(semantic=True)
+    assert on.matching == MatchSettings(review_threshold=0.3, margin=0.1, semantic=True)
+    assert settings.matching.semantic is False  # the original is untouched
+    # A fill threshold below the review threshold brings it down: such a row is reviewed,
+    # not left unanswered; a higher one leaves it alone.
+    assert settings.with_matching(fill_threshold=0.25).matching.review_threshold == 0.25
+    assert settings.with_matching(fill_threshold=0.95).matching.review_threshold == 0.3

@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -67,9 +66,7 @@ SemanticOption = Annotated[bool | None, typer.Option(
 
 def with_semantic(settings: Settings, semantic: bool | None) -> Settings:
     """``settings`` with ``--semantic`` / ``--no-semantic`` applied over qfill.yaml."""
-    if semantic is None:
-        return settings
-    return replace(settings, matching=replace(settings.matching, semantic=semantic))
+    return settings if semantic is None else settings.with_matching(semantic=semantic)
 
 
 TodayOption = Annotated[

@@ -104,8 +104,6 @@ def answer(
 ) -> None:
     """Fill a copy of QUESTIONNAIRE from the library and write a report."""
     with exit_on_error():
-        from dataclasses import replace
-
         from qfill.answering import answer_questionnaire
         from qfill.files import atomic_write
         from qfill.library import load_library
@@ -122,9 +120,7 @@ def answer(
         render = renderer_for(report_path)
         settings = with_semantic(load_settings(library), semantic)
         if fill_threshold is not None:
-            settings = replace(settings, matching=replace(
-                settings.matching, fill_threshold=fill_threshold,
-                review_threshold=min(settings.matching.review_threshold, fill_threshold)))
+            settings = settings.with_matching(fill_threshold=fill_threshold)
         loaded = load_library(library)
         column_mapping = parse_column_mapping(mapping) if mapping else None
         q = read_questionnaire(questionnaire, include_hidden=include_hidden,

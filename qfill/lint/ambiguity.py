@@ -112,14 +112,11 @@ def _prefix(ordered: list[str], weight: dict[str, float], total: float,
 
 
 def _matcher(library: Library, settings: Settings) -> Ranker:
-    from dataclasses import replace
-
     from qfill.matching import Matcher
 
     # Lint judges wording: two entries worded alike are a problem to fix in the library,
     # and a lint run in CI must not need the optional sentence model.
-    lexical = replace(settings, matching=replace(settings.matching, semantic=False))
-    matcher: Ranker = Matcher(library, lexical)
+    matcher: Ranker = Matcher(library, settings.with_matching(semantic=False))
     return matcher
 
 
