@@ -54,7 +54,6 @@ class Encoder:
     one row per text out)."""
 
     encode_new: Callable[[Sequence[str]], Vectors]
-    model_id: str
     cache: VectorCache | None = None
     _memory: dict[str, Vectors] = field(default_factory=dict, init=False, repr=False)
 
@@ -80,7 +79,6 @@ class VectorCache:
     """Vectors by text digest in one SQLite file per model; unusable -> no caching."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,9 +196,8 @@ def load_encoder() -> Encoder:
                 out[part] = pooled / np.where(norms > 0, norms, 1.0)
         return out
 
-    model_id = f"minilm-l6-int8-{MODEL_SHA256[:12]}"
-    encoder = Encoder(encode_new, model_id,
-                      VectorCache(cache_folder() / f"vectors-{model_id}.sqlite3"))
+    cache = VectorCache(cache_folder() / f"vectors-minilm-l6-int8-{MODEL_SHA256[:12]}.sqlite3")
+    encoder = Encoder(encode_new, cache)
     _LOADED["minilm"] = encoder
     return encoder
 

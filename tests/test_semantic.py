@@ -90,10 +90,10 @@ def test_vectors_are_cached_by_text_for_the_next_run(tmp_path: Path) -> None:
         return np.array([[len(t)] * semantic.DIMENSION for t in texts], dtype=np.float32)
 
     path = tmp_path / "cache" / "vectors.sqlite3"
-    first = semantic.Encoder(encode_new, "fake", semantic.VectorCache(path))
+    first = semantic.Encoder(encode_new, semantic.VectorCache(path))
     first.encode(["alpha", "beta", "alpha"])
     assert calls == ["alpha", "beta"]
-    later = semantic.Encoder(encode_new, "fake", semantic.VectorCache(path))  # a new run
+    later = semantic.Encoder(encode_new, semantic.VectorCache(path))  # a new run
     vectors = later.encode(["beta", "gamma"])
     assert calls == ["alpha", "beta", "gamma"]  # only the new text was encoded
     assert vectors[0][0] == len("beta") and vectors[1][0] == len("gamma")
@@ -104,7 +104,7 @@ def test_an_unusable_cache_folder_costs_speed_not_the_run(tmp_path: Path) -> Non
     blocker.write_text("a file where the cache folder would be", encoding="utf-8")
     cache = semantic.VectorCache(blocker / "vectors.sqlite3")
     encoder = semantic.Encoder(
-        lambda texts: np.ones((len(texts), semantic.DIMENSION), dtype=np.float32), "fake", cache)
+        lambda texts: np.ones((len(texts), semantic.DIMENSION), dtype=np.float32), cache)
     assert encoder.encode(["x"]).shape == (1, semantic.DIMENSION)
     assert cache.get(["x"]) == {}
 
