@@ -442,3 +442,32 @@ def test_the_questions_telling_word_used_only_by_another_entry_goes_to_review(
         "telling word",)
     assert reasons["datacenter-security"] == ()
     assert match_one(matcher, question).status != "filled"
+
+
+def test_words_tied_for_most_telling_the_entry_needs_one_of_them(
+        write_library: Callable[..., Path]) -> None:
+    # "offices" and "biometric" are each used by one entry: equally rare, equally telling.
+    # No set order may pick one of them; an entry with either is not held for lacking the
+    # other, and an entry with neither is held, naming the first in alphabetical order.
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: office-security
+            question: Are your offices physically secured with access control?
+            answer: Yes. Badge readers on every door.
+          - id: datacenter-security
+            question: Do data centres use biometric access control?
+            answer: Yes. Scanners and guards.
+          - id: access-reviews
+            question: Are access control lists reviewed?
+            answer: Quarterly.
+        """})
+    matcher = Matcher(load_library(root))
+    weight = matcher.weights.weight
+    assert weight("offic") == weight("biometr")
+    reasons = {matcher.library.answers[s.entry].id: s.reasons
+               for s in matcher.score("Do your offices use biometric access control?")}
+    assert reasons["office-security"] == ()
+    assert reasons["datacenter-security"] == ()
+    assert reasons["access-reviews"] == (
+        "uncovered-term: 'access-reviews' never mentions 'biometr', the question's most "
+        "telling word",)
