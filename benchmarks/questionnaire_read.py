@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qfill.questionnaire import read_questionnaire  # noqa: E402
+from qfill.sheets.reader import read_questionnaire  # noqa: E402
 
 QUESTIONNAIRES = REPO.parent / "shared" / "questionnaires"
 README_COUNTS = {

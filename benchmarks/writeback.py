@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qfill.filling import CellWrite, FillPlan  # noqa: E402
-from qfill.writeback import verify_filled, write_filled  # noqa: E402
+from qfill.sheets.writer import verify_filled, write_filled  # noqa: E402
 
 QUESTIONNAIRES = REPO.parent / "shared" / "questionnaires"
 WORKBOOKS = {

@@ -1,7 +1,7 @@
 """Deciding what to write: a plan of cell writes from the matches.
 
 Matching decides *which* answer; this module decides *which cells get which text*, in the
-spelling each cell accepts. Applying the plan to a file is :mod:`qfill.writeback`'s job, so
+spelling each cell accepts. Applying the plan to a file is :mod:`qfill.sheets.writer`'s job, so
 nothing here depends on how a workbook is edited.
 """
 

@@ -242,7 +242,7 @@ def test_formula_triggers_land_as_text_in_cells_and_neutralised_in_csv(
     result = answer(run_cli, library, questionnaire, "--report", tmp_path / "r.csv")
     assert result.exit_code == 0, result.output
     assert digest(questionnaire) == before
-    from qfill.xlsxpackage import decode_cell_text
+    from qfill.sheets.cell_text import decode_cell_text
 
     ws = openpyxl.load_workbook(tmp_path / "q.filled.xlsx")["Sec"]
     for i, text in enumerate(TRIGGERS):

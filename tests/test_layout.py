@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 from questionnaire_fixtures import list_validation
 
-from qfill.layout import classify_label
-from qfill.questionnaire import read_questionnaire
+from qfill.sheets.layout import classify_label
+from qfill.sheets.reader import read_questionnaire
 
 
 @pytest.mark.parametrize(("label", "role"), [

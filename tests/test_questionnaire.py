@@ -16,13 +16,9 @@ from questionnaire_fixtures import (
 )
 
 from qfill.errors import InputError, UsageError
-from qfill.questionnaire import (
-    ColumnMapping,
-    Questionnaire,
-    QuestionRow,
-    parse_column_mapping,
-    read_questionnaire,
-)
+from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow
+from qfill.sheets.mapping import parse_column_mapping
+from qfill.sheets.reader import read_questionnaire
 
 
 def targets(row: QuestionRow) -> list[tuple[str, str, tuple[str, ...], bool]]:

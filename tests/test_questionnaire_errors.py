@@ -19,8 +19,8 @@ from questionnaire_fixtures import (
 )
 
 from qfill.errors import InputError
-from qfill.questionnaire import read_questionnaire
-from qfill.workbookfile import MAX_MEMBER_BYTES
+from qfill.sheets.reader import read_questionnaire
+from qfill.sheets.workbook import MAX_MEMBER_BYTES
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

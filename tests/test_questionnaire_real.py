@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 from questionnaire_fixtures import CAIQ3, CAIQ4, EXPECTED, HECVAT3, HECVAT4, WHITEPACT
 
-from qfill.questionnaire import Questionnaire, read_questionnaire
+from qfill.questionnaire import Questionnaire
+from qfill.sheets.reader import read_questionnaire
 
 _cache: dict[str, Questionnaire] = {}
 
@@ -308,7 +309,7 @@ def test_map_of_answer_columns_keeps_the_detected_question_and_id(
         shared_questionnaires: Path) -> None:
     # A --map turns templates off: the question, id and section columns come from generic
     # detection, which reads CAIQ v3's three-row header as the template does.
-    from qfill.questionnaire import parse_column_mapping
+    from qfill.sheets.mapping import parse_column_mapping
 
     q = read(shared_questionnaires, CAIQ3,
              mapping=parse_column_mapping("answer=I,yes=F,no=G,na=H"))

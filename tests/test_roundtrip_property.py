@@ -14,10 +14,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from qfill.answering import answer_questionnaire
 from qfill.library import load_library
-from qfill.questionnaire import read_questionnaire
 from qfill.settings import Settings
-from qfill.writeback import verify_filled, write_filled
-from qfill.xlsxpackage import decode_cell_text
+from qfill.sheets.cell_text import decode_cell_text
+from qfill.sheets.reader import read_questionnaire
+from qfill.sheets.writer import verify_filled, write_filled
 
 # Text as people paste it: any printable Unicode, plus formula triggers, markup, control
 # characters and Excel's own _xHHHH_ escape syntax.

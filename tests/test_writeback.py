@@ -24,11 +24,12 @@ from writeback_fixtures import (
     tamper,
 )
 
-from qfill import writeback
 from qfill.errors import InputError, OutputError, VerificationError
 from qfill.filling import FillPlan
-from qfill.writeback import verify_filled, write_filled
-from qfill.xlsxpackage import Package, decode_cell_text
+from qfill.sheets import xlsx_writer
+from qfill.sheets.cell_text import decode_cell_text
+from qfill.sheets.package import Package
+from qfill.sheets.writer import verify_filled, write_filled
 
 SHEET = "Security"
 
@@ -251,7 +252,7 @@ def test_failure_midway_leaves_nothing_behind(workbook: Path, tmp_path: Path,
                                               interrupt: BaseException) -> None:
     before = sha(workbook)
     listing = sorted(p.name for p in tmp_path.iterdir())
-    real = writeback.write_package
+    real = xlsx_writer.write_package
 
     def half_then_fail(handle, package, replaced):  # type: ignore[no-untyped-def]
         buffer = io.BytesIO()
@@ -259,7 +260,7 @@ def test_failure_midway_leaves_nothing_behind(workbook: Path, tmp_path: Path,
         handle.write(buffer.getvalue()[:1000])
         raise interrupt
 
-    monkeypatch.setattr(writeback, "write_package", half_then_fail)
+    monkeypatch.setattr(xlsx_writer, "write_package", half_then_fail)
     with pytest.raises(type(interrupt)):
         write_filled(workbook, tmp_path / "out.xlsx", plan_of(SHEET, {"C2": "Yes"}),
                      file_format="xlsx")

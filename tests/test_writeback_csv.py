@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from writeback_fixtures import plan_of
 
 from qfill.errors import OutputError, VerificationError
-from qfill.writeback import neutralise_csv_value, read_csv_table, verify_filled, write_filled
+from qfill.sheets.csv_table import read_csv_table
+from qfill.sheets.csv_writer import neutralise_csv_value
+from qfill.sheets.writer import verify_filled, write_filled
 
 
 def write_csv(path: Path, text: str, encoding: str = "utf-8", bom: bytes = b"") -> Path:

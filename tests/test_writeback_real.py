@@ -14,7 +14,7 @@ import pytest
 from writeback_fixtures import assert_only_planned_changes, read_values, sheet_parts
 
 from qfill.filling import CellWrite, FillPlan
-from qfill.writeback import verify_filled, write_filled
+from qfill.sheets.writer import verify_filled, write_filled
 
 QUESTION_ID = re.compile(r"^[A-Z]{4}-\d{2}$")
 

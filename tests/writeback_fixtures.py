@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from qfill.filling import CellWrite, FillPlan
-from qfill.xlsxpackage import Package, workbook_parts, write_package
+from qfill.sheets.package import Package, workbook_parts, write_package
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

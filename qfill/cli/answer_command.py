@@ -107,11 +107,12 @@ def answer(
         from qfill.answering import answer_questionnaire
         from qfill.files import atomic_write
         from qfill.library import load_library
-        from qfill.questionnaire import parse_column_mapping, read_questionnaire
         from qfill.render.report import render_review_file, renderer_for
         from qfill.report import build_report
         from qfill.settings import load_settings
-        from qfill.writeback import verify_filled, write_filled
+        from qfill.sheets.mapping import parse_column_mapping
+        from qfill.sheets.reader import read_questionnaire
+        from qfill.sheets.writer import verify_filled, write_filled
 
         out_path = None if dry_run else (out or default_output(questionnaire))
         report_path = report or default_report(questionnaire)

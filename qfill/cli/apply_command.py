@@ -31,9 +31,9 @@ def apply(
         from qfill.cli.answer_command import check_outputs, csv_header_row_of
         from qfill.files import atomic_write
         from qfill.library import load_library
-        from qfill.questionnaire import read_questionnaire
         from qfill.review import learn_phrasings, plan_decisions, read_decisions
-        from qfill.writeback import verify_filled, write_filled
+        from qfill.sheets.reader import read_questionnaire
+        from qfill.sheets.writer import verify_filled, write_filled
 
         name = filled.stem.removesuffix(".filled")
         out_path = out or filled.with_name(f"{name}.reviewed{filled.suffix.lower()}")

@@ -43,8 +43,9 @@ def inspect(
     Exits 1 when no sheet holds question rows (then try --sheet and --map).
     """
     with exit_on_error():
-        from qfill.questionnaire import parse_column_mapping, read_questionnaire
         from qfill.render.inspect import render_json
+        from qfill.sheets.mapping import parse_column_mapping
+        from qfill.sheets.reader import read_questionnaire
 
         column_mapping = parse_column_mapping(mapping) if mapping else None
         result = read_questionnaire(questionnaire, include_hidden=include_hidden,

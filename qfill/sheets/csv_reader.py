@@ -1,6 +1,6 @@
 """CSV questionnaires: one table, read with the stdlib ``csv`` module.
 
-Records are split by :func:`qfill.writeback.read_csv_table` (BOM or UTF-8, else cp1252;
+Records are split by :func:`qfill.sheets.csv_table.read_csv_table` (BOM or UTF-8, else cp1252;
 the sniffed delimiter; RFC 4180 quotes), the same reader the writer uses, so the cells
 named here are exactly the cells written back. Files over 50 MB are refused.
 
@@ -17,7 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from qfill.errors import InputError, UsageError
-from qfill.layout import (
+from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.sheets.a1 import column_letters
+from qfill.sheets.layout import (
     Block,
     ColumnPlan,
     Header,
@@ -28,9 +30,7 @@ from qfill.layout import (
     plan_from_header,
     read_block,
 )
-from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
-from qfill.workbookfile import MAX_SHEET_CELLS, SheetGrid, check_input_file
-from qfill.xlsxpackage import column_letters
+from qfill.sheets.workbook import MAX_SHEET_CELLS, SheetGrid, check_input_file
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
@@ -42,7 +42,7 @@ def read_csv_questionnaire(path: Path, *, mapping: ColumnMapping | None = None
     ctx = SheetContext(grid, None)
     blocks, why = _detect(ctx)
     if mapping is not None:
-        from qfill.reading import apply_mapping
+        from qfill.sheets.mapping import apply_mapping
 
         blocks, why = apply_mapping(ctx, blocks, mapping)
     append = _appended(path, blocks[0].plan, grid.max_col) if blocks else ()
@@ -87,7 +87,7 @@ def _read_grid(path: Path) -> SheetGrid:
                          "questionnaire as CSV or give the .xlsx")
     # Records are split by the writer's own CSV reader (encoding, delimiter, RFC 4180
     # quoting), so the cells named here are the cells the writer will fill.
-    from qfill.writeback import read_csv_table
+    from qfill.sheets.csv_table import read_csv_table
 
     grid = SheetGrid(path.stem)
     count = 0

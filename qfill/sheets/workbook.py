@@ -26,12 +26,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from qfill.errors import InputError
-from qfill.xlsxpackage import (  # the package's own cell-reference and text rules
-    MAX_COLUMN,
-    MAX_ROW,
-    column_index,
-    decode_cell_text,
-)
+from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, column_index
+from qfill.sheets.cell_text import decode_cell_text
 
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one decompressed part
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together

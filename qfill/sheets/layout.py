@@ -1,6 +1,6 @@
 """Finding the question table on a sheet: header rows, column roles and question rows.
 
-Detection works on a :class:`~qfill.workbookfile.SheetGrid` (a CSV is one too), so every
+Detection works on a :class:`~qfill.sheets.workbook.SheetGrid` (a CSV is one too), so every
 layout, known template or not, goes through the same row reader, :func:`read_block`:
 
 - A *header row* has a question label and at least one answer-ish label (answer, yes/no,
@@ -34,9 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from qfill.questionnaire import QuestionRow, TargetCell
-from qfill.validations import SheetDropdowns
-from qfill.workbookfile import MAX_INDEX_ENTRIES, USED_COLUMN_MARGIN, SheetGrid, SheetTooLarge
-from qfill.xlsxpackage import MAX_COLUMN, MAX_ROW, column_letters, format_ref
+from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, column_letters, format_ref
+from qfill.sheets.dropdowns import SheetDropdowns
+from qfill.sheets.workbook import MAX_INDEX_ENTRIES, USED_COLUMN_MARGIN, SheetGrid, SheetTooLarge
 
 MAX_LABEL = 80
 _IGNORE = re.compile(

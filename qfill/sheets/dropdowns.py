@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qfill.workbookfile import (
+from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW
+from qfill.sheets.workbook import (
     MAX_INDEX_ENTRIES,
     USED_COLUMN_MARGIN,
     RawValidation,
@@ -23,7 +24,6 @@ from qfill.workbookfile import (
     SheetTooLarge,
     parse_range,
 )
-from qfill.xlsxpackage import MAX_COLUMN, MAX_ROW
 
 MAX_CHOICES = 500
 _SHEET_RANGE = re.compile(

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qfill.layout import Block, ColumnPlan, SheetContext, norm
+from qfill.sheets.layout import Block, ColumnPlan, SheetContext, norm
 
 HECVAT_ID = re.compile(r"^[A-Z]{2,5}-\d{2,3}$")
 _VERSION = re.compile(r"^version\s+(\d+)(?:\.\d+)*", re.I)

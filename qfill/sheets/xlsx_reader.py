@@ -14,33 +14,24 @@ from dataclasses import replace
 from pathlib import Path
 
 from qfill.errors import UsageError
-from qfill.layout import (
+from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.sheets.dropdowns import ListResolver, SheetDropdowns
+from qfill.sheets.layout import (
     Block,
     BlockResult,
-    ColumnPlan,
     SheetContext,
-    classify_label,
     detect_blocks,
-    norm,
     read_block,
 )
-from qfill.questionnaire import (
-    MAPPED_TARGET_ROLES,
-    ColumnMapping,
-    Questionnaire,
-    QuestionRow,
-    SheetLayout,
-)
-from qfill.templates import Template, is_sig_sheet, recognise_template
-from qfill.validations import ListResolver, SheetDropdowns
-from qfill.workbookfile import (
+from qfill.sheets.mapping import apply_mapping
+from qfill.sheets.templates import Template, is_sig_sheet, recognise_template
+from qfill.sheets.workbook import (
     MAX_INDEX_ENTRIES,
     MAX_SHEET_CELLS,
     SheetEntry,
     SheetTooLarge,
     WorkbookFile,
 )
-from qfill.xlsxpackage import column_index
 
 # What a sheet's name says it is, for the reason a sheet without questions is skipped.
 _KINDS_BY_NAME = (
@@ -226,52 +217,3 @@ def _unique(rows: list[QuestionRow], layouts: list[SheetLayout]
         counts[row.sheet] = counts.get(row.sheet, 0) + 1
     return kept, [replace(layout, question_rows=counts.get(layout.sheet, 0))
                   if layout.status == "questions" else layout for layout in layouts]
-
-
-# --------------------------------------------------------------------------- --map
-
-
-def apply_mapping(ctx: SheetContext, detected: Sequence[Block], mapping: ColumnMapping
-                  ) -> tuple[list[Block], str | None]:
-    """Blocks with the user's columns: given roles replace detected ones.
-
-    Target roles (short, answer, evidence, response, details, marks) come all from the map
-    when it names any of them; otherwise they are the detected ones. ``id``, ``question``
-    and ``section`` fall back to detection one by one.
-    """
-    cols = {role: column_index(letter) for role, letter in mapping.columns.items()}
-    base = detected[0].plan if detected else None
-    question = cols.get("question") or (base.question if base else None)
-    if question is None:
-        return [], "no question column detected; add question=<column> to --map"
-    if any(key in cols for key in MAPPED_TARGET_ROLES):
-        plan = ColumnPlan(question=question, short=cols.get("short"), answer=cols.get("answer"),
-                          evidence=cols.get("evidence"), response=cols.get("response"),
-                          details=cols.get("details"),
-                          marks=tuple((key[5:], cols[key]) for key in MAPPED_TARGET_ROLES[5:]
-                                      if key in cols))
-    elif base is not None:
-        plan = replace(base, question=question)
-    else:
-        return [], "no answer column detected; add answer=<column> to --map"
-    taken = plan.target_columns() | {question}
-    id_col = cols.get("id") or (base.id if base else None)
-    section = cols.get("section") or (base.section if base else None)
-    plan = replace(plan, id=id_col if id_col not in taken else None,
-                   section=section if section not in taken else None)
-    last = max(ctx.grid.max_row, 1)
-    if mapping.header_row is None and detected:
-        return [replace(block, plan=replace(plan, id=plan.id if plan.id is not None
-                                            else block.plan.id), id_pattern=None)
-                for block in detected], None
-    header = mapping.header_row if mapping.header_row is not None else _label_row(ctx, question)
-    return [Block(plan, header + 1, max(last, header + 1), header or None)], None
-
-
-def _label_row(ctx: SheetContext, question: int) -> int:
-    """The first row whose question cell is a header label; 0 when there is none."""
-    for row in ctx.grid.rows()[:50]:
-        text = norm(ctx.grid.value(row, question))
-        if text and classify_label(text) == "question":
-            return row
-    return 0

@@ -1,0 +1,72 @@
+"""What both writers share: the plan's cells checked, the output saved atomically,
+a mismatch between the written file and the plan reported."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, NoReturn
+
+from qfill.errors import OutputError, VerificationError
+from qfill.files import atomic_output
+from qfill.filling import FillPlan
+from qfill.sheets.a1 import parse_ref
+from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
+
+Cell = tuple[int, int]  # (row, column), both 1-based
+
+
+def refuse_same_file(source: Path, destination: Path) -> None:
+    same = source.resolve() == destination.resolve()
+    if not same and destination.exists():
+        with contextlib.suppress(OSError):
+            same = os.path.samefile(source, destination)
+    if same:
+        raise OutputError(f"{destination}: this is the questionnaire itself and it must not be "
+                          "modified; choose another output path")
+
+
+def planned_writes(plan: FillPlan) -> dict[str, dict[Cell, str]]:
+    """sheet -> {(row, col): value}, checked: valid refs, one value per cell, fits a cell."""
+    writes: dict[str, dict[Cell, str]] = {}
+    for write in plan.writes:
+        cell = parse_ref(write.ref)
+        if not isinstance(write.value, str) or not write.value:
+            raise ValueError(f"{write.sheet}!{write.ref}: planned value must be non-empty text")
+        length = excel_length(write.value)
+        if length > EXCEL_CELL_LIMIT:
+            raise OutputError(f"{write.sheet}!{write.ref}: the text is {length} characters, "
+                              f"more than the {EXCEL_CELL_LIMIT:,} a spreadsheet cell holds; "
+                              "shorten that answer in the library")
+        sheet = writes.setdefault(write.sheet, {})
+        if sheet.get(cell, write.value) != write.value:
+            raise ValueError(f"{write.sheet}!{write.ref}: planned twice with different values")
+        sheet[cell] = write.value
+    return writes
+
+
+def planned_highlights(plan: FillPlan) -> dict[str, set[Cell]]:
+    marks: dict[str, set[Cell]] = {}
+    for sheet, ref in plan.highlights:
+        marks.setdefault(sheet, set()).add(parse_ref(ref))
+    return marks
+
+
+def save_output(destination: Path, write: Callable[[IO[bytes]], None]) -> None:
+    try:
+        with atomic_output(destination) as handle:
+            write(handle)
+    except OSError as e:
+        raise OutputError(f"{destination}: cannot write ({e.strerror or e}); "
+                          "check the disk and the folder") from None
+
+
+class Failer:
+    def __init__(self, written: Path) -> None:
+        self.written = written
+
+    def __call__(self, what: str) -> NoReturn:
+        raise VerificationError(f"{self.written}: {what}; the output does not match the plan "
+                                "and must not be used (please report this as a qfill bug)")
