@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,20 +127,57 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     assert payments["C6"].value == "No"
 
 
-def test_default_outputs_beside_the_input_and_summary_on_stderr(setup, run_cli) -> None:
+def test_default_outputs_beside_the_input_summary_on_stdout_tip_on_stderr(setup,
+                                                                         run_cli) -> None:
     library, questionnaire = setup
     result = run_cli("answer", questionnaire, "-l", library)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
-    assert "rows" in result.stderr and "filled" in result.stderr
     filled = questionnaire.with_name("acme.filled.xlsx")
     report = questionnaire.with_name("acme.report.md")
-    assert f"wrote {filled}" in result.stderr and f"wrote {report}" in result.stderr
-    assert result.stderr.splitlines()[-1] == (
+    assert result.stdout.splitlines() == [
+        "┏━━━━━━┳━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━┓",
+        "┃ rows ┃ filled ┃ review ┃ unanswered ┃",
+        "┡━━━━━━╇━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━┩",
+        "│    4 │      2 │      1 │          1 │",
+        "└──────┴────────┴────────┴────────────┘",
+        f"wrote {filled}",
+        f"wrote {report}",
+    ]
+    assert result.stderr == (
         f"tip: 2 row(s) need a person (see {report}); to decide them in a spreadsheet, "
-        "rerun with --review-file review.csv, then run `qfill apply`")
+        "rerun with --review-file review.csv, then run `qfill apply`\n")
     text = report.read_text(encoding="utf-8")
     assert text.startswith("# qfill report: ") and "## Needs review (1)" in text
+
+
+def test_summary_as_json_for_scripts(setup, run_cli, tmp_path: Path) -> None:
+    library, questionnaire = setup
+    review = tmp_path / "review.csv"
+    result = run_cli("answer", questionnaire, "-l", library, "--dry-run", "--format", "json",
+                     "--review-file", review)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "version": 1, "summary": {"rows": 4, "filled": 2, "review": 1, "unanswered": 1},
+        "written": {"report": str(questionnaire.with_name("acme.report.md")),
+                    "review file": str(review)}}
+    assert result.stderr.startswith("tip: 2 row(s) need a person")
+
+
+def test_redirecting_stdout_captures_the_summary(setup, tmp_path: Path) -> None:
+    """`qfill answer q.xlsx > out.txt`, as a shell runs it: the summary is in the file."""
+    library, questionnaire = setup
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["PYTHONPATH"] = str(REPO)
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        code = subprocess.run([sys.executable, "-m", "qfill", "answer", questionnaire.name,
+                               "-l", str(library)], cwd=questionnaire.parent, env=env,
+                              stdout=stdout, stderr=stderr, check=False).returncode
+    assert code == 0, err.read_text(encoding="utf-8")
+    captured = out.read_text(encoding="utf-8")
+    assert "│    4 │      2 │      1 │          1 │" in captured
+    assert captured.splitlines()[-2:] == ["wrote acme.filled.xlsx", "wrote acme.report.md"]
+    assert err.read_text(encoding="utf-8").startswith("tip: ")
 
 
 @pytest.mark.parametrize("suffix", [".md", ".json", ".csv", ".html"])

@@ -56,7 +56,7 @@ def test_table_names_every_sheet_with_status_columns_and_reason(tmp_path: Path,
     dashboard = next(i for i, line in enumerate(lines) if "Dashboard" in line)
     assert "skipped" in lines[dashboard] and "scoring or" in lines[dashboard]
     risk = next(line for line in lines if "A. Risk Management" in line)
-    assert risk.split()[3:8] == ["questions", "SIG", "4", "4", "id=A"]
+    assert risk.split()[3:7] == ["questions", "4", "4", "id=A"]
 
 
 def test_table_with_rows_shows_targets_and_their_dropdowns(tmp_path: Path,

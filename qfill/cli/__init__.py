@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -69,6 +70,23 @@ def with_semantic(settings: Settings, semantic: bool | None) -> Settings:
     return settings if semantic is None else settings.with_matching(semantic=semantic)
 
 
+class TableFormat(str, Enum):
+    """How a command prints its result: a table for people, or JSON for scripts."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+TableFormatOption = Annotated[TableFormat, typer.Option(
+    "--format", "-f", help="table: for people (fitted to the terminal, ids never cut); "
+    "json: for scripts, stable keys.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Same as --format json.")]
+
+
+def wants_json(fmt: TableFormat, as_json: bool) -> bool:
+    return as_json or fmt is TableFormat.JSON
+
+
 TodayOption = Annotated[
     str | None,
     typer.Option("--today", hidden=True,
@@ -89,6 +107,11 @@ def parse_today(text: str | None) -> date:
 def say(message: str, *, style: str | None = None) -> None:
     """One line to stderr, never wrapped, never read as markup (it holds user text)."""
     err_console.print(message, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def tell(message: str) -> None:
+    """One line of a command's result to stdout, never wrapped, never read as markup."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def fail(error: QfillError) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -11,17 +12,22 @@ import typer
 
 from qfill.cli import (
     IncludeHiddenOption,
+    JsonFlag,
     LibraryOption,
     MapOption,
     QuestionnaireArgument,
     SemanticOption,
     SheetOption,
+    TableFormat,
+    TableFormatOption,
     TodayOption,
     app,
+    console,
     err_console,
     exit_on_error,
     parse_today,
     say,
+    wants_json,
     with_semantic,
 )
 from qfill.errors import ExitCode, OutputError
@@ -100,9 +106,15 @@ def answer(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Match and report, but write no filled copy.")] = False,
     semantic: SemanticOption = None,
+    fmt: TableFormatOption = TableFormat.TABLE,
+    as_json: JsonFlag = False,
     today: TodayOption = None,
 ) -> None:
-    """Fill a copy of QUESTIONNAIRE from the library and write a report."""
+    """Fill a copy of QUESTIONNAIRE from the library and write a report.
+
+    The summary and the files written go to stdout (`--format json` for scripts);
+    progress, tips and errors go to stderr.
+    """
     with exit_on_error():
         from qfill.answering import answer_questionnaire
         from qfill.files import atomic_write
@@ -148,7 +160,10 @@ def answer(
             if review_file is not None:
                 atomic_write(review_file, render_review_file(result))
                 created.append(review_file)
-        _print_summary(result.summary, outputs, report_path, review_file)
+        _print_summary(result.summary, {"filled copy": out_path, "report": report_path,
+                                        "review file": review_file},
+                       as_json=wants_json(fmt, as_json))
+        _print_tip(result.summary, report_path, review_file)
     if fail_on_review and result.summary.review:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
@@ -172,18 +187,31 @@ def _with_progress(total: int, work):  # type: ignore[no-untyped-def]
         return work(lambda done: bar.update(task, completed=done, refresh=True))
 
 
-def _print_summary(summary: Summary, written: list[Path], report: Path,
-                   review_file: Path | None) -> None:
+def _print_summary(summary: Summary, written: dict[str, Path | None], *,
+                   as_json: bool) -> None:
+    """The result of the run, on stdout: counts by status, then each file written."""
+    counts = summary.to_dict()
+    files = {name: str(path) for name, path in written.items() if path is not None}
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps({"version": 1, "summary": counts, "written": files},
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=None, show_header=True, header_style="bold")
-    for column in ("rows", "filled", "review", "unanswered"):
+    table = Table(box=box.HEAVY_HEAD, header_style="bold")
+    for column in counts:
         table.add_column(column, justify="right")
-    table.add_row(str(summary.rows), f"[green]{summary.filled}[/]",
-                  f"[yellow]{summary.review}[/]", str(summary.unanswered))
-    err_console.print(table)
-    for path in written:
-        say(f"wrote {path}")
+    table.add_row(*(str(n) for n in counts.values()))
+    console.print(table)
+    for path in files.values():
+        console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_tip(summary: Summary, report: Path, review_file: Path | None) -> None:
+    """The next step for the rows a person must decide (a hint, so on stderr)."""
     waiting = summary.review + summary.unanswered
     if waiting:
         step = (f"fill the decision column of {review_file}, then run `qfill apply`"

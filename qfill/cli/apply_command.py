@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qfill.cli import IncludeHiddenOption, LibraryOption, app, exit_on_error, say
+from qfill.cli import IncludeHiddenOption, LibraryOption, app, exit_on_error, tell
 
 
 @app.command("apply")
@@ -52,9 +52,9 @@ def apply(
         except BaseException:
             out_path.unlink(missing_ok=True)
             raise
-        say(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
+        tell(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
         if learn:
             edits = learn_phrasings(loaded, applied)
             for path, data in edits.items():
                 atomic_write(path, data)
-                say(f"learned new phrasing(s) in {path}")
+                tell(f"learned new phrasing(s) in {path}")

@@ -9,13 +9,17 @@ import typer
 
 from qfill.cli import (
     IncludeHiddenOption,
+    JsonFlag,
     MapOption,
     QuestionnaireArgument,
     SheetOption,
+    TableFormat,
+    TableFormatOption,
     app,
     console,
     exit_on_error,
     say,
+    wants_json,
 )
 from qfill.errors import ExitCode
 
@@ -23,15 +27,11 @@ if TYPE_CHECKING:
     from qfill.questionnaire import Questionnaire
 
 
-_COLUMN_STYLE = {"Status": {"min_width": 9}, "Header": {"justify": "right"},
-                 "Rows": {"justify": "right"}}
-
-
 @app.command("inspect")
 def inspect(
     questionnaire: QuestionnaireArgument,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print a JSON document instead of a table.")] = False,
+    fmt: TableFormatOption = TableFormat.TABLE,
+    as_json: JsonFlag = False,
     rows: Annotated[bool, typer.Option(
         "--rows", help="Also list every question row with its target cells.")] = False,
     sheet: SheetOption = None,
@@ -51,7 +51,7 @@ def inspect(
         result = read_questionnaire(questionnaire, include_hidden=include_hidden,
                                     sheets=tuple(sheet) if sheet else None,
                                     mapping=column_mapping, allow_empty=True)
-        if as_json:
+        if wants_json(fmt, as_json):
             sys.stdout.write(render_json(result, rows=rows))
         else:
             _print_tables(result, rows=rows)
@@ -62,27 +62,29 @@ def inspect(
 
 
 def _print_tables(result: Questionnaire, *, rows: bool) -> None:
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
+    from qfill.cli.tables import Column, print_table
     from qfill.render.inspect import (
         ROW_HEADINGS,
         TABLE_HEADINGS,
         question_table_rows,
+        shows_template,
         table_rows,
         title,
     )
 
-    # Sheet names, labels and questions are customer text: never read them as markup.
-    table = Table(title=Text(title(result)), title_justify="left", box=box.SIMPLE_HEAD)
-    for heading in TABLE_HEADINGS:
-        table.add_column(heading, **_COLUMN_STYLE.get(heading, {}))  # type: ignore[arg-type]
-    for cells in table_rows(result):
-        table.add_row(*(Text(cell) for cell in cells))
-    console.print(table)
+    numeric = {"Header", "Rows", "Row"}
+    # Sheet names are what --sheet takes: kept whole, like ids.
+    kept = {"Sheet", "Template", "Header", "Rows", "Row", "Id"}
+    columns = [Column(h, keep=h in kept, justify="right" if h in numeric else "left")
+               for h in TABLE_HEADINGS]
+    cells = table_rows(result)
+    if not shows_template(result):
+        drop = TABLE_HEADINGS.index("Template")
+        columns.pop(drop)
+        cells = [(*c[:drop], *c[drop + 1:]) for c in cells]
+    print_table(console, columns, cells, title=title(result))
     if rows:
-        detail = Table(*ROW_HEADINGS, box=box.SIMPLE_HEAD)
-        for cells in question_table_rows(result):
-            detail.add_row(*(Text(cell) for cell in cells))
-        console.print(detail)
+        console.print()
+        print_table(console, [Column(h, keep=h in kept, justify="right" if h in numeric
+                                     else "left") for h in ROW_HEADINGS],
+                    question_table_rows(result))

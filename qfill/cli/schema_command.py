@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qfill.cli import app, exit_on_error, say
+from qfill.cli import app, exit_on_error, tell
 
 
 @app.command("schema")
@@ -35,4 +35,4 @@ def schema(
             sys.stdout.flush()
         else:
             atomic_write(output, text)
-            say(f"wrote {output}")
+            tell(f"wrote {output}")

@@ -14,14 +14,18 @@ from typing import Annotated, Any
 import typer
 
 from qfill.cli import (
+    JsonFlag,
     LibraryOption,
     SemanticOption,
+    TableFormat,
+    TableFormatOption,
     TodayOption,
     app,
     console,
     exit_on_error,
     parse_today,
     say,
+    wants_json,
     with_semantic,
 )
 
@@ -33,8 +37,8 @@ def search(
     library: LibraryOption = Path("."),
     k: Annotated[int, typer.Option("-k", "--top", min=1, max=50,
                                    help="How many candidates to show.")] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead "
-                                          "of a table.")] = False,
+    fmt: TableFormatOption = TableFormat.TABLE,
+    as_json: JsonFlag = False,
     semantic: SemanticOption = None,
     today: TodayOption = None,
 ) -> None:
@@ -64,7 +68,7 @@ def search(
                 "source": f"{answer.source}:{answer.line}" if answer.source else None,
                 "reasons": [*candidate.reasons, *problems],
             })
-    if as_json:
+    if wants_json(fmt, as_json):
         typer.echo(json.dumps({"query": text, "library": str(library),
                                "candidates": results}, indent=2, ensure_ascii=False))
         return
@@ -74,19 +78,21 @@ def search(
     _print_table(results)
 
 
-def _print_table(results: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-    from rich.text import Text
+def first_line(text: str, limit: int = 100) -> str:
+    """The answer's opening line, enough to recognise it; the rest is in ``--json``."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "\u2026"
 
-    table = Table(show_header=True, header_style="bold", show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("answer id")
-    table.add_column("confidence", justify="right")
-    table.add_column("question")
-    table.add_column("reasons")
-    for item in results:
-        # Text objects are never parsed as markup: library text may hold [brackets].
-        table.add_row(str(item["rank"]), Text(item["answer_id"]),
-                      f"{item['confidence']:.2f}", Text(item["question"]),
-                      Text("\n".join(item["reasons"]) or "-"))
-    console.print(table, soft_wrap=False)
+
+def _print_table(results: list[dict[str, Any]]) -> None:
+    from qfill.cli.tables import Column, print_table
+
+    columns = (Column("#", keep=True, justify="right"), Column("answer id", keep=True),
+               Column("conf.", keep=True, justify="right"), Column("short", keep=True),
+               Column("question"), Column("answer"), Column("reasons"))
+    rows = [(str(item["rank"]), item["answer_id"], f"{item['confidence']:.2f}",
+             item["short"] or "-",
+             item["question"], first_line(item["answer"]),
+             "\n".join(item["reasons"]) or "-")
+            for item in results]
+    print_table(console, columns, rows)

@@ -15,7 +15,7 @@ from typing import Any
 
 from qfill.questionnaire import Questionnaire, QuestionRow, SheetLayout, TargetCell
 
-TABLE_HEADINGS = ("Sheet", "Status", "Template", "Header", "Rows", "Columns", "Reason")
+TABLE_HEADINGS = ("Sheet", "Status", "Template", "Header", "Rows", "Columns or reason")
 ROW_HEADINGS = ("Sheet", "Row", "Id", "Question", "Section", "Targets")
 
 
@@ -91,14 +91,26 @@ def title(questionnaire: Questionnaire) -> str:
             f"rows on {used} of {len(questionnaire.sheets)} sheets{appended}")
 
 
+def shows_template(questionnaire: Questionnaire) -> bool:
+    """Whether sheets name templates other than the one the title names."""
+    return any(s.template not in (None, questionnaire.template) for s in questionnaire.sheets)
+
+
 def table_rows(questionnaire: Questionnaire) -> list[tuple[str, ...]]:
-    """One tuple of cell texts per sheet, in :data:`TABLE_HEADINGS` order."""
+    """One tuple of cell texts per sheet, in :data:`TABLE_HEADINGS` order.
+
+    A sheet with questions shows its columns by role; a skipped sheet has none, so the
+    same cell gives the reason it was skipped.
+    """
     out: list[tuple[str, ...]] = []
     for s in questionnaire.sheets:
-        status = s.status + (" (hidden)" if s.hidden else "")
+        # A skipped hidden sheet's reason says it is hidden; a read one says so here.
+        status = s.status + (" (hidden)" if s.hidden and s.status != "skipped" else "")
+        detail = format_columns(s.columns)
+        if s.reason:
+            detail = f"{detail}; {s.reason}" if detail else s.reason
         out.append((s.sheet, status, s.template or "", str(s.header_row or ""),
-                    str(s.question_rows) if s.question_rows else "", format_columns(s.columns),
-                    s.reason or ""))
+                    str(s.question_rows) if s.question_rows else "", detail))
     return out
 
 
