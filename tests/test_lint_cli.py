@@ -129,7 +129,7 @@ def test_schema_command_prints_json_schema(run_cli, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["$schema"] == "http://json-schema.org/draft-07/schema#"
     target = tmp_path / "answer-file.schema.json"
     written = run_cli("schema", "--output", target)
-    assert (written.exit_code, written.stdout) == (0, "")
+    assert (written.exit_code, written.stdout, written.stderr) == (0, f"wrote {target}\n", "")
     assert target.read_text(encoding="utf-8") == result.stdout
 
 
