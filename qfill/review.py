@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qfill.errors import InputError, LibraryError
+from qfill.escaping import FORMULA_TRIGGERS
 from qfill.filling import CellWrite, FillPlan, row_writes, spell_short
 from qfill.findings import Severity
 from qfill.library import Answer, Library, check_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
-from qfill.render.text import FORMULA_TRIGGERS
 from qfill.yamlsource import YamlProblem, YNode, parse_yaml
 
 REQUIRED_COLUMNS = ("sheet", "row", "decision", "suggestion")

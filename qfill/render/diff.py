@@ -27,8 +27,8 @@ from qfill.diff import (
     ValueChange,
     WordOp,
 )
+from qfill.escaping import markdown_inline
 from qfill.gitrev import Revision
-from qfill.render.text import markdown_inline
 
 
 class DiffFormat(str, Enum):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from qfill.errors import OutputError
-from qfill.render.text import csv_safe, html_text, markdown_inline
+from qfill.escaping import csv_safe, html_text, markdown_inline
 from qfill.report import Report, ReportRow
 
 CSV_COLUMNS = ("sheet", "row", "question_id", "question", "status", "answer_id", "confidence",

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import IO, Literal
 
 from qfill.errors import OutputError, VerificationError
+from qfill.escaping import csv_safe
 from qfill.filling import FillPlan
-from qfill.render.text import csv_safe
 from qfill.sheets.a1 import format_ref
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
 from qfill.sheets.csv_table import CsvTable, parse_csv, read_csv_table

@@ -1,4 +1,7 @@
-"""Making untrusted text inert in the formats qfill writes (CSV, Markdown, HTML)."""
+"""Making untrusted text inert in the formats qfill writes (CSV, Markdown, HTML).
+
+Core code: the CSV writer and the review file need it as much as the renderers do.
+"""
 
 from __future__ import annotations
 
