@@ -1,14 +1,20 @@
-"""Architecture rules as tests: only the CLI talks to the terminal; lint stays light."""
+"""Architecture rules as tests: no import cycles; the core never reaches up into the
+renderers or the CLI; only the CLI talks to the terminal; lint stays light.
+
+Run ``python -m pytest tests/test_layering.py`` to check the structure of a tree.
+"""
 
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "qfill"
 UI_MODULES = {"typer", "rich", "click"}
+OUTER_PACKAGES = ("cli", "render")  # what may import the core, never the other way round
 
 
 def _imports(path: Path) -> set[str]:
@@ -39,3 +45,132 @@ def test_lint_and_help_do_not_import_openpyxl() -> None:
         assert result.returncode == 0, result.stderr
         assert "openpyxl" not in result.stderr
         assert "rapidfuzz" not in result.stderr
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = (root.name, *path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _resolve(root: Path, module: str) -> str | None:
+    """``module`` if it is a module of the package under ``root``, else None."""
+    parts = module.split(".")
+    if parts[0] != root.name:
+        return None
+    base = root.joinpath(*parts[1:])
+    if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
+        return module
+    return None
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, wherever the import statement is
+    (module level, inside a function, under ``TYPE_CHECKING``): each is a dependency."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        name = _module_name(root, path)
+        package = name if path.stem == "__init__" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(filter(None, (_resolve(root, a.name) for a in node.names)))
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, *([node.module] if node.module else [])])
+                else:
+                    base = node.module or ""
+                for alias in node.names:  # `from pkg import module` imports the module
+                    found = _resolve(root, f"{base}.{alias.name}") or _resolve(root, base)
+                    if found:
+                        targets.add(found)
+        graph[name] = targets - {name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(cycles)
+
+
+def core_imports_of_outer_layers(graph: dict[str, set[str]]) -> list[str]:
+    """``core -> renderer/CLI`` imports: the core must be usable without either."""
+    root = next(iter(graph)).split(".")[0]
+    outer = tuple(f"{root}.{name}" for name in OUTER_PACKAGES)
+
+    def is_outer(module: str) -> bool:
+        return module == f"{root}.__main__" or module.startswith(outer)
+
+    return sorted(f"{module} -> {target}" for module, targets in graph.items()
+                  if not is_outer(module) for target in targets if is_outer(target))
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    graph = import_graph(PACKAGE)
+    assert "qfill.questionnaire" in graph["qfill.sheets.reader"]  # the graph sees imports
+    assert import_cycles(graph) == []
+
+
+def test_the_core_does_not_import_the_renderers_or_the_cli() -> None:
+    assert core_imports_of_outer_layers(import_graph(PACKAGE)) == []
+
+
+def _append(path: Path, code: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n\n" + code, encoding="utf-8")
+
+
+def test_a_planted_cycle_and_a_planted_upward_import_are_found(tmp_path: Path) -> None:
+    tree = tmp_path / "qfill"
+    shutil.copytree(PACKAGE, tree, ignore=shutil.ignore_patterns("__pycache__"))
+    assert import_cycles(import_graph(tree)) == []
+    # A function-level import closing a loop, as a reader importing the records that
+    # import it would.
+    _append(tree / "errors.py",
+            "def _late() -> None:\n    from qfill.sheets.reader import read_questionnaire\n")
+    cycles = import_cycles(import_graph(tree))
+    assert len(cycles) == 1
+    assert {"qfill.errors", "qfill.sheets.reader"} <= set(cycles[0])
+    assert core_imports_of_outer_layers(import_graph(tree)) == []
+    _append(tree / "library.py", "from qfill.render import report\n")
+    assert core_imports_of_outer_layers(import_graph(tree)) == [
+        "qfill.library -> qfill.render.report"]
+
+
+def test_relative_imports_count_too(tmp_path: Path) -> None:
+    root = tmp_path / "pkg"
+    (root / "sub").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "sub" / "__init__.py").write_text("")
+    (root / "sub" / "a.py").write_text("from . import b\n")
+    (root / "sub" / "b.py").write_text("from ..sub.a import thing\n")
+    assert import_cycles(import_graph(root)) == [["pkg.sub.a", "pkg.sub.b"]]
