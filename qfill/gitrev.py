@@ -14,14 +14,20 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from qfill.errors import LibraryError, RevisionError, UsageError
-from qfill.library import ANSWER_GLOBS, answer_files, relative_name
+from qfill.findings import Finding
+from qfill.library import (
+    is_answer_name,
+    list_answer_files,
+    read_answer_file,
+    relative_name,
+)
 from qfill.yamlsource import MAX_BYTES
 
 WORKING_TREE = "working tree"
 GIT_TIMEOUT_SECONDS = 300
-ANSWER_SUFFIXES = tuple(glob.lstrip("*") for glob in ANSWER_GLOBS)
 
 # Variables that only say how to reach or authenticate to a remote, or which config files
 # to read, are kept (pre-commit's no_git_env keeps the same kind); every other GIT_* is
@@ -261,11 +267,17 @@ class LibraryRepository:
                 continue
             mode, kind, oid, size = (f.decode("ascii", "replace") for f in fields)
             path = raw_path.decode("utf-8", "replace")
-            if kind != "blob" or mode not in ("100644", "100755"):
-                continue
-            if not path.endswith(ANSWER_SUFFIXES) or not path.startswith(base):
+            if not path.startswith(base):
                 continue
             name = path[len(base):]
+            if mode == "120000" or (kind != "blob" and is_answer_name(path)):
+                # What `qfill answer` and `qfill lint` refuse in a checkout must not pass
+                # here unseen: a link's content is a path, not the answers it leads to.
+                what = "a symbolic link" if mode == "120000" else "not a regular file"
+                raise LibraryError(f"{name}: {what} at {revision.name}; answers/ holds "
+                                   "regular files and folders only (run `qfill lint`)")
+            if kind != "blob" or mode not in ("100644", "100755") or not is_answer_name(path):
+                continue
             if int(size) > MAX_BYTES:
                 raise LibraryError(f"{name}: {size} bytes at {revision.name}, over the "
                                    f"{MAX_BYTES}-byte limit for an answer file; split it")
@@ -300,19 +312,21 @@ class LibraryRepository:
 
     def _read_working_tree(self, revision: Revision) -> Snapshot:
         folder = self.library / "answers"
+        listing = list_answer_files(self.library) if folder.is_dir() else None
         files: list[LibraryFile] = []
-        for path in answer_files(self.library):
+        if listing is not None and listing.refused:
+            _refuse(listing.refused[0])
+        for path in listing.files if listing is not None else ():
             name = relative_name(path, self.library)
-            try:
-                size = path.stat().st_size
-                if size > MAX_BYTES:
-                    raise LibraryError(f"{name}: {size} bytes, over the {MAX_BYTES}-byte "
-                                       "limit for an answer file; split it")
-                files.append(LibraryFile(name, path.read_bytes()))
-            except OSError as e:
-                raise LibraryError(f"{name}: cannot read file ({e.strerror}); check its "
-                                   "permissions") from None
+            data = read_answer_file(path, name)
+            if isinstance(data, Finding):
+                _refuse(data)
+            files.append(LibraryFile(name, data))
         return Snapshot(revision, tuple(files), exists=folder.is_dir())
+
+
+def _refuse(finding: Finding) -> NoReturn:
+    raise LibraryError(f"{finding.path}: {finding.message} (run `qfill lint`)")
 
 
 def _fetch_command(name: str, remotes: Sequence[str], *, shallow: bool) -> str | None:

@@ -9,8 +9,11 @@ raises on the first error-level finding, lint reports them all.
 from __future__ import annotations
 
 import difflib
+import errno
 import gc
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,12 +24,12 @@ from typing import Any, Literal
 from qfill.errors import LibraryError
 from qfill.files import resolve_inside
 from qfill.findings import Finding, Severity
-from qfill.yamlsource import YamlProblem, YNode, parse_yaml
+from qfill.yamlsource import MAX_BYTES, YamlProblem, YNode, parse_yaml
 
 Short = Literal["Yes", "No", "N/A"]
 SHORT_VALUES: tuple[Short, ...] = ("Yes", "No", "N/A")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-ANSWER_GLOBS = ("*.yaml", "*.yml")
+ANSWER_SUFFIXES = (".yaml", ".yml")
 EVIDENCE_FOLDER = "evidence"  # local evidence must resolve inside <root>/evidence/
 
 
@@ -373,11 +376,115 @@ def _suggest_id(value: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def answer_files(root: Path) -> list[Path]:
-    """Every answer file under ``root/answers``, sorted, never following links out."""
-    folder = root / "answers"
-    found = {p for glob in ANSWER_GLOBS for p in folder.rglob(glob) if p.is_file()}
-    return sorted(found)
+ANSWERS_FOLDER = "answers"
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFiles:
+    """What ``answers/`` holds: the answer files, and what was refused instead of read.
+
+    ``refused`` are findings (rule ``not-a-regular-file`` or ``unreadable``): a symbolic
+    link, a special file, or a folder that cannot be listed. They are errors, never skipped,
+    because an answer the reviewer cannot see must not reach a questionnaire.
+    """
+
+    files: tuple[Path, ...]
+    refused: tuple[Finding, ...]
+
+
+def is_answer_name(name: str) -> bool:
+    return name.endswith(ANSWER_SUFFIXES)
+
+
+def list_answer_files(root: Path) -> AnswerFiles:
+    """Every answer file under ``root/answers``, sorted, and every entry refused.
+
+    The library is what git stores and a reviewer sees: regular files in folders. Any
+    symbolic link under ``answers/`` (git shows a reviewer only its target path, never the
+    answers it leads to) and any special file named like an answer file is refused by
+    name, never followed. A folder that cannot be listed is a finding, so lint can
+    never report "0 errors" for a library it could not read.
+    """
+    folder = root / ANSWERS_FOLDER
+    files: list[Path] = []
+    refused: list[Finding] = []
+    if folder.is_symlink():
+        refused.append(_refusal(root, folder, "not-a-regular-file", "the answers folder is a "
+                                "symbolic link; keep the answer files themselves in answers/"))
+        return AnswerFiles((), tuple(refused))
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as e:
+            refused.append(_refusal(root, current, "unreadable", f"cannot list this folder "
+                                    f"({e.strerror}); check its permissions"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    refused.append(_refusal(root, path, "not-a-regular-file", _LINK_MESSAGE))
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif is_answer_name(entry.name):
+                    if entry.is_file(follow_symlinks=False):
+                        files.append(path)
+                    else:
+                        refused.append(_refusal(root, path, "not-a-regular-file",
+                                                "a special file (a pipe, socket or device), "
+                                                "not an answer file; remove it"))
+            except OSError as e:
+                refused.append(_refusal(root, path, "unreadable",
+                                        f"cannot inspect ({e.strerror})"))
+    return AnswerFiles(tuple(sorted(files)), tuple(sorted(refused)))
+
+
+_LINK_MESSAGE = ("a symbolic link; answers/ holds regular files and folders only (a "
+                 "reviewer sees only a link's target path, never the answers it leads to); "
+                 "put the file itself here")
+
+
+def _refusal(root: Path, path: Path, rule: str, message: str) -> Finding:
+    return Finding(relative_name(path, root), 1, 1, rule, Severity.ERROR, message)
+
+
+def read_answer_file(path: Path, name: str) -> bytes | Finding:
+    """The bytes of one answer file, or the finding that says why they were not read.
+
+    The file is opened without following a link (it may have become one since it was
+    listed) and its size is checked on the open handle before anything is read, so a
+    huge (or sparse) file costs nothing.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return Finding(name, 1, 1, "not-a-regular-file", Severity.ERROR, _LINK_MESSAGE)
+        return Finding(name, 1, 1, "unreadable", Severity.ERROR,
+                       f"cannot read file ({e.strerror})")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return Finding(name, 1, 1, "not-a-regular-file", Severity.ERROR,
+                           "not a regular file; remove it")
+        if info.st_size > MAX_BYTES:
+            return Finding(name, 1, 1, "file-too-large", Severity.ERROR,
+                           f"file is {info.st_size} bytes, over the {MAX_BYTES}-byte limit")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as e:
+        return Finding(name, 1, 1, "unreadable", Severity.ERROR,
+                       f"cannot read file ({e.strerror})")
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # grew while being read
+        return Finding(name, 1, 1, "file-too-large", Severity.ERROR,
+                       f"file is over the {MAX_BYTES}-byte limit")
+    return data
 
 
 def relative_name(path: Path, root: Path) -> str:
@@ -426,14 +533,14 @@ def read_library(root: Path) -> tuple[Library, list[Finding]]:
 
 def _read_files(root: Path, answers: list[Answer], findings: list[Finding],
                 files: list[str]) -> None:
-    for path in answer_files(root):
+    listing = list_answer_files(root)
+    findings.extend(listing.refused)
+    for path in listing.files:
         name = relative_name(path, root)
         files.append(name)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            findings.append(Finding(name, 1, 1, "unreadable", Severity.ERROR,
-                                    f"cannot read file ({e.strerror})"))
+        data = read_answer_file(path, name)
+        if isinstance(data, Finding):
+            findings.append(data)
             continue
         entries, problems = check_answer_file(data, name)
         answers.extend(entries)

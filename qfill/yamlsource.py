@@ -8,6 +8,7 @@ its 1-based line and column and, for scalars, the text as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,6 +56,17 @@ class _NodeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
                     _SHORT_TAGS[value] = tag
             return tag
         return str(super().resolve(kind, value, implicit))
+
+
+# libyaml's line breaks (IS_BREAK in its scanner), "\r\n" counting as one: the lines that
+# every position in this module counts. str.splitlines() and split("\n") disagree with it
+# on NEL, LS and PS (pasted from documents), and splitlines() also breaks at \v \f \x1c-\x1e.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text`` split into the lines libyaml numbers (line ``n`` is item ``n - 1``)."""
+    return LINE_BREAK.split(text)
 
 
 class YamlProblem(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from diff_fixtures import GitRepo, clean_git_env, make_git_repo
 
-from qfill.errors import RevisionError, UsageError
+from qfill.errors import LibraryError, RevisionError, UsageError
 from qfill.gitrev import WORKING_TREE, LibraryRepository, Revision, git_environment
 
 ONE = """
@@ -77,12 +77,16 @@ def test_a_library_folder_absent_at_a_revision_is_empty(git_repo: GitRepo) -> No
     assert snapshot.files == () and not snapshot.exists
 
 
-def test_symbolic_links_in_the_tree_are_not_followed(git_repo: GitRepo) -> None:
+def test_symbolic_links_in_the_tree_are_refused_not_followed(git_repo: GitRepo) -> None:
+    # `answer` and `lint` refuse a linked answer file, so a revision holding one does not
+    # make a library: skipping it would show the reviewer "no change" for a new answer.
     git_repo.write({"answers/one.yaml": ONE})
     os.symlink("/etc/passwd", git_repo.path / "answers" / "link.yaml")
     commit = git_repo.commit("link")
-    snapshot = repository(git_repo.path).read(Revision("HEAD", commit))
-    assert [f.path for f in snapshot.files] == ["answers/one.yaml"]
+    with pytest.raises(LibraryError, match=r"^answers/link.yaml: a symbolic link at HEAD"):
+        repository(git_repo.path).read(Revision("HEAD", commit))
+    with pytest.raises(LibraryError, match=r"^answers/link.yaml: a symbolic link"):
+        repository(git_repo.path).read(Revision(WORKING_TREE))
 
 
 def test_three_dots_compare_the_merge_base_with_the_branch(git_repo: GitRepo) -> None:

@@ -25,7 +25,7 @@ SCHEMA_RULES = {"unknown-key", "missing-key", "wrong-type", "invalid-id", "inval
 LINT_ONLY = {"duplicate-key", "duplicate-id", "evidence-missing", "evidence-expired",
              "stale-answer", "short-contradicts-answer", "ambiguous-entries", "unknown-rule",
              "missing-required-key", "unquoted-short", "encoding", "file-too-large",
-             "unreadable", "yaml-too-complex"}
+             "unreadable", "not-a-regular-file", "yaml-too-complex"}
 _YAML_1_1_ONLY_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from qfill.findings import Finding, Severity
+from qfill.library import read_answer_file
 from qfill.lint.registry import RULES, LintContext, Problem, Silence, rule
+from qfill.yamlsource import split_lines
 
 MARKER = "qfill:"
 # A YAML comment starts at a `#` that opens the line or follows white space.
@@ -24,13 +26,13 @@ def read_silences(root: Path, paths: Iterable[str]) -> dict[str, dict[int, Silen
     """The disable comments of each answer file, by 1-based line."""
     result: dict[str, dict[int, Silence]] = {}
     for name in paths:
-        try:
-            text = (root / name).read_bytes().decode("utf-8", "replace")
-        except OSError:
-            continue
+        data = read_answer_file(root / name, name)
+        if isinstance(data, Finding):
+            continue  # reported by the loader
+        text = data.decode("utf-8", "replace").removeprefix("\ufeff")
         if MARKER not in text:
             continue
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(split_lines(text), start=1):
             if MARKER not in line:
                 continue
             found = _DISABLE.search(line)

@@ -121,13 +121,32 @@ def file_too_large(ctx: LintContext) -> Iterable[Problem]:
 
 @rule("unreadable")
 def unreadable(ctx: LintContext) -> Iterable[Problem]:
-    """An answer file that cannot be read at all (permissions, a broken disk).
+    """An answer file, or a folder under ``answers/``, that cannot be read at all.
+
+    Permissions or a broken disk. A folder that cannot be listed is reported too: its
+    answers would otherwise be missing without a word.
 
     PASS: a file the user running ``qfill lint`` can read.
 
-    FAIL: ``chmod 000 answers/iam.yaml``.
+    FAIL: ``chmod 000 answers/iam.yaml`` or ``chmod 000 answers/team``.
     """
     return ctx.from_loader("unreadable")
+
+
+@rule("not-a-regular-file")
+def not_a_regular_file(ctx: LintContext) -> Iterable[Problem]:
+    """A symbolic link or special file where an answer file belongs.
+
+    The library is what git stores and a pull request shows. For a link, git stores and a
+    reviewer sees only the target's path, while ``qfill answer`` would read the answers it
+    leads to (perhaps outside the library); so links under ``answers/`` (to files or to
+    folders), pipes and devices are refused. Put the file itself in ``answers/``.
+
+    PASS: ``answers/iam.yaml``, a regular file.
+
+    FAIL: ``answers/extra.yaml -> ../evidence/notes.yaml``.
+    """
+    return ctx.from_loader("not-a-regular-file")
 
 
 @rule("duplicate-key")
