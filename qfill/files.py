@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -72,3 +75,159 @@ def resolve_inside(root: Path, relative: str, *, folder: str = "") -> Path | Non
     except ValueError:
         return None
     return candidate
+
+
+def refuse_special_output(path: Path) -> None:
+    """Refuse an output path that exists and is not a regular file (a device, a pipe, a
+    folder): qfill writes by renaming a new file over the old, which would replace
+    ``/dev/null`` itself, not write into it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{path}: is a directory; give a file path")
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"{path}: is not a regular file (a device, pipe or socket); "
+                          "give the path of a file to write")
+
+
+@dataclass(slots=True)
+class _Staged:
+    path: Path
+    temp: Path
+    replace: bool
+
+
+class OutputSet:
+    """The files one command writes, made visible together or not at all.
+
+    Each output is first written in full to a temporary file beside its destination
+    (:meth:`stage`). :meth:`commit` then moves them into place one after another; if any
+    step fails, or the run is interrupted, the outputs already moved are put back as they
+    were (the previous file restored, a new one removed). An output that must not exist
+    yet (``replace=False``) is created with a hard link, which fails if the name is taken
+    in the meantime: there is no window between a check and the write. Leaving the
+    ``with`` block without committing removes every temporary file.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[_Staged] = []
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.discard()
+
+    def stage(self, path: Path, data: bytes | str, *, replace: bool) -> Path:
+        """Write ``data`` (str as UTF-8) to a temporary file for ``path``; return its path."""
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        refuse_special_output(path)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{path}: folder {folder} does not exist; create it or choose "
+                              "another path")
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        except OSError as e:
+            raise OutputError(f"{path}: cannot write here ({e.strerror}); choose another "
+                              "path") from e
+        temp = Path(name)
+        self._staged.append(_Staged(path, temp, replace))
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as e:
+            raise OutputError(f"{path}: cannot write ({e.strerror}); check the disk and "
+                              "folder") from e
+        return temp
+
+    def staged(self, path: Path) -> Path:
+        """The temporary file holding ``path``'s content until :meth:`commit`."""
+        return next(s.temp for s in self._staged if s.path == path)
+
+    def commit(self) -> None:
+        """Move every staged file into place, or none of them (see the class)."""
+        done: list[tuple[_Staged, Path | None]] = []
+        try:
+            for item in self._staged:
+                done.append((item, _move_into_place(item)))
+        except BaseException:
+            for item, backup in reversed(done):
+                with contextlib.suppress(OSError):
+                    if backup is not None:
+                        os.replace(backup, item.path)
+                    else:
+                        item.path.unlink()
+            self.discard()
+            raise
+        for _item, backup in done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+        self._staged.clear()
+
+    def discard(self) -> None:
+        for item in self._staged:
+            with contextlib.suppress(OSError):
+                item.temp.unlink()
+        self._staged.clear()
+
+
+def _move_into_place(item: _Staged) -> Path | None:
+    """Put ``item`` at its path; return where the file it replaced was kept, if any."""
+    path = item.path
+    if not item.replace:
+        try:
+            os.link(item.temp, path)
+        except FileExistsError:
+            raise OutputError(f"{path}: already exists; pass --force to overwrite it") from None
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                               errno.ENOSYS):
+                raise OutputError(f"{path}: cannot write ({e.strerror})") from e
+            _claim(path)  # no hard links here: claim the name exclusively, then fill it
+            os.replace(item.temp, path)
+            return None
+        with contextlib.suppress(OSError):
+            item.temp.unlink()
+        return None
+    refuse_special_output(path)
+    backup: Path | None = None
+    if os.path.lexists(path):
+        backup = _keep_aside(path)
+    try:
+        os.replace(item.temp, path)
+    except OSError as e:
+        if backup is not None:
+            os.replace(backup, path)
+        raise OutputError(f"{path}: cannot write ({e.strerror})") from e
+    return backup
+
+
+def _claim(path: Path) -> None:
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    except FileExistsError:
+        raise OutputError(f"{path}: already exists; pass --force to overwrite it") from None
+
+
+def _keep_aside(path: Path) -> Path:
+    """A second name for the file at ``path`` (a hard link), so it can be put back."""
+    for _ in range(100):
+        backup = path.with_name(f".{path.name}.{os.urandom(4).hex()}.old")
+        try:
+            os.link(path, backup, follow_symlinks=False)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError:
+            os.replace(path, backup)  # no hard links here: move it aside instead
+            return backup
+    raise OutputError(f"{path}: cannot keep the existing file aside; check the folder")

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qfill.errors import InputError, LibraryError
 from qfill.escaping import FORMULA_TRIGGERS
 from qfill.filling import CellWrite, FillPlan, row_writes, spell_short
-from qfill.findings import Severity
-from qfill.library import Answer, Library, check_answer_file
+from qfill.findings import Finding, Severity
+from qfill.library import Answer, Library, check_answer_file, read_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
+from qfill.yamledit import YamlText, double_quoted
 from qfill.yamlsource import YamlProblem, YNode, parse_yaml
 
 REQUIRED_COLUMNS = ("sheet", "row", "decision", "suggestion")
@@ -141,72 +141,154 @@ def _free_text_writes(row: QuestionRow, text: str) -> list[CellWrite]:
 # --------------------------------------------------------------------------- learning
 
 
-def learn_alias(source: bytes, answer_id: str, phrasing: str) -> bytes | None:
-    """Return the answer file with ``phrasing`` added as an alias of ``answer_id``.
+@dataclass(frozen=True, slots=True)
+class LibraryEdit:
+    """New contents for one answer file, proven to add exactly ``learned`` and nothing else.
 
-    The edit is textual (one inserted line, or two), so comments, order and formatting of
-    the rest of the file stay exactly as people wrote them. None when the phrasing is
-    already there or the entry's aliases are written in a form we do not edit (flow style).
+    ``learned`` holds (answer id, phrasing) pairs in the order they were added;
+    ``known`` the phrasings the entry already had, which were left alone.
+    """
+
+    path: Path
+    before: bytes
+    after: bytes
+    learned: tuple[tuple[str, str], ...]
+    known: tuple[tuple[str, str], ...] = ()
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def add_alias(source: bytes, answer_id: str, phrasing: str, *, name: str) -> bytes | None:
+    """``source`` with ``phrasing`` added as the first alias of entry ``answer_id``.
+
+    The edit inserts one line (two when the entry has no ``aliases`` yet) at the position
+    libyaml reports, so every other byte stays as people wrote it. None when the entry
+    already has the phrasing (case and spacing aside). Raises LibraryError when the entry
+    is missing or written in a form that a line insertion cannot extend (flow style).
     """
     try:
         document = parse_yaml(source)
-    except YamlProblem:
-        return None
+    except YamlProblem as e:
+        raise LibraryError(f"{name}:{e.line}:{e.column}: {e.message}; run `qfill lint`") from None
     entries = document.root.get("answers") if document.root else None
-    if entries is None or entries.kind != "seq":
-        return None
-    entry = next((e for e in entries.value if e.kind == "map"
-                  and _scalar(e.get("id")) == answer_id), None)
+    entry = next((e for e in (entries.value if entries and entries.kind == "seq" else ())
+                  if e.kind == "map" and _scalar(e.get("id")) == answer_id), None)
     if entry is None:
-        return None
+        raise LibraryError(f"{name}: no entry '{answer_id}' any more; was the library changed "
+                           "during the run? run the command again")
     aliases = entry.get("aliases")
     known = [entry.get("question"), *(aliases.value if aliases and aliases.kind == "seq"
                                       else ())]
-    folded = " ".join(phrasing.split()).lower()
-    if any(" ".join(str(_scalar(k)).split()).lower() == folded for k in known):
+    if any(_fold(str(_scalar(k))) == _fold(phrasing) for k in known if k is not None):
         return None
-    text = source.decode("utf-8")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.split(newline)
-    quoted = json.dumps(" ".join(phrasing.split()), ensure_ascii=False)
-    id_key = entry.keys["id"]
+    text = YamlText(source)
+    where = f"{name}:{entry.line}:{entry.column}"
+    by_hand = f"add the alias by hand: - {double_quoted(' '.join(phrasing.split()))}"
+    if _line(text, entry.line)[entry.column - 1:entry.column] == "{":
+        raise LibraryError(f"{where}: entry '{answer_id}' is written in flow style ({{...}}), "
+                           f"which qfill does not edit; {by_hand}")
+    quoted = double_quoted(" ".join(phrasing.split()))
     if aliases is None:
-        indent = " " * (id_key.column - 1)
-        at = id_key.line  # after the id line (0-based index = line)
-        new = [f"{indent}aliases:", f"{indent}  - {quoted}"]
-    elif aliases.kind == "seq" and aliases.value and aliases.value[0].line > entry.keys[
-            "aliases"].line:
-        first = aliases.value[0]
-        at = first.line - 1
-        new = [" " * (first.column - 3) + f"- {quoted}"]
+        id_node = entry.get("id")
+        assert id_node is not None
+        indent = " " * (entry.keys["id"].column - 1)
+        text.insert_lines(id_node.line + 1, [f"{indent}aliases:", f"{indent}  - {quoted}"])
+    elif aliases.kind == "seq" and aliases.value and \
+            aliases.value[0].line > entry.keys["aliases"].line:
+        first = _line(text, aliases.value[0].line)
+        dash = len(first) - len(first.lstrip(" "))
+        if not first[dash:].startswith("-"):
+            raise LibraryError(f"{where}: the aliases of '{answer_id}' are laid out in a way "
+                               f"qfill does not edit; {by_hand}")
+        text.insert_lines(aliases.value[0].line, [f"{' ' * dash}- {quoted}"])
     else:
-        return None
-    lines[at:at] = new
-    edited = newline.join(lines).encode("utf-8")
-    _, findings = check_answer_file(edited, "check")
-    if any(f.severity is Severity.ERROR for f in findings):
-        return None
-    return edited
+        raise LibraryError(f"{where}: the aliases of '{answer_id}' are not a block list "
+                           f"(one '- ' item per line), which qfill does not edit; {by_hand}")
+    return text.to_bytes()
+
+
+def _line(text: YamlText, line: int) -> str:
+    return text.text[text.line_start(line):text.line_start(line + 1)]
 
 
 def _scalar(node: YNode | None) -> object:
     return None if node is None else node.value
 
 
-def learn_phrasings(library: Library, applied: Sequence[AppliedDecision]) -> dict[Path, bytes]:
-    """New contents for each answer file that gains aliases from the applied decisions."""
-    files: dict[Path, bytes] = {}
+def answer_content(answer: Answer) -> Answer:
+    """An entry without its position in the file: what the library means by it."""
+    return replace(answer, line=0, column=0,
+                   evidence=tuple(replace(e, line=0, column=0) for e in answer.evidence))
+
+
+def with_aliases(answers: Sequence[Answer], learned: Sequence[tuple[str, str]]
+                 ) -> list[Answer]:
+    """``answers`` as they must read after ``learned`` was added, each alias put first."""
+    result = [answer_content(a) for a in answers]
+    for answer_id, phrasing in learned:
+        result = [replace(a, aliases=(" ".join(phrasing.split()), *a.aliases))
+                  if a.id == answer_id else a for a in result]
+    return result
+
+
+def prove_edit(edit: LibraryEdit, name: str) -> None:
+    """Raise LibraryError unless ``edit.after`` reads as ``edit.before`` plus its aliases.
+
+    Both versions go through the loader that answers questionnaires, so whatever the
+    editor did, the library cannot gain or lose anything but the new aliases.
+    """
+    before, _ = check_answer_file(edit.before, name)
+    after, findings = check_answer_file(edit.after, name)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors or [answer_content(a) for a in after] != with_aliases(before, edit.learned):
+        what = f" ({errors[0].location()}: {errors[0].message})" if errors else ""
+        ids = ", ".join(dict.fromkeys(i for i, _ in edit.learned))
+        raise LibraryError(f"{name}: adding aliases to {ids} would change more than the "
+                           f"aliases{what}; nothing was written, add them by hand")
+
+
+def learn_phrasings(library: Library, applied: Sequence[AppliedDecision]) -> list[LibraryEdit]:
+    """The proven edit of each answer file that gains aliases from the applied decisions.
+
+    Nothing is written here. Raises LibraryError when a file cannot be read as the
+    library read it, or an edit cannot be proven.
+    """
+    by_file: dict[str, list[tuple[str, str]]] = {}
     for item in applied:
-        if item.answer is None:
-            continue
-        path = library.root / item.answer.source
-        current = files.get(path)
-        if current is None:
-            try:
-                current = path.read_bytes()
-            except OSError as e:
-                raise LibraryError(f"{item.answer.source}: cannot read ({e.strerror})") from None
-        edited = learn_alias(current, item.answer.id, item.question.question)
-        if edited is not None:
-            files[path] = edited
-    return files
+        if item.answer is not None:
+            by_file.setdefault(item.answer.source, []).append(
+                (item.answer.id, item.question.question))
+    edits: list[LibraryEdit] = []
+    for name, wanted in by_file.items():
+        path = library.root / name
+        data = read_answer_file(path, name)
+        if isinstance(data, Finding):
+            raise LibraryError(f"{data.location()}: {data.message}")
+        current = data
+        learned: list[tuple[str, str]] = []
+        known: list[tuple[str, str]] = []
+        for answer_id, phrasing in wanted:
+            edited = add_alias(current, answer_id, phrasing, name=name)
+            if edited is None:
+                known.append((answer_id, phrasing))
+            else:
+                current = edited
+                learned.append((answer_id, phrasing))
+        edit = LibraryEdit(path, data, current, tuple(learned), tuple(known))
+        prove_edit(edit, name)
+        edits.append(edit)
+    return edits
+
+
+def check_learned(library: Library, reloaded: Library,
+                  edits: Sequence[LibraryEdit]) -> None:
+    """Raise LibraryError unless ``reloaded`` is ``library`` plus exactly the learned aliases."""
+    learned = [pair for edit in edits for pair in edit.learned]
+    expected = sorted(with_aliases(library.answers, learned), key=lambda a: (a.source, a.id))
+    found = sorted((answer_content(a) for a in reloaded.answers), key=lambda a: (a.source, a.id))
+    if expected != found:
+        raise LibraryError(f"{library.root}: the library did not reload as the old entries "
+                           "plus the new aliases (was it changed during the run?); the edit "
+                           "was undone")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from qfill.errors import InputError
+from qfill.errors import InputError, LibraryError
 from qfill.library import check_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow, TargetCell
-from qfill.review import learn_alias, plan_decisions, read_decisions
+from qfill.review import add_alias, plan_decisions, read_decisions
 
 FILE = b"""# access control answers
 owner: sec@example.com
@@ -29,7 +29,7 @@ answers:
 
 
 def test_learn_adds_alias_to_an_existing_list_and_keeps_the_rest() -> None:
-    edited = learn_alias(FILE, "mfa-workforce", "Is 2FA  enforced for employees?")
+    edited = add_alias(FILE, "mfa-workforce", "Is 2FA  enforced for employees?", name="x.yaml")
     assert edited is not None
     assert edited.replace(b'      - "Is 2FA enforced for employees?"\n', b"", 1) == FILE
     [entry, _], findings = check_answer_file(edited, "x.yaml")
@@ -38,7 +38,7 @@ def test_learn_adds_alias_to_an_existing_list_and_keeps_the_rest() -> None:
 
 
 def test_learn_creates_aliases_after_the_id_line() -> None:
-    edited = learn_alias(FILE, "sso", 'Single sign-on with "SAML"?')
+    edited = add_alias(FILE, "sso", 'Single sign-on with "SAML"?', name="x.yaml")
     assert edited is not None
     [_, entry], findings = check_answer_file(edited, "x.yaml")
     assert findings == [] and entry.aliases == ('Single sign-on with "SAML"?',)
@@ -46,8 +46,9 @@ def test_learn_creates_aliases_after_the_id_line() -> None:
 
 
 def test_learn_skips_a_phrasing_already_known() -> None:
-    assert learn_alias(FILE, "mfa-workforce", "is mfa  REQUIRED for staff?") is None
-    assert learn_alias(FILE, "no-such-id", "anything") is None
+    assert add_alias(FILE, "mfa-workforce", "is mfa  REQUIRED for staff?", name="x.yaml") is None
+    with pytest.raises(LibraryError, match="no entry 'no-such-id'"):
+        add_alias(FILE, "no-such-id", "anything", name="x.yaml")
 
 
 def _questionnaire() -> Questionnaire:

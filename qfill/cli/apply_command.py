@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qfill.cli import IncludeHiddenOption, LibraryOption, app, exit_on_error, tell
+from qfill.errors import LibraryError
+from qfill.findings import Severity
+
+if TYPE_CHECKING:
+    from qfill.library import Library
+    from qfill.review import LibraryEdit
 
 
 @app.command("apply")
@@ -29,7 +35,6 @@ def apply(
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():
         from qfill.cli.answer_command import check_outputs, csv_header_row_of
-        from qfill.files import atomic_write
         from qfill.library import load_library
         from qfill.review import learn_phrasings, plan_decisions, read_decisions
         from qfill.sheets.reader import read_questionnaire
@@ -43,18 +48,52 @@ def apply(
         questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
                                        review_path=review_file)
+        # Proven in memory before anything is written: a failed proof leaves all as it was.
+        edits = learn_phrasings(loaded, applied) if learn else []
         appended, header_row = questionnaire.append_columns, csv_header_row_of(questionnaire)
         write_filled(filled, out_path, plan, file_format=questionnaire.format,
                      csv_header_append=appended, csv_header_row=header_row)
         try:
             verify_filled(filled, out_path, plan, file_format=questionnaire.format,
                           csv_header_append=appended, csv_header_row=header_row)
+            _write_learned(loaded, edits)
         except BaseException:
             out_path.unlink(missing_ok=True)
             raise
         tell(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
-        if learn:
-            edits = learn_phrasings(loaded, applied)
-            for path, data in edits.items():
-                atomic_write(path, data)
-                tell(f"learned new phrasing(s) in {path}")
+        for edit in edits:
+            where = edit.path.relative_to(loaded.root) if edit.path.is_relative_to(
+                loaded.root) else edit.path
+            if edit.learned:
+                tell(f"learned {len(edit.learned)} new phrasing(s) in {where}")
+            for answer_id, _phrasing in edit.known:
+                tell(f"{where}: '{answer_id}' already had one phrasing; left as it was")
+
+
+def _write_learned(loaded: Library, edits: list[LibraryEdit]) -> None:
+    """Write the edits together, reload the library, and undo them all unless it reads
+    as the old entries plus exactly the new aliases."""
+    from qfill.files import OutputSet
+    from qfill.library import read_library
+    from qfill.review import check_learned
+
+    changed = [edit for edit in edits if edit.learned]
+    if not changed:
+        return
+    with OutputSet() as outputs:
+        for edit in changed:
+            outputs.stage(edit.path, edit.after, replace=True)
+        outputs.commit()
+    try:
+        reloaded, findings = read_library(loaded.root)
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        if errors:
+            raise LibraryError(f"{errors[0].location()}: {errors[0].message}; the learned "
+                               "aliases were undone")
+        check_learned(loaded, reloaded, changed)
+    except BaseException:
+        with OutputSet() as undo:
+            for edit in changed:
+                undo.stage(edit.path, edit.before, replace=True)
+            undo.commit()
+        raise
