@@ -104,7 +104,7 @@ def test_learn_adds_aliases_exactly_where_the_parser_sees_entries(
 
     result = run_cli("apply", questionnaire, review, "--library", library, "--learn")
     assert result.exit_code == 0, result.output
-    assert "learned 4 new phrasing(s) in answers/security.yaml" in result.stderr
+    assert "learned 4 new phrasing(s) in answers/security.yaml" in result.stdout
 
     after = {a.id: a for a in load_library(library).answers}
     old = {a.id: a for a in before.answers}
