@@ -282,3 +282,59 @@ def test_progress_bar_on_a_terminal_for_a_large_questionnaire(run_cli, tmp_path:
     result = run_cli("answer", tmp_path / "big.xlsx", "-l", library, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "matching" in screen.getvalue() and "260/260" in screen.getvalue()
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("renamed.xls", "renamed.filled.xlsx"), ("renamed.csv", "renamed.filled.xlsx"),
+    ("renamed.XLSX", "renamed.filled.xlsx")])
+def test_a_workbook_is_read_by_its_content_and_its_copy_named_by_it(
+        setup, run_cli, tmp_path: Path, name: str, written: str) -> None:
+    library, questionnaire = setup
+    renamed = tmp_path / name
+    renamed.write_bytes(questionnaire.read_bytes())
+    result = run_cli("answer", renamed, "-l", library)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / written}" in result.stdout.splitlines()
+    assert openpyxl.load_workbook(tmp_path / written)["Security"]["C6"].value == "Yes"
+    if renamed.suffix != ".XLSX":
+        assert f"note: {renamed} is an .xlsx file by its content; the filled copy is " \
+               f"{tmp_path / written}" in result.stderr
+
+
+def test_a_macro_workbook_named_xlsx_gets_an_xlsm_copy(run_cli, tmp_path: Path,
+                                                       write_library) -> None:
+    from questionnaire_fixtures import make_xlsm
+
+    library = write_library(LIBRARY)
+    source = make_xlsm(tmp_path / "macro.xlsm")
+    disguised = tmp_path / "macro.xlsx"
+    source.rename(disguised)
+    result = run_cli("answer", disguised, "-l", library)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "macro.filled.xlsm").is_file()
+    assert not (tmp_path / "macro.filled.xlsx").exists()
+
+
+def test_text_named_xlsx_is_refused_in_one_line(run_cli, tmp_path: Path, write_library) -> None:
+    library = write_library(LIBRARY)
+    text = tmp_path / "text.xlsx"
+    text.write_text("Question,Answer\nDo you encrypt data at rest?,\n", encoding="utf-8")
+    result = run_cli("answer", text, "-l", library)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"qfill: error: {text}: not an .xlsx workbook (the file is not "
+                             "a zip package); save it as .xlsx\n")
+
+
+def test_a_map_column_without_text_is_named(setup, run_cli) -> None:
+    library, questionnaire = setup
+    result = run_cli("answer", questionnaire, "-l", library, "--map", "question=ZZ,answer=E")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"qfill: error: {questionnaire}: no question rows found; --map question=ZZ: column "
+        "ZZ holds no text on any sheet; name the column that holds the questions\n")
+    one = run_cli("answer", questionnaire, "-l", library, "--map", "question=ZZ,answer=E",
+                  "--sheet", "Security")
+    assert one.stderr == (
+        f"qfill: error: {questionnaire}: no question rows found; sheet 'Security': --map "
+        "question=ZZ: column ZZ holds no text on this sheet (text is in columns A to E); "
+        "name the column that holds the questions\n")

@@ -37,8 +37,12 @@ if TYPE_CHECKING:
     from qfill.report import Summary
 
 
-def default_output(questionnaire: Path) -> Path:
-    return questionnaire.with_name(f"{questionnaire.stem}.filled{questionnaire.suffix.lower()}")
+def default_output(questionnaire: Path, file_format: str) -> Path:
+    """``<name>.filled.<suffix>`` beside the input, the suffix named by its content."""
+    from qfill.sheets.reader import output_suffix
+
+    suffix = output_suffix(questionnaire, file_format)
+    return questionnaire.with_name(f"{questionnaire.stem}.filled{suffix}")
 
 
 def default_report(questionnaire: Path) -> Path:
@@ -126,10 +130,9 @@ def answer(
         from qfill.sheets.reader import read_questionnaire
         from qfill.sheets.writer import verify_filled, write_filled
 
-        out_path = None if dry_run else (out or default_output(questionnaire))
         report_path = report or default_report(questionnaire)
-        outputs = [p for p in (out_path, report_path, review_file) if p is not None]
-        check_outputs(questionnaire, outputs, force=force)
+        given = [p for p in (out, report_path, review_file) if p is not None]
+        check_outputs(questionnaire, given, force=force)
         render = renderer_for(report_path)
         settings = with_semantic(load_settings(library), semantic)
         if fill_threshold is not None:
@@ -138,6 +141,13 @@ def answer(
         column_mapping = parse_column_mapping(mapping) if mapping else None
         q = read_questionnaire(questionnaire, include_hidden=include_hidden,
                                sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
+        out_path = None if dry_run else (out or default_output(questionnaire, q.format))
+        outputs = [p for p in (out_path, report_path, review_file) if p is not None]
+        check_outputs(questionnaire, outputs, force=force)
+        if out is None and out_path is not None and \
+                out_path.suffix != questionnaire.suffix.lower():
+            say(f"note: {questionnaire} is an .{q.format} file by its content; the filled "
+                f"copy is {out_path}")
         run_date = parse_today(today)
         run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(
             q, loaded, settings, today=run_date, highlight_review=highlight,

@@ -37,15 +37,18 @@ def apply(
         from qfill.cli.answer_command import check_outputs, csv_header_row_of
         from qfill.library import load_library
         from qfill.review import learn_phrasings, plan_decisions, read_decisions
-        from qfill.sheets.reader import read_questionnaire
+        from qfill.sheets.reader import output_suffix, read_questionnaire
         from qfill.sheets.writer import verify_filled, write_filled
 
-        name = filled.stem.removesuffix(".filled")
-        out_path = out or filled.with_name(f"{name}.reviewed{filled.suffix.lower()}")
-        check_outputs(filled, [out_path], force=force)
+        if out is not None:
+            check_outputs(filled, [out], force=force)
         loaded = load_library(library)
         decisions = read_decisions(review_file)
         questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
+        name = filled.stem.removesuffix(".filled")
+        suffix = output_suffix(filled, questionnaire.format)
+        out_path = out or filled.with_name(f"{name}.reviewed{suffix}")
+        check_outputs(filled, [out_path], force=force)
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
                                        review_path=review_file)
         # Proven in memory before anything is written: a failed proof leaves all as it was.

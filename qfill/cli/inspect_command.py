@@ -56,8 +56,13 @@ def inspect(
         else:
             _print_tables(result, rows=rows)
     if not result.rows:
-        say(f"qfill: {questionnaire}: no question rows found in any sheet; try --sheet and "
-            "--map question=<column>,answer=<column>")
+        from qfill.sheets.reader import why_no_rows
+
+        hint = why_no_rows(result)
+        if not mapping:
+            hint = ("no question rows found in any sheet; try --sheet and "
+                    "--map question=<column>,answer=<column>")
+        say(f"qfill: {questionnaire}: {hint}")
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qfill.errors import UsageError
 from qfill.questionnaire import ColumnMapping
-from qfill.sheets.a1 import column_index
+from qfill.sheets.a1 import column_index, column_letters
 from qfill.sheets.layout import Block, ColumnPlan, SheetContext, classify_label, norm
 
 MAPPING_KEYS: dict[str, str] = {
@@ -123,6 +123,10 @@ def apply_mapping(ctx: SheetContext, detected: Sequence[Block], mapping: ColumnM
     question = cols.get("question") or (base.question if base else None)
     if question is None:
         return [], "no question column detected; add question=<column> to --map"
+    if "question" in cols and not _has_text(ctx, question):
+        letter = mapping.columns["question"]
+        return [], (f"--map question={letter}: column {letter} holds no text on this sheet"
+                    f"{_used_columns(ctx)}; name the column that holds the questions")
     if any(key in cols for key in MAPPED_TARGET_ROLES):
         plan = ColumnPlan(question=question, short=cols.get("short"), answer=cols.get("answer"),
                           evidence=cols.get("evidence"), response=cols.get("response"),
@@ -145,6 +149,18 @@ def apply_mapping(ctx: SheetContext, detected: Sequence[Block], mapping: ColumnM
                 for block in detected], None
     header = mapping.header_row if mapping.header_row is not None else _label_row(ctx, question)
     return [Block(plan, header + 1, max(last, header + 1), header or None)], None
+
+
+def _has_text(ctx: SheetContext, col: int) -> bool:
+    return any((cells.get(col) or (None,))[0] for cells in ctx.grid.cells.values())
+
+
+def _used_columns(ctx: SheetContext) -> str:
+    used = sorted({col for cells in ctx.grid.cells.values() for col, cell in cells.items()
+                   if cell[0]})
+    if not used:
+        return " (the sheet is empty)"
+    return f" (text is in columns {column_letters(used[0])} to {column_letters(used[-1])})"
 
 
 def _label_row(ctx: SheetContext, question: int) -> int:

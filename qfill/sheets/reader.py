@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,29 @@ from qfill.questionnaire import ColumnMapping, Questionnaire
 from qfill.sheets.csv_reader import read_csv_questionnaire
 from qfill.sheets.workbook import check_input_file
 from qfill.sheets.xlsx_reader import read_workbook
+
+# The file names each format is written under. A questionnaire is read by its content, so
+# a workbook named .xls or .csv is read as the workbook it is, and its filled copy takes
+# the suffix of what it is (a macro-enabled package named .xlsx would not open in Excel).
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "xlsx": (".xlsx", ".xltx"), "xlsm": (".xlsm", ".xltm"), "csv": (".csv", ".tsv")}
+
+
+_ON_THIS_SHEET = re.compile(r" on this sheet( \([^)]*\))?")
+
+
+def output_suffix(path: Path, file_format: str) -> str:
+    """The suffix for a copy of ``path`` whose content is ``file_format``."""
+    suffix = path.suffix.lower()
+    return suffix if suffix in SUFFIXES.get(file_format, ()) else f".{file_format}"
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"PK"
+    except OSError:
+        return False  # the CSV reader names the problem
 
 
 def read_questionnaire(path: Path, *, include_hidden: bool = False,
@@ -25,7 +49,7 @@ def read_questionnaire(path: Path, *, include_hidden: bool = False,
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
+    if suffix in (".csv", ".tsv") and not _is_zip(path):
         questionnaire = read_csv_questionnaire(path, mapping=mapping)
     else:
         head = check_input_file(path)
@@ -35,6 +59,19 @@ def read_questionnaire(path: Path, *, include_hidden: bool = False,
         questionnaire = read_workbook(path, include_hidden=include_hidden, sheets=sheets,
                                       mapping=mapping)
     if not questionnaire.rows and not allow_empty:
-        raise InputError(f"{path}: no question rows found in any sheet; use `qfill inspect` "
-                         "and --map")
+        raise InputError(f"{path}: {why_no_rows(questionnaire)}")
     return questionnaire
+
+
+def why_no_rows(questionnaire: Questionnaire) -> str:
+    """Why no sheet gave question rows: a --map mistake by name, else what to try."""
+    mistakes = [(sheet.sheet, sheet.reason) for sheet in questionnaire.sheets
+                if sheet.reason and sheet.reason.startswith("--map")]
+    if mistakes:
+        # The same mistake on every sheet is said once, for the workbook.
+        general = {_ON_THIS_SHEET.sub(" on any sheet", reason) for _, reason in mistakes}
+        if len(general) == 1 and len(mistakes) > 1:
+            return f"no question rows found; {general.pop()}"
+        name, reason = mistakes[0]
+        return f"no question rows found; sheet '{name}': {reason}"
+    return "no question rows found in any sheet; use `qfill inspect` and --map"
