@@ -13,7 +13,8 @@ from datetime import date
 from qfill.filling import FillPlan, plan_fills, row_writes
 from qfill.library import Answer, Library
 from qfill.matching import Match, Matcher
-from qfill.questionnaire import Questionnaire
+from qfill.questionnaire import Questionnaire, QuestionRow
+from qfill.reasons import Reason, reason, reason_code
 from qfill.settings import Settings
 from qfill.verification import verify_matches
 
@@ -53,18 +54,62 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     return AnswerRun(questionnaire, tuple(decided), plan)
 
 
-def _hold_back_reason(match: Match, answers: Mapping[str, Answer]) -> str | None:
-    row = match.row
+def _hold_back_reason(match: Match, answers: Mapping[str, Answer]) -> Reason | None:
     assert match.best is not None
-    if row.already_answered:
-        taken = ", ".join(t.ref for t in row.targets
-                          if t.current is not None and t.role in ("short", "answer", "mark"))
-        return (f"already-answered: {row.sheet}!{taken} already holds an answer; compare it "
-                f"with '{match.best.answer_id}'")
-    answer = answers[match.best.answer_id]
-    if not row_writes(row, answer):
-        return "no-answer-cell: no empty answer cell was found on this row; see `qfill inspect`"
-    return None
+    return already_answered(match.row, match.best.answer_id) or no_answer_cell(
+        match.row, answers[match.best.answer_id])
+
+
+@reason_code("already-answered", stage="write")
+def already_answered(row: QuestionRow, answer_id: str) -> Reason | None:
+    """The row's answer cells already hold an answer (the customer's, or an earlier run's),
+    and qfill never overwrites a cell.
+
+    Reviewer: compare what the cell says with the suggested entry; change the cell by hand
+    if the library's answer should replace it.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+
+    FAIL::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        row: {answered: "Yes, AES-256."}
+    """
+    if not row.already_answered:
+        return None
+    taken = ", ".join(t.ref for t in row.targets
+                      if t.current is not None and t.role in ("short", "answer", "mark"))
+    return reason("already-answered", f"{row.sheet}!{taken} already holds an answer; compare "
+                  f"it with '{answer_id}'")
+
+
+@reason_code("no-answer-cell", stage="write")
+def no_answer_cell(row: QuestionRow, answer: Answer) -> Reason | None:
+    """No empty cell on the row can take the answer: the questionnaire's layout was not
+    recognised on this row, or its answer cells are formulas or locked dropdowns.
+
+    Reviewer: check the layout with `qfill inspect` (and `--map` the columns if detection
+    is wrong), or write the answer by hand.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+
+    FAIL::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        row: {cells: none}
+    """
+    if row_writes(row, answer):
+        return None
+    return reason("no-answer-cell", "no empty answer cell was found on this row; see "
+                  "`qfill inspect`")
 
 
 def rows_in_order(matches: Sequence[Match], sheet_order: Sequence[str]) -> list[Match]:

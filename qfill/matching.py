@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Literal
 from qfill import guards
 from qfill.library import Answer, Library
 from qfill.questionnaire import QuestionRow
+from qfill.reasons import Reason, reason, reason_code
 from qfill.settings import Settings
 from qfill.terms import Analysis, TermWeights, shared_analyzer
 
@@ -84,7 +85,7 @@ class Candidate:
     answer_id: str
     confidence: float
     via: Literal["id", "text"] = "text"
-    reasons: tuple[str, ...] = ()  # guards that fired for this pairing
+    reasons: tuple[Reason, ...] = ()  # guards that fired for this pairing
 
     def to_dict(self) -> dict[str, object]:
         return {"answer_id": self.answer_id, "confidence": round(self.confidence, 2)}
@@ -94,14 +95,14 @@ class Candidate:
 class Match:
     """The decision for one question row.
 
-    ``reasons`` say why a row is not filled, each ``"<code>: <detail>"`` with a stable
-    code (``low-score``, ``close-runner-up``, ``negation``, ``stale-answer``, ...).
+    ``reasons`` say why a row is not filled, each with a registered code
+    (:mod:`qfill.reasons`: ``low-score``, ``close-runner-up``, ``negation``, ...).
     """
 
     row: QuestionRow
     status: Status
     candidates: tuple[Candidate, ...] = ()
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def best(self) -> Candidate | None:
@@ -173,7 +174,7 @@ class Scored:
     values: tuple[float, ...]
     confidence: float
     rank_key: float
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,45 +312,12 @@ class Matcher:
         """Pairs of phrasings (question or alias) of different entries whose weighted term
         overlap, Dice over the matcher's own terms and weights, reaches ``threshold``:
         ``(earlier text, later text, dice)`` in library order. Such wordings are the ones
-        a row can be torn between; lint ranks them to find entries qfill cannot tell apart.
-
-        A prefix-filtered join: with each phrasing's terms ordered rarest first, two
-        phrasings reaching the bound share a term within both prefixes (the shortest runs
-        whose remaining weight is under ``threshold / (2 - threshold)`` of the total), so
-        only prefix terms, the rare ones, are indexed.
+        a row can be torn between (the join lint uses: :func:`qfill.overlap.near_pairs`).
         """
-        weight = self.weights.weight
-        share = threshold / (2.0 - threshold)
-        index: dict[str, list[int]] = {}
-        found: list[tuple[str, str, float]] = []
-        for j, terms in enumerate(self._sets):
-            total = self._totals[j]
-            if total <= 0.0:
-                continue
-            ordered = sorted(terms, key=lambda t: (-weight(t), t))
-            prefix: list[str] = []
-            remaining = total
-            for term in ordered:
-                if remaining < share * total * (1.0 - 1e-9):
-                    break
-                prefix.append(term)
-                remaining -= weight(term)
-            seen: set[int] = set()
-            for term in prefix:
-                for i in index.get(term, ()):
-                    if i in seen:
-                        continue
-                    seen.add(i)
-                    other = self._totals[i]
-                    if self._entry_of[i] == self._entry_of[j] or \
-                            2.0 * min(total, other) < threshold * (total + other):
-                        continue
-                    dice = 2.0 * math.fsum(map(weight, terms & self._sets[i])) / (total + other)
-                    if dice >= threshold:
-                        found.append((self._phrasing_text(i), self._phrasing_text(j), dice))
-            for term in prefix:
-                index.setdefault(term, []).append(j)
-        return found
+        from qfill.overlap import near_pairs
+
+        return [(self._phrasing_text(i), self._phrasing_text(j), dice) for i, j, dice in
+                near_pairs(self._sets, self._entry_of, self.weights.weight, threshold)]
 
     def _phrasing_text(self, j: int) -> str:
         entry = self._entry_of[j]
@@ -382,14 +350,11 @@ class Matcher:
         return any(overlap.get(e, 0.0) >= _ID_SUPPORT for e in work.by_id)
 
     def _candidates(self, work: _Work, k: int, trust: bool
-                    ) -> tuple[list[Candidate], str | None]:
+                    ) -> tuple[list[Candidate], Reason | None]:
         by_id: tuple[int, ...] = work.by_id
         note = None
         if by_id and not trust:
-            cited = ", ".join(f"'{self._answers[e].id}'" for e in by_id)
-            note = (f"id-match: {work.qid} is in the refs of {cited}, but most ids in this "
-                    "questionnaire cite entries worded unlike their rows (refs for another "
-                    "version?), so ids were not used")
+            note = ids_not_used(work.qid or "", [self._answers[e].id for e in by_id])
             by_id = ()
         result = [Candidate(self._answers[e].id, 1.0, "id") for e in by_id]
         seen = set(by_id)
@@ -495,10 +460,9 @@ class Matcher:
             # for review without lowering the rank, so the suggestion order is unchanged.
             # Words tied for most telling: the entry needs one of them. Which one an entry
             # lacks must not depend on set order (string hashing varies between runs).
-            missing = sorted(t for t in telling if t not in self._entry_terms(entry))
-            if missing and len(missing) == len(telling):
-                reasons = (*reasons, f"uncovered-term: '{answer.id}' never mentions "
-                           f"'{missing[0]}', the question's most telling word")
+            uncovered = uncovered_term(qa, telling, self._entry_terms(entry), answer.id)
+            if uncovered is not None:
+                reasons = (*reasons, uncovered)
             confidence = min(max(confidence, 0.0), 1.0)
             # The answer text may lift a suggestion in the ranking, never up to filling.
             support = self._answer_support(entry, qset, wq)
@@ -573,7 +537,7 @@ class Matcher:
     # ------------------------------------------------------------------ decision
 
     def _decide(self, row: QuestionRow, candidates: list[Candidate],
-                note: str | None = None) -> Match:
+                note: Reason | None = None) -> Match:
         match = self._decision(row, candidates)
         if note is not None and match.status != "filled":
             match = Match(row, match.status, match.candidates, (note, *match.reasons))
@@ -582,32 +546,167 @@ class Matcher:
     def _decision(self, row: QuestionRow, candidates: list[Candidate]) -> Match:
         cfg = self.settings.matching
         found = tuple(candidates)
-        if not candidates:
-            return Match(row, "unanswered", found, ("low-score: no answer in the library "
-                                                    "shares a meaningful word",))
-        best = candidates[0]
+        best = candidates[0] if candidates else None
         runner = candidates[1] if len(candidates) > 1 else None
-        if best.via == "id":
-            if runner is not None and runner.via == "id":
-                return Match(row, "review", found, (
-                    f"close-runner-up: '{best.answer_id}' and '{runner.answer_id}' both "
-                    f"cite {row.question_id}",))
-            return Match(row, "filled", found)
-        if best.confidence < cfg.review_threshold:
-            return Match(row, "unanswered", found, (
-                f"low-score: best match '{best.answer_id}' {best.confidence:.2f} is below "
-                f"{cfg.review_threshold:.2f}",))
+        if best is not None and best.via == "id":
+            tied = close_runner_up(best, runner, cfg.margin, row.question_id)
+            return Match(row, "review", found, (tied,)) if tied else Match(row, "filled", found)
+        weak = low_score(best, cfg.review_threshold)
+        if best is None or weak is not None:
+            return Match(row, "unanswered", found, (weak,) if weak else ())
         if best.reasons:
             return Match(row, "review", found, best.reasons)
-        if runner is not None and best.confidence - runner.confidence < cfg.margin:
-            return Match(row, "review", found, (
-                f"close-runner-up: '{runner.answer_id}' scores {runner.confidence:.2f} "
-                f"against {best.confidence:.2f} for '{best.answer_id}'",))
-        if best.confidence < cfg.fill_threshold:
-            return Match(row, "review", found, (
-                f"low-score: best match {best.confidence:.2f} is below "
-                f"{cfg.fill_threshold:.2f}",))
+        tied = close_runner_up(best, runner, cfg.margin, row.question_id)
+        if tied is not None:
+            return Match(row, "review", found, (tied,))
+        weak = low_score(best, cfg.fill_threshold)
+        if weak is not None:
+            return Match(row, "review", found, (weak,))
         return Match(row, "filled", found)
+
+
+# ---------------------------------------------------------------------- reason codes
+
+
+@reason_code("low-score", stage="match")
+def low_score(best: Candidate | None, threshold: float) -> Reason | None:
+    """No library answer reads enough like the question to be filled (below
+    `matching.fill_threshold`), or to be suggested at all (below
+    `matching.review_threshold`: the row is unanswered).
+
+    Reviewer: if a suggestion answers the question, accept it (and teach the wording with
+    `qfill apply --learn`); otherwise write the answer, and consider adding it to the
+    library.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+
+    FAIL::
+
+        question: What is the maximum file upload size?
+        entry: Is customer data encrypted at rest?
+    """
+    if best is None:
+        return reason("low-score", "no answer in the library shares a meaningful word")
+    if best.confidence < threshold:
+        return reason("low-score", f"the best match, '{best.answer_id}', scores "
+                      f"{best.confidence:.2f}, below {threshold:.2f}")
+    return None
+
+
+@reason_code("close-runner-up", stage="match")
+def close_runner_up(best: Candidate, runner: Candidate | None, margin: float,
+                    question_id: str | None) -> Reason | None:
+    """Two library answers fit the question about equally well (within
+    `matching.margin`), or both cite the row's id in their refs.
+
+    Reviewer: compare the suggestions and pick the one that answers the question; if the
+    two entries say the same thing, merge them in the library (`qfill lint` reports such
+    pairs as `ambiguous-entries`).
+
+    PASS::
+
+        question: How long do you keep security logs?
+        entries:
+          - id: logs-kept
+            question: How long do you keep security logs?
+            answer: One year.
+          - id: backups-kept
+            question: How long do you keep backups?
+            answer: Thirty days.
+
+    FAIL::
+
+        question: How long do you keep security logs?
+        entries:
+          - id: logs-kept
+            question: How long do you keep security logs?
+            answer: One year.
+          - id: logs-kept-again
+            question: What is your log retention period?
+            aliases: ["How long do you keep security logs?"]
+            answer: Thirteen months.
+    """
+    if runner is None:
+        return None
+    if best.via == "id":
+        if runner.via != "id":
+            return None
+        return reason("close-runner-up", f"'{best.answer_id}' and '{runner.answer_id}' both "
+                      f"cite {question_id} in their refs")
+    if best.confidence - runner.confidence < margin:
+        return reason("close-runner-up", f"'{runner.answer_id}' scores "
+                      f"{runner.confidence:.2f} against {best.confidence:.2f} for "
+                      f"'{best.answer_id}'")
+    return None
+
+
+@reason_code("uncovered-term", stage="match")
+def uncovered_term(question: Analysis, telling: Sequence[str], entry_terms: frozenset[str],
+                   answer_id: str) -> Reason | None:
+    """The question's most telling word (the rarest in the library) is used by another
+    entry but nowhere in this one, not in its question, aliases or answer: the question is
+    probably about that other thing.
+
+    Reviewer: look for a suggestion that covers that word; if this entry does answer the
+    question, accept it, and teach the wording with `qfill apply --learn`.
+
+    Words tied for most telling: the entry needs one of them, whichever it is.
+
+    PASS::
+
+        question: Do your data centres use biometric access control?
+        entries:
+          - id: datacenter-security
+            question: Do data centres use biometric access control?
+            answer: Yes. Scanners and guards.
+          - id: office-security
+            question: Are your offices physically secured with access control?
+            answer: Yes. Badge readers on every door.
+
+    FAIL::
+
+        question: Are your offices physically secured with biometric access control?
+        entries:
+          - id: office-security
+            question: Are your offices physically secured with access control?
+            answer: Yes. Badge readers on every door and CCTV at entrances.
+          - id: datacenter-security
+            question: How is physical security ensured at the data centres?
+            aliases: ["Do data centres use biometric access control?"]
+            answer: AWS data centres use biometric scanners and guards.
+          - id: office-locations
+            question: Where are your offices?
+            answer: London and Lisbon.
+    """
+    missing = sorted(t for t in telling if t not in entry_terms)
+    if not missing or len(missing) < len(telling):
+        return None
+    return reason("uncovered-term", f"'{answer_id}' never mentions "
+                  f"'{question.said({missing[0]})}', the question's most telling word")
+
+
+@reason_code("id-match", stage="match")
+def ids_not_used(question_id: str, cited: Sequence[str]) -> Reason:
+    """The row's id is in an entry's refs, but most ids in this questionnaire cite
+    entries worded unlike their rows (the refs are for another version of the
+    questionnaire), so no row was matched by id.
+
+    Reviewer: judge the row by its wording and the suggestions; if the library's refs are
+    for an older version of this questionnaire, update them.
+
+    PASS: a questionnaire whose rows read like the entries their ids cite is matched by
+    id (tests/test_matching.py, ids that fit are trusted).
+
+    FAIL: nine rows whose ids each cite an entry about another row's topic (refs written
+    for a version that numbered its questions differently).
+    """
+    names = ", ".join(f"'{answer_id}'" for answer_id in cited)
+    return reason("id-match", f"{question_id} is in the refs of {names}, but most ids in "
+                  "this questionnaire cite entries worded unlike their rows (refs for "
+                  "another version?), so ids were not used")
 
 
 def ref_key(ref: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from qfill.answering import AnswerRun, rows_in_order
 from qfill.library import Library
 from qfill.questionnaire import SheetLayout
+from qfill.reasons import Reason
 
 REPORT_VERSION = 1
 
@@ -23,7 +24,7 @@ class ReportCandidate:
     confidence: float
     question: str  # the library's wording, so a reviewer sees what was proposed
     answer: str = ""
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"answer_id": self.answer_id, "confidence": round(self.confidence, 2)}
@@ -40,8 +41,13 @@ class ReportRow:
     confidence: float
     cells: dict[str, str]
     candidates: tuple[ReportCandidate, ...]
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     section: str | None = None
+
+    @property
+    def reason_texts(self) -> tuple[str, ...]:
+        """Each reason as reports print it: ``"<code>: <message>"``."""
+        return tuple(map(str, self.reasons))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,7 +60,8 @@ class ReportRow:
             "confidence": round(self.confidence, 2),
             "cells": dict(self.cells),
             "candidates": [c.to_dict() for c in self.candidates],
-            "reasons": list(self.reasons),
+            "reasons": list(self.reason_texts),
+            "reason_codes": [r.code for r in self.reasons],
         }
 
 

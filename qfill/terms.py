@@ -320,6 +320,17 @@ class Analysis:
     text: str
     plain: str  # lower-cased words of the original text, for near-verbatim comparison
     numbers: frozenset[str] = frozenset()  # numbers it states ("12", "1.2"), for the guards
+    # For each token, the words it was read from, as written (lower case, before stemming):
+    # what a reason quotes, so a reviewer reads "permitted", not the stem "permit".
+    surface: tuple[str, ...] = ()
+
+    def said(self, tokens: Iterable[str]) -> str:
+        """The words, as written, behind the first of ``tokens`` in the text ('' if none)."""
+        wanted = frozenset(tokens)
+        for token, words_ in zip(self.tokens, self.surface, strict=False):
+            if token in wanted:
+                return words_
+        return min(wanted, default="")
 
 
 class Analyzer:
@@ -380,6 +391,7 @@ class Analyzer:
                     sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS))
         words = self._respelled(found)
         tokens: list[str] = []
+        surface: list[str] = []
         i, n, lengths, phrases = 0, len(words), self._lengths, th.phrases
         while i < n:
             first = words[i][1]
@@ -390,17 +402,20 @@ class Analyzer:
                 canonical = phrases.get(key)
                 if canonical is not None:
                     tokens.append(canonical)
+                    surface.append(" ".join(w[0] for w in words[i:i + size]))
                     i += size
                     break
             else:
                 tokens.append(words[i][2])
+                surface.append(words[i][0])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
         canonical_terms = th.canonical
         raw = " ".join(w[0] for w in words)  # number words are digits by now ("six" -> "6")
         numbers = frozenset(t for t in tokens if _DIGIT(t) is not None
                             and t not in canonical_terms) if _DIGIT(raw) else _NONE
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms), raw, numbers)
+        return Analysis(tuple(tokens), terms, negators, " ".join(terms), raw, numbers,
+                        tuple(surface))
 
 
 _DIGIT = re.compile(r"[0-9]").search

@@ -17,6 +17,7 @@ from qfill.filling import short_is_writable
 from qfill.library import Answer, Library, resolve_evidence
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow
+from qfill.reasons import Reason, reason, reason_code
 
 _OPENING = re.compile(r"^\W*(yes|no|not applicable|n/?a)\b", re.IGNORECASE)
 _OPENING_SHORT = {"yes": "Yes", "no": "No", "not applicable": "N/A", "n/a": "N/A",
@@ -24,32 +25,182 @@ _OPENING_SHORT = {"yes": "Yes", "no": "No", "not applicable": "N/A", "n/a": "N/A
 
 
 def answer_problems(answer: Answer, library: Library, *, today: date,
-                    row: QuestionRow | None = None) -> tuple[str, ...]:
-    """Why ``answer`` must not be written as it is, as ``"<code>: <detail>"`` reasons."""
-    reasons: list[str] = []
-    if answer.is_stale(today):
-        reasons.append(f"stale-answer: '{answer.id}' was due for review on "
-                       f"{answer.stale_since()} (reviewed {answer.reviewed}, every "
-                       f"{answer.review_every} days)")
+                    row: QuestionRow | None = None) -> tuple[Reason, ...]:
+    """Why ``answer`` must not be written as it is: every verification check's reasons."""
+    return (*stale_answer(answer, today), *evidence_expired(answer, today),
+            *evidence_missing(answer, library), *short_contradicts_answer(answer),
+            *dropdown_mismatch(answer, row))
+
+
+@reason_code("stale-answer", stage="verify")
+def stale_answer(answer: Answer, today: date) -> tuple[Reason, ...]:
+    """The answer is past its review date (`reviewed` plus `review_every` days), so it
+    may no longer be true.
+
+    Reviewer: confirm the answer is still true, then update `reviewed` in the library
+    (or correct the answer) and accept the suggestion.
+
+    PASS::
+
+        question: Do you use a SIEM to collect security logs?
+        entries:
+          - id: siem
+            question: Do you use a SIEM to collect security logs?
+            answer: Yes. Every security log goes to our SIEM.
+            reviewed: 2026-06-01
+            review_every: 365
+
+    FAIL::
+
+        question: Do you use a SIEM to collect security logs?
+        entries:
+          - id: siem
+            question: Do you use a SIEM to collect security logs?
+            answer: Yes. Every security log goes to our SIEM.
+            reviewed: 2025-01-10
+            review_every: 365
+    """
+    if not answer.is_stale(today):
+        return ()
+    return (reason("stale-answer", f"'{answer.id}' was due for review on "
+                   f"{answer.stale_since()} (reviewed {answer.reviewed}, every "
+                   f"{answer.review_every} days)"),)
+
+
+@reason_code("evidence-expired", stage="verify")
+def evidence_expired(answer: Answer, today: date) -> tuple[Reason, ...]:
+    """The answer cites evidence whose `valid_until` date has passed (an expired SOC 2
+    report or certificate).
+
+    Reviewer: attach the current document (update the evidence and its `valid_until`),
+    then accept; or answer without citing it.
+
+    PASS::
+
+        question: Do you hold a SOC 2 Type II report?
+        entries:
+          - id: soc2
+            question: Do you hold a SOC 2 Type II report?
+            answer: Yes.
+            evidence:
+              - path: evidence/soc2.pdf
+                valid_until: 2027-09-30
+
+    FAIL::
+
+        question: Do you hold a SOC 2 Type II report?
+        entries:
+          - id: soc2
+            question: Do you hold a SOC 2 Type II report?
+            answer: Yes.
+            evidence:
+              - path: evidence/soc2.pdf
+                valid_until: 2026-09-30
+    """
+    return tuple(reason("evidence-expired", f"'{answer.id}' cites {item.path or item.url}, "
+                        f"valid until {item.valid_until}")
+                 for item in answer.evidence if item.expired(today))
+
+
+@reason_code("evidence-missing", stage="verify")
+def evidence_missing(answer: Answer, library: Library) -> tuple[Reason, ...]:
+    """The answer cites a local evidence file that is not in the library's `evidence/`
+    folder (moved, renamed or never added).
+
+    Reviewer: add the file or fix the path in the library (`qfill lint` reports it too),
+    then accept.
+
+    PASS::
+
+        question: Do you hold a SOC 2 Type II report?
+        entries:
+          - id: soc2
+            question: Do you hold a SOC 2 Type II report?
+            answer: Yes.
+            evidence: [evidence/soc2.pdf]
+
+    FAIL::
+
+        question: Do you hold a SOC 2 Type II report?
+        entries:
+          - id: soc2
+            question: Do you hold a SOC 2 Type II report?
+            answer: Yes.
+            evidence: [evidence/gone.pdf]
+        missing: [evidence/gone.pdf]
+    """
+    found: list[Reason] = []
     for item in answer.evidence:
-        if item.expired(today):
-            reasons.append(f"evidence-expired: '{answer.id}' cites "
-                           f"{item.path or item.url}, valid until {item.valid_until}")
-        if item.path is not None:
-            found = resolve_evidence(library.root, item.path)
-            if found is None or not found.is_file():
-                reasons.append(f"evidence-missing: '{answer.id}' cites {item.path}, which "
-                               "is not a file under evidence/")
+        if item.path is None:
+            continue
+        path = resolve_evidence(library.root, item.path)
+        if path is None or not path.is_file():
+            found.append(reason("evidence-missing", f"'{answer.id}' cites {item.path}, which "
+                                "is not a file under evidence/"))
+    return tuple(found)
+
+
+@reason_code("short-contradicts-answer", stage="verify")
+def short_contradicts_answer(answer: Answer) -> tuple[Reason, ...]:
+    """The entry's `short` (Yes / No / N/A) says the opposite of how its answer text
+    opens, so the yes/no cell and the text would disagree.
+
+    Reviewer: fix the entry in the library (`qfill lint` reports it as an error), then
+    accept.
+
+    PASS::
+
+        question: Are personal devices allowed to access company data?
+        entries:
+          - id: byod
+            question: Are personal devices allowed to access company data?
+            answer: No. Only managed laptops can reach company systems.
+            short: "No"
+
+    FAIL::
+
+        question: Are personal devices allowed to access company data?
+        entries:
+          - id: byod
+            question: Are personal devices allowed to access company data?
+            answer: No. Only managed laptops can reach company systems.
+            short: "Yes"
+    """
     said = opening_short(answer.answer)
-    if answer.short is not None and said is not None and said != answer.short:
-        reasons.append(f"short-contradicts-answer: '{answer.id}' has short "
-                       f"\"{answer.short}\" but its answer opens with \"{said}\"")
-    if row is not None and not short_is_writable(row, answer):
-        cell = row.target("short")
-        choices = ", ".join(cell.choices) if cell is not None else ""
-        reasons.append(f"dropdown-mismatch: the dropdown in {cell.ref if cell else '?'} "
-                       f"offers {choices}, not \"{answer.short}\"")
-    return tuple(reasons)
+    if answer.short is None or said is None or said == answer.short:
+        return ()
+    return (reason("short-contradicts-answer", f"'{answer.id}' has short "
+                   f"\"{answer.short}\" but its answer opens with \"{said}\""),)
+
+
+@reason_code("dropdown-mismatch", stage="verify")
+def dropdown_mismatch(answer: Answer, row: QuestionRow | None) -> tuple[Reason, ...]:
+    """The row's yes/no cell has a dropdown whose list has no spelling of the entry's
+    `short` (an "N/A" for a list of Yes and No), so writing it would break the sheet.
+
+    Reviewer: pick the list value that is true, or leave the cell and explain in the
+    answer text.
+
+    PASS::
+
+        question: Do you use a SIEM to collect security logs?
+        entry: Do you use a SIEM to collect security logs?
+        short: "Yes"
+        row: {short: [Y, N]}
+
+    FAIL::
+
+        question: Do you use a SIEM to collect security logs?
+        entry: Do you use a SIEM to collect security logs?
+        short: N/A
+        row: {short: ["Yes", "No"]}
+    """
+    if row is None or short_is_writable(row, answer):
+        return ()
+    cell = row.target("short")
+    choices = ", ".join(cell.choices) if cell is not None else ""
+    return (reason("dropdown-mismatch", f"the dropdown in {cell.ref if cell else '?'} "
+                   f"offers {choices}, not \"{answer.short}\""),)
 
 
 def opening_short(text: str) -> str | None:

@@ -106,13 +106,14 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
         "filled", "encryption-at-rest", "SEC-1")
     assert enc["cells"] == {"short": "C6", "answer": "D6", "evidence": "E6"}
     assert rows[("Security", 7)]["status"] == "review"  # the customer already answered it
-    assert rows[("Security", 7)]["reasons"][0].startswith("already-answered:")
+    assert rows[("Security", 7)]["reasons"][0].startswith("already-answered: Security!C7")
+    assert rows[("Security", 7)]["reason_codes"] == ["already-answered"]
     assert rows[("Security", 8)]["status"] == "unanswered"
     assert rows[("Security", 8)]["answer_id"] is None
     assert rows[("Payments", 6)]["answer_id"] == "cardholder-data"  # matched by id via refs
     for row in report["rows"]:
         assert set(row) == {"sheet", "row", "question_id", "question", "status", "answer_id",
-                            "confidence", "cells", "candidates", "reasons"}
+                            "confidence", "cells", "candidates", "reasons", "reason_codes"}
         assert 0 <= row["confidence"] <= 1
 
     ws = openpyxl.load_workbook(tmp_path / "o.xlsx")["Security"]

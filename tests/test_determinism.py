@@ -37,7 +37,7 @@ with open(root / "benchmarks" / "data" / "labelled-questionnaire.csv", encoding=
 questions += [text for a in library.answers for text in a.aliases]
 rows = [QuestionRow("Q", i + 2, q, None, None) for i, q in enumerate(questions)]
 out = [(m.status, m.best.answer_id if m.best else None, round(m.confidence, 12),
-        list(m.reasons), [c.answer_id for c in m.candidates])
+        [str(r) for r in m.reasons], [c.answer_id for c in m.candidates])
        for m in matcher.match(rows)]
 out.append(sorted(matcher.near_duplicates(0.6)))
 print(json.dumps(out))

@@ -15,6 +15,7 @@ from qfill.filling import plan_fills
 from qfill.library import Answer, Library
 from qfill.matching import Candidate, Match
 from qfill.questionnaire import Questionnaire, QuestionRow, SheetLayout, TargetCell
+from qfill.reasons import reason
 from qfill.render.report import (
     REPORT_BY_SUFFIX,
     render_csv,
@@ -57,9 +58,9 @@ def _run() -> AnswerRun:
                                   Candidate("mfa-customers", 0.61))),
         Match(rows[1], "review", (Candidate("mfa-customers", 0.74),
                                   Candidate("mfa-workforce", 0.7)),
-              ("close-runner-up: 'mfa-workforce' scores 0.70",)),
+              (reason("close-runner-up", "'mfa-workforce' scores 0.70"),)),
         Match(rows[2], "unanswered", (Candidate("mfa-workforce", 0.2),),
-              ("low-score: no answer fits",)),
+              (reason("low-score", "no answer fits"),)),
         Match(rows[3], "filled", (Candidate("formula-like", 0.93),)),
     )
     questionnaire = Questionnaire(Path("customer.xlsx"), "xlsx", tuple(rows), sheets=(
@@ -92,13 +93,14 @@ def test_json_follows_the_contract() -> None:
         ("Security", 7), ("Security", 8), ("Security", 9), ("Privacy", 4)]
     first = data["rows"][0]
     assert list(first) == ["sheet", "row", "question_id", "question", "status", "answer_id",
-                           "confidence", "cells", "candidates", "reasons"]
+                           "confidence", "cells", "candidates", "reasons", "reason_codes"]
     assert first["cells"] == {"short": "C7", "answer": "D7"}
     assert first["candidates"] == [{"answer_id": "mfa-customers", "confidence": 0.61}]
     review = data["rows"][1]
     assert (review["status"], review["answer_id"], review["cells"]) == (
         "review", "mfa-customers", {})
     assert review["reasons"] == ["close-runner-up: 'mfa-workforce' scores 0.70"]
+    assert review["reason_codes"] == ["close-runner-up"]
     assert data["rows"][2]["answer_id"] is None
     assert data["skipped_sheets"] == [{"sheet": "Cover", "reason": "no question header found"}]
 

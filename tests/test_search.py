@@ -50,11 +50,12 @@ def test_json_output_is_stable_and_complete(write_library: Callable[..., Path],
                                                             "encryption-at-rest"]
     first = data["candidates"][0]
     assert set(first) == {"rank", "answer_id", "confidence", "question", "short", "answer",
-                          "source", "reasons"}
+                          "source", "reasons", "reason_codes"}
     assert first["rank"] == 1 and 0 < first["confidence"] <= 1
     assert first["source"] == "answers/crypto.yaml:8"
-    assert data["candidates"][1]["reasons"][0] == \
-        "qualifier-mismatch: in transit vs at rest (data state)"
+    assert data["candidates"][1]["reasons"][0] == "qualifier-mismatch: the question says " \
+        "'in transit', 'encryption-at-rest' says 'at rest' (data state)"
+    assert data["candidates"][1]["reason_codes"][0] == "qualifier-mismatch"
 
 
 def test_library_text_is_printed_literally_not_as_markup(

@@ -66,7 +66,8 @@ def search(
                 "short": answer.short,
                 "answer": answer.answer,
                 "source": f"{answer.source}:{answer.line}" if answer.source else None,
-                "reasons": [*candidate.reasons, *problems],
+                "reasons": [str(r) for r in (*candidate.reasons, *problems)],
+                "reason_codes": [r.code for r in (*candidate.reasons, *problems)],
             })
     if wants_json(fmt, as_json):
         typer.echo(json.dumps({"query": text, "library": str(library),

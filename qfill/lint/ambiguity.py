@@ -33,82 +33,35 @@ MIN_TERM_OVERLAP = 0.7
 _CANDIDATES = 6
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Phrasing:
-    entry: int
-    text: str
-    terms: frozenset[str]
-    prefix: tuple[str, ...]
-    total: float
-
-
 def near_twins(library: Library, settings: Settings,
                min_overlap: float = MIN_TERM_OVERLAP) -> set[str]:
     """Phrasing texts that share at least ``min_overlap`` of their weighted terms (Dice)
-    with a phrasing of another entry.
-
-    A prefix-filtered similarity join: with every phrasing's terms in one global order
-    (rarest first), two phrasings whose weighted overlap reaches the bound must share a
-    term within both prefixes, the shortest runs whose remaining weight is under
-    ``min_overlap / (2 - min_overlap)`` of the total. Only prefix terms are indexed, and
-    they are the rare ones, so posting lists stay short.
-    """
+    with a phrasing of another entry (:func:`qfill.overlap.near_pairs`, on the matcher's
+    terms and weights, without building the matcher)."""
+    from qfill.overlap import near_pairs
     from qfill.terms import TermWeights, shared_analyzer
 
     analyze = shared_analyzer(settings.synonyms)  # the matcher's, so texts are analysed once
-    analysed: list[tuple[int, str, frozenset[str]]] = []
+    texts: list[str] = []
+    sets: list[frozenset[str]] = []
+    groups: list[int] = []
     entry_terms: list[set[str]] = []
     for index, answer in enumerate(library.answers):
         union: set[str] = set()
         for text in answer.phrasings:
             found = frozenset(analyze(text).terms)
-            analysed.append((index, text, found))
+            texts.append(text)
+            sets.append(found)
+            groups.append(index)
             union |= found
         entry_terms.append(union)
     learned = TermWeights.learn(entry_terms)
     weight = {t: learned.weight(t) for union in entry_terms for t in union}
-    share = min_overlap / (2.0 - min_overlap)
-    phrasings: list[_Phrasing] = []
-    for index, text, terms in analysed:
-        ordered = sorted(terms, key=lambda t: (-weight[t], t))
-        total = sum(weight[t] for t in ordered)
-        phrasings.append(_Phrasing(index, text, terms, _prefix(ordered, weight, total, share),
-                                   total))
-
-    index_of: dict[str, list[int]] = {}
     twins: set[str] = set()
-    for i, p in enumerate(phrasings):
-        if p.total <= 0.0:
-            continue
-        seen: set[int] = set()
-        for term in p.prefix:
-            for j in index_of.get(term, ()):
-                if j in seen:
-                    continue
-                seen.add(j)
-                q = phrasings[j]
-                # Dice can reach the bound only if neither side is much heavier.
-                if q.entry == p.entry or 2.0 * min(p.total, q.total) < min_overlap * (
-                        p.total + q.total):
-                    continue
-                common = sum(weight[t] for t in p.terms & q.terms)
-                if 2.0 * common >= min_overlap * (p.total + q.total):
-                    twins.add(p.text)
-                    twins.add(q.text)
-        for term in p.prefix:
-            index_of.setdefault(term, []).append(i)
+    for i, j, _ in near_pairs(sets, groups, weight.__getitem__, min_overlap):
+        twins.add(texts[i])
+        twins.add(texts[j])
     return twins
-
-
-def _prefix(ordered: list[str], weight: dict[str, float], total: float,
-            share: float) -> tuple[str, ...]:
-    remaining = total
-    bound = share * total * (1.0 - 1e-9)
-    for n, term in enumerate(ordered):
-        if remaining < bound:
-            return tuple(ordered[:n])
-        remaining -= weight[term]
-    return tuple(ordered)
 
 
 def _matcher(library: Library, settings: Settings) -> Ranker:

@@ -35,7 +35,7 @@ def render_csv(report: Report) -> str:
             row.sheet, row.row, row.question_id or "", row.question, row.status,
             row.answer_id or "", f"{row.confidence:.2f}",
             " ".join(f"{role}={ref}" for role, ref in row.cells.items()),
-            _candidates_text(row), " | ".join(row.reasons))])
+            _candidates_text(row), " | ".join(row.reason_texts))])
     return buffer.getvalue()
 
 
@@ -51,7 +51,7 @@ def render_review_file(report: Report) -> str:
         writer.writerow([csv_safe(str(v)) for v in (
             row.sheet, row.row, row.question_id or "", row.question, row.status,
             best.answer_id if best else "", f"{best.confidence:.2f}" if best else "",
-            "", _candidates_text(row), " | ".join(row.reasons),
+            "", _candidates_text(row), " | ".join(row.reason_texts),
             best.answer if best else "")])
     return buffer.getvalue()
 
@@ -87,7 +87,7 @@ def render_markdown(report: Report) -> str:
                 f"`{c.answer_id}` {c.confidence:.2f}: {markdown_inline(c.question)}"
                 for c in r.candidates)
             lines.append(f"| {_where(r)} | {markdown_inline(r.question)} | {suggestions} | "
-                         f"{'<br>'.join(markdown_inline(x) for x in r.reasons)} |")
+                         f"{'<br>'.join(markdown_inline(x) for x in r.reason_texts)} |")
         lines.append("")
     if unanswered:
         lines += [f"## Unanswered ({len(unanswered)})", "",
@@ -126,7 +126,7 @@ def render_html(report: Report) -> str:
             f"<td>{html_text(r.question_id or '')}</td><td>{html_text(r.question)}</td>"
             f"<td>{r.status}</td><td>{html_text(r.answer_id or '')}</td>"
             f"<td>{r.confidence:.2f}</td><td>{suggestions}</td>"
-            f"<td>{'<br>'.join(html_text(x) for x in r.reasons)}</td></tr>")
+            f"<td>{'<br>'.join(html_text(x) for x in r.reason_texts)}</td></tr>")
     return "\n".join([
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
