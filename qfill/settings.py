@@ -8,10 +8,12 @@ because a misspelt threshold silently ignored would change what gets written.
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from qfill.errors import SettingsError
 from qfill.yamlsource import YamlProblem, YNode, parse_yaml
@@ -46,10 +48,27 @@ class LintSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceSettings:
+    """How the evidence under ``evidence/`` is quoted for rows a person decides.
+
+    ``draft_command`` is a program (and its arguments, never run through a shell) that
+    receives a question and its passages as JSON on stdin and returns a draft; qfill keeps
+    only drafts whose every sentence a cited passage supports. ``valid_until`` gives
+    expiry dates to documents no answer cites with one.
+    """
+
+    passages: int = 3  # best passages shown per row; 0 turns evidence off
+    draft_command: tuple[str, ...] = ()
+    draft_timeout: int = 60  # seconds the draft command may take for one question
+    valid_until: Mapping[str, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     matching: MatchSettings = field(default_factory=MatchSettings)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lint: LintSettings = field(default_factory=LintSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
     source: str | None = None
 
     def with_matching(self, **changes: Any) -> Settings:
@@ -62,9 +81,10 @@ class Settings:
         return replace(self, matching=replace(self.matching, **changes))
 
 
-_TOP_KEYS = ("version", "matching", "synonyms", "lint")
+_TOP_KEYS = ("version", "matching", "synonyms", "lint", "evidence")
 _MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates", "semantic")
 _LINT_KEYS = ("rules", "required", "review_every")
+_EVIDENCE_KEYS = ("passages", "draft_command", "draft_timeout", "valid_until")
 _SEVERITIES = ("off", "warning", "error")
 
 
@@ -135,14 +155,55 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
             review_every=reader.count(values["review_every"], "lint.review_every")
             if "review_every" in values else None,
         )
-    return Settings(matching=matching, synonyms=synonyms, lint=lint, source=name)
+    evidence = EvidenceSettings()
+    if "evidence" in top:
+        evidence = _evidence_settings(reader, top["evidence"])
+    return Settings(matching=matching, synonyms=synonyms, lint=lint, evidence=evidence,
+                    source=name)
+
+
+def _evidence_settings(reader: _Reader, node: YNode) -> EvidenceSettings:
+    values = reader.mapping(node, _EVIDENCE_KEYS, "evidence")
+    kwargs: dict[str, Any] = {}
+    if "passages" in values:
+        sub = values["passages"]
+        if sub.kind != "int" or not 0 <= int(sub.value) <= 20:
+            reader.fail(sub, "evidence.passages must be a whole number from 0 to 20")
+        kwargs["passages"] = int(sub.value)
+    if "draft_command" in values:
+        sub = values["draft_command"]
+        if sub.kind == "str":
+            command = tuple(shlex.split(str(sub.value)))
+        else:
+            command = reader.texts(sub, "evidence.draft_command")
+        if not command:
+            reader.fail(sub, "evidence.draft_command is empty; name a program or remove it")
+        kwargs["draft_command"] = command
+    if "draft_timeout" in values:
+        kwargs["draft_timeout"] = reader.count(values["draft_timeout"],
+                                               "evidence.draft_timeout")
+    if "valid_until" in values:
+        sub = values["valid_until"]
+        if sub.kind != "map":
+            reader.fail(sub, "evidence.valid_until must map a document path to a date")
+        dates: dict[str, date] = {}
+        for path, day in sub.value.items():
+            if day.kind == "date":
+                dates[str(path)] = day.value
+                continue
+            try:
+                dates[str(path)] = date.fromisoformat(str(day.value))
+            except ValueError:
+                reader.fail(day, f"evidence.valid_until.{path} must be a date YYYY-MM-DD")
+        kwargs["valid_until"] = dates
+    return EvidenceSettings(**kwargs)
 
 
 class _Reader:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def fail(self, node: YNode, message: str) -> None:
+    def fail(self, node: YNode, message: str) -> NoReturn:
         raise SettingsError(f"{self.name}:{node.line}:{node.column}: {message}")
 
     def mapping(self, node: YNode, allowed: tuple[str, ...], what: str) -> dict[str, YNode]:

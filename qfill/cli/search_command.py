@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,9 @@ from qfill.cli import (
     with_semantic,
 )
 
+if TYPE_CHECKING:
+    from qfill.grounding import Grounding
+
 
 @app.command("search")
 def search(
@@ -40,9 +43,16 @@ def search(
     fmt: TableFormatOption = TableFormat.TABLE,
     as_json: JsonFlag = False,
     semantic: SemanticOption = None,
+    evidence: Annotated[bool, typer.Option(
+        "--evidence", help="Show what the documents under evidence/ say instead: the best "
+        "passages and a draft quoted from them.")] = False,
     today: TodayOption = None,
 ) -> None:
     """Show the library answers that best fit a question, with confidence and reasons."""
+    if evidence:
+        _search_evidence(text, library, k=k, as_json=wants_json(fmt, as_json),
+                         semantic=semantic, today=today)
+        return
     with exit_on_error():
         from qfill.library import load_library
         from qfill.matching import Matcher
@@ -97,3 +107,65 @@ def _print_table(results: list[dict[str, Any]]) -> None:
              "\n".join(item["reasons"]) or "-")
             for item in results]
     print_table(console, columns, rows)
+
+
+def _search_evidence(text: str, library: Path, *, k: int, as_json: bool,
+                     semantic: bool | None, today: str | None) -> None:
+    with exit_on_error():
+        from dataclasses import replace
+
+        from qfill.evidence_index import default_document_cache
+        from qfill.grounding import Grounder, draft_to_dict, load_evidence, passage_to_dict
+        from qfill.library import load_library
+        from qfill.settings import load_settings
+
+        settings = with_semantic(load_settings(library), semantic)
+        settings = replace(settings, evidence=replace(settings.evidence, passages=k))
+        loaded = load_library(library)
+        index = load_evidence(library, loaded, settings, today=parse_today(today),
+                              cache=default_document_cache())
+        found = Grounder(index, settings, library).ground(text, draft=True)
+    if as_json:
+        typer.echo(json.dumps({
+            "query": text, "library": str(library),
+            "passages": [passage_to_dict(r) for r in found.passages],
+            "draft": draft_to_dict(found.draft) if found.draft else None,
+            "refused": list(found.refused), "notes": list(found.notes),
+            "expired": {path: day.isoformat() for path, day in sorted(index.expired.items())},
+            "unreadable": list(index.notes)}, indent=2, ensure_ascii=False))
+        return
+    for note in index.notes:
+        say(f"note: {note}")
+    for path, day in sorted(index.expired.items()):
+        say(f"not quoted: {path} expired on {day.isoformat()}")
+    if not found.passages:
+        say("no passage of the evidence speaks to this question")
+        return
+    _print_passages(found)
+
+
+def _print_passages(found: Grounding) -> None:
+    """Plain lines, not a table: passages are long and are read, not compared."""
+    from rich.text import Text
+
+    from qfill.grounding import excerpt
+
+    lines: list[str] = []
+    for rank, item in enumerate(found.passages, start=1):
+        p = item.passage
+        where = ", ".join(x for x in (p.path, p.location) if x)
+        lines += [f"{rank}. {where} (score {item.score:.2f})", f"   {p.heading_path}",
+                  f"   {excerpt(p.text)}", ""]
+    if found.draft is None:
+        lines.append("no draft: no sentence of these passages answers the question closely "
+                     "enough")
+    else:
+        draft = found.draft
+        lines.append(f"draft ({draft.origin}, "
+                     + (f"says {draft.short}" if draft.short else "no Yes/No stated") + "):")
+        for sentence in draft.sentences:
+            cited = "; ".join(f"{p.path}, {p.location}" for p in sentence.citations)
+            lines.append(f"  \u201c{sentence.text}\u201d [{cited}]")
+    console.print(Text("\n".join(lines)), soft_wrap=True)
+    for problem in (*found.refused, *found.notes):
+        say(problem)
