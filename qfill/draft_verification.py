@@ -12,6 +12,7 @@ used", or 30 days into 60. The verdict names the first sentence that fails and w
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from qfill.documents import clean
@@ -131,3 +132,33 @@ def _sentence_problem(sentence: DraftSentence, index: EvidenceIndex, analyze: An
             return None
         reasons.append(f"is not supported by {current.citation}: {gap}")
     return "; ".join(reasons)
+
+
+def verify_taken_draft(text: str, paths: Sequence[str], index: EvidenceIndex,
+                       analyze: Analyzer) -> DraftCheck:
+    """Check a draft as a person took it from the review file: its text and the documents
+    it cites. Each sentence must still be quoted word for word from one of those
+    documents, which must be present and not expired, so an edited draft, or evidence that
+    changed or expired since the report, is caught before anything is written."""
+    sentences: list[DraftSentence] = []
+    wanted = [p.strip() for p in paths if p.strip()]
+    if not wanted:
+        return DraftCheck(None, ("the draft names no evidence (draft_evidence is empty)",))
+    for path in wanted:
+        if path in index.expired:
+            return DraftCheck(None, (f"it cites {path}, which expired on "
+                                     f"{index.expired[path].isoformat()}",))
+        if index.document(path) is None:
+            return DraftCheck(None, (f"it cites {path}, which is not in evidence/ "
+                                     "(or cannot be read)",))
+    for number, sentence in enumerate(split_sentences(text), start=1):
+        found = next((p for d in index.documents if d.path in wanted for p in d.passages
+                      if is_quoted(sentence, p)), None)
+        if found is None:
+            return DraftCheck(None, (f"sentence {number} {_shown(sentence)} is not in "
+                                     f"{', '.join(wanted)}",))
+        sentences.append(DraftSentence(sentence, (found,)))
+    if not sentences:
+        return DraftCheck(None, ("the draft is empty",))
+    return verify_draft(Draft(tuple(sentences), stated_short([s.text for s in sentences])),
+                        index, analyze)

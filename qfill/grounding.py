@@ -9,9 +9,11 @@ is reported, naming the sentence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qfill.draft_command import DraftCommandError, run_draft_command
 from qfill.draft_verification import verify_draft
@@ -25,6 +27,9 @@ from qfill.evidence_index import (
 from qfill.library import Library
 from qfill.passage_ranking import PassageRanker, RankedPassage
 from qfill.settings import Settings
+
+if TYPE_CHECKING:
+    from qfill.matching import Match
 
 # Passages covering less of the question than this are not shown: they share a word,
 # not a subject.
@@ -84,6 +89,19 @@ class Grounder:
             notes.extend(check.notes)
             return Grounding(ranked, check.draft, tuple(refused), tuple(notes))
         return Grounding(ranked, None, tuple(refused), tuple(notes))
+
+
+def ground_matches(grounder: Grounder, matches: Sequence[Match]
+                   ) -> dict[tuple[str, int], Grounding]:
+    """Passages for every row a person must decide, and a draft for each unanswered row,
+    by (sheet, row)."""
+    found: dict[tuple[str, int], Grounding] = {}
+    for match in matches:
+        if match.status in ("review", "unanswered"):
+            row = match.row
+            found[(row.sheet, row.row)] = grounder.ground(
+                row.question, draft=match.status == "unanswered")
+    return found
 
 
 def load_evidence(root: Path, library: Library | None, settings: Settings, *,

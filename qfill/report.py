@@ -7,10 +7,12 @@ change the public contract (``shared/spec/cli.md``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from qfill.answering import AnswerRun, rows_in_order
+from qfill.grounding import Grounding, draft_to_dict, passage_to_dict
 from qfill.library import Library
 from qfill.questionnaire import SheetLayout
 from qfill.reasons import Reason
@@ -43,6 +45,8 @@ class ReportRow:
     candidates: tuple[ReportCandidate, ...]
     reasons: tuple[Reason, ...]
     section: str | None = None
+    # What the evidence says: passages for rows a person decides, a draft for unanswered.
+    evidence: Grounding | None = None
 
     @property
     def reason_texts(self) -> tuple[str, ...]:
@@ -62,6 +66,10 @@ class ReportRow:
             "candidates": [c.to_dict() for c in self.candidates],
             "reasons": list(self.reason_texts),
             "reason_codes": [r.code for r in self.reasons],
+            "passages": [passage_to_dict(p) for p in self.evidence.passages]
+            if self.evidence else [],
+            "draft": draft_to_dict(self.evidence.draft)
+            if self.evidence and self.evidence.draft else None,
         }
 
 
@@ -104,8 +112,12 @@ class Report:
 
 
 def build_report(run: AnswerRun, library: Library, *, questionnaire_name: str,
-                 output_name: str | None, library_name: str) -> Report:
-    """Turn a run into the report. Names are given as the user wrote them, never absolute."""
+                 output_name: str | None, library_name: str,
+                 evidence: Mapping[tuple[str, int], Grounding] | None = None) -> Report:
+    """Turn a run into the report. Names are given as the user wrote them, never absolute.
+
+    ``evidence`` holds, by (sheet, row), what the evidence says for rows a person decides.
+    """
     answers = library.by_id()
     sheet_order = [s.sheet for s in run.questionnaire.sheets] or list(
         dict.fromkeys(m.row.sheet for m in run.matches))
@@ -127,6 +139,8 @@ def build_report(run: AnswerRun, library: Library, *, questionnaire_name: str,
             candidates=candidates if match.status != "filled" else candidates[1:],
             reasons=match.reasons if match.status != "filled" else (),
             section=row.section,
+            evidence=(evidence or {}).get((row.sheet, row.row))
+            if match.status != "filled" else None,
         ))
     summary = Summary(len(rows), run.count("filled"), run.count("review"),
                       run.count("unanswered"))

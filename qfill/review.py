@@ -1,24 +1,31 @@
 """The review loop: decisions a person made in the review file, turned into cell writes,
 and new phrasings taught to the library (``qfill apply --learn``).
 
-A decision is an answer id, ``accept`` (take the suggestion), ``skip`` or empty (leave the
-row), or any other text, which is written as the answer itself.
+A decision is an answer id, ``accept`` (take the suggestion), ``draft`` (take the draft
+quoted from the evidence, checked against it again), ``skip`` or empty (leave the row), or
+any other text, which is written as the answer itself.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
+from qfill.draft_verification import verify_taken_draft
+from qfill.drafts import Draft
 from qfill.errors import InputError, LibraryError
 from qfill.escaping import FORMULA_TRIGGERS
+from qfill.evidence_index import EvidenceIndex
 from qfill.filling import CellWrite, FillPlan, row_writes, spell_short
 from qfill.findings import Finding, Severity
 from qfill.library import Answer, Library, check_answer_file, read_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
+from qfill.terms import STOPWORDS, shared_analyzer
 from qfill.yamledit import YamlText, double_quoted
 from qfill.yamlsource import YamlProblem, YNode, parse_yaml
 
@@ -33,14 +40,17 @@ class Decision:
     decision: str
     suggestion: str
     line: int  # line in the review file, for messages
+    draft: str = ""  # the quoted draft offered for the row, if any
+    draft_evidence: tuple[str, ...] = ()  # the documents it cites
 
 
 @dataclass(frozen=True, slots=True)
 class AppliedDecision:
     decision: Decision
     question: QuestionRow
-    answer: Answer | None  # None when the decision was free text
+    answer: Answer | None  # None when the decision was free text or a draft
     writes: tuple[CellWrite, ...]
+    draft: Draft | None = None  # the draft taken, as verified against the evidence
 
 
 def _unquote(value: str) -> str:
@@ -79,18 +89,27 @@ def read_decisions(path: Path) -> list[Decision]:
             except ValueError:
                 raise InputError(f"{path}:{line}: row {record['row']!r} is not a number; "
                                  "keep the row column as written") from None
+            evidence = _unquote(record.get("draft_evidence") or "")
             decisions.append(Decision(_unquote(record["sheet"] or ""), row,
                                       (record["decision"] or "").strip(),
-                                      _unquote(record["suggestion"] or "").strip(), line))
+                                      _unquote(record["suggestion"] or "").strip(), line,
+                                      _unquote(record.get("draft") or "").strip(),
+                                      tuple(p.strip() for p in evidence.split(";")
+                                            if p.strip())))
     except csv.Error as e:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({e})") from None
     return decisions
 
 
 def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
-                   library: Library, *,
-                   review_path: Path) -> tuple[FillPlan, list[AppliedDecision]]:
-    """Cell writes for every decided row; raises on a decision that names nothing known."""
+                   library: Library, *, review_path: Path,
+                   evidence: EvidenceIndex | None = None,
+                   ) -> tuple[FillPlan, list[AppliedDecision]]:
+    """Cell writes for every decided row; raises on a decision that names nothing known.
+
+    A taken draft (``draft``) is verified against ``evidence`` again first: it is written
+    only if every sentence is still quoted from a cited document that has not expired.
+    """
     # A CSV's one "sheet" is named after its file, and the filled copy's name differs
     # ("q" vs "q.filled"), so in a CSV rows are found by number alone.
     by_number = questionnaire.format == "csv"
@@ -107,6 +126,14 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
                              f"{decision.sheet}!{decision.row} in {questionnaire.path.name}; "
                              "apply the review file to the file it was written for")
         answer: Answer | None = None
+        if choice.lower() == "draft":
+            draft = _taken_draft(decision, evidence, review_path)
+            writes = tuple(_draft_writes(row, draft))
+            if not writes:
+                raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!"
+                                 f"{decision.row} has no empty answer cell to write into")
+            applied.append(AppliedDecision(decision, row, None, writes, draft))
+            continue
         if choice.lower() == "accept":
             if decision.suggestion not in answers:
                 raise InputError(f"{review_path}:{decision.line}: 'accept' but the suggestion "
@@ -123,6 +150,38 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
         applied.append(AppliedDecision(decision, row, answer, writes))
     plan = FillPlan(tuple(w for a in applied for w in a.writes))
     return plan, applied
+
+
+def _taken_draft(decision: Decision, evidence: EvidenceIndex | None,
+                 review_path: Path) -> Draft:
+    where = f"{review_path}:{decision.line}: {decision.sheet}!{decision.row}"
+    if not decision.draft:
+        raise InputError(f"{where}: 'draft' but the row has no draft; write an answer id, "
+                         "accept, skip or the answer text")
+    if evidence is None:
+        raise InputError(f"{where}: 'draft' needs the library's evidence/ to check the draft "
+                         "against; run apply with --library")
+    check = verify_taken_draft(decision.draft, decision.draft_evidence, evidence,
+                               shared_analyzer())
+    if check.draft is None:
+        raise InputError(f"{where}: the draft cannot be taken: {check.problems[0]}; take it as "
+                         "qfill wrote it, or write your own text in decision")
+    return check.draft
+
+
+def _draft_writes(row: QuestionRow, draft: Draft) -> list[CellWrite]:
+    """The draft's text into the answer cell, and its Yes/No only where a quoted sentence
+    states it outright."""
+    writes: list[CellWrite] = []
+    answer_cell = row.target("answer")
+    if answer_cell is not None and answer_cell.writable and not answer_cell.choices:
+        writes.append(CellWrite(row.sheet, answer_cell.ref, draft.text, "answer", row.row))
+    short_cell = row.target("short")
+    if draft.short and short_cell is not None and short_cell.writable:
+        spelled = spell_short(draft.short, short_cell.choices)
+        if spelled:
+            writes.append(CellWrite(row.sheet, short_cell.ref, spelled, "short", row.row))
+    return writes
 
 
 def _free_text_writes(row: QuestionRow, text: str) -> list[CellWrite]:
@@ -146,7 +205,8 @@ class LibraryEdit:
     """New contents for one answer file, proven to add exactly ``learned`` and nothing else.
 
     ``learned`` holds (answer id, phrasing) pairs in the order they were added;
-    ``known`` the phrasings the entry already had, which were left alone.
+    ``known`` the phrasings the entry already had, which were left alone; ``added`` the
+    new entries (taken drafts) as the file reads them, ``created`` whether the file is new.
     """
 
     path: Path
@@ -154,6 +214,8 @@ class LibraryEdit:
     after: bytes
     learned: tuple[tuple[str, str], ...]
     known: tuple[tuple[str, str], ...] = ()
+    added: tuple[Answer, ...] = ()
+    created: bool = False
 
 
 def _fold(text: str) -> str:
@@ -284,11 +346,120 @@ def learn_phrasings(library: Library, applied: Sequence[AppliedDecision]) -> lis
 
 def check_learned(library: Library, reloaded: Library,
                   edits: Sequence[LibraryEdit]) -> None:
-    """Raise LibraryError unless ``reloaded`` is ``library`` plus exactly the learned aliases."""
+    """Raise LibraryError unless ``reloaded`` is ``library`` plus exactly the learned aliases
+    and the added entries."""
     learned = [pair for edit in edits for pair in edit.learned]
-    expected = sorted(with_aliases(library.answers, learned), key=lambda a: (a.source, a.id))
+    added = [answer_content(a) for edit in edits for a in edit.added]
+    expected = sorted([*with_aliases(library.answers, learned), *added],
+                      key=lambda a: (a.source, a.id))
     found = sorted((answer_content(a) for a in reloaded.answers), key=lambda a: (a.source, a.id))
     if expected != found:
         raise LibraryError(f"{library.root}: the library did not reload as the old entries "
                            "plus the new aliases (was it changed during the run?); the edit "
                            "was undone")
+
+
+DRAFTS_FILE = "answers/drafted-from-evidence.yaml"
+_DRAFTS_HEADER = (
+    "# Answers drafted from the evidence and taken in review (`qfill apply --learn`).",
+    "# Each is quoted from the documents it cites. Check it, add an owner if you use one,",
+    "# and add `reviewed: YYYY-MM-DD` when it is approved.",
+    "answers:",
+)
+
+
+def learn_drafts(library: Library, applied: Sequence[AppliedDecision],
+                 evidence: EvidenceIndex) -> list[LibraryEdit]:
+    """The proven edit of the drafts file that adds one new entry per taken draft.
+
+    Each entry holds the row's question, the draft as its answer, its Yes/No only where a
+    sentence states it, and the documents it quotes as evidence (with their titles and
+    expiry dates), and no ``reviewed`` date: nobody has approved it yet. Lines are only
+    appended, so nothing people wrote changes; the result must read as the old entries
+    plus exactly the new ones, or LibraryError is raised and nothing is written.
+    """
+    taken = [a for a in applied if a.draft is not None]
+    if not taken:
+        return []
+    path = library.root / DRAFTS_FILE
+    created = not path.exists()
+    if created:
+        before = b""
+        text = YamlText("\n".join(_DRAFTS_HEADER).encode("utf-8") + b"\n")
+    else:
+        data = read_answer_file(path, DRAFTS_FILE)
+        if isinstance(data, Finding):
+            raise LibraryError(f"{data.location()}: {data.message}")
+        before = data
+        text = YamlText(data)
+    used = {a.id for a in library.answers}
+    meant: list[tuple[str, str, Draft]] = []
+    for item in taken:
+        assert item.draft is not None
+        answer_id = _new_id(item.question.question, used)
+        used.add(answer_id)
+        meant.append((answer_id, item.question.question, item.draft))
+        text.insert_lines(10**9, _draft_entry(answer_id, item.question.question, item.draft,
+                                               evidence))
+    after = text.to_bytes()
+    added = _prove_drafts(before, after, meant, evidence)
+    return [LibraryEdit(path, before, after, (), (), added, created)]
+
+
+def _prove_drafts(before: bytes, after: bytes, meant: Sequence[tuple[str, str, Draft]],
+                  evidence: EvidenceIndex) -> tuple[Answer, ...]:
+    old, _ = check_answer_file(before, DRAFTS_FILE) if before else ([], [])
+    new, findings = check_answer_file(after, DRAFTS_FILE)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    new_ids = [answer_id for answer_id, _, _ in meant]
+    kept = [answer_content(a) for a in new if a.id not in new_ids]
+    by_id = {a.id: a for a in new}
+    faithful = not errors and kept == [answer_content(a) for a in old] and all(
+        answer_id in by_id
+        and by_id[answer_id].question == " ".join(question.split())
+        and by_id[answer_id].answer == " ".join(draft.text.split())
+        and by_id[answer_id].short == draft.short
+        and by_id[answer_id].reviewed is None
+        and [(e.path, e.valid_until) for e in by_id[answer_id].evidence]
+        == [(p, _valid_until(p, evidence)) for p in draft.paths]
+        for answer_id, question, draft in meant)
+    if not faithful:
+        what = f" ({errors[0].location()}: {errors[0].message})" if errors else ""
+        raise LibraryError(f"{DRAFTS_FILE}: adding the taken drafts would change more than "
+                           f"adding them{what}; nothing was written, make sure its 'answers' "
+                           "list comes last in the file")
+    return tuple(by_id[answer_id] for answer_id in new_ids)
+
+
+def _valid_until(path: str, evidence: EvidenceIndex) -> date | None:
+    document = evidence.document(path)
+    return document.valid_until if document is not None else None
+
+
+def _new_id(question: str, taken: set[str]) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", question.lower()) if w not in STOPWORDS]
+    base = "-".join(words[:7])[:60].strip("-") or "drafted-answer"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _draft_entry(answer_id: str, question: str, draft: Draft,
+                 evidence: EvidenceIndex) -> list[str]:
+    def quoted(value: str) -> str:
+        return double_quoted(" ".join(value.split()))
+
+    lines = [f"  - id: {answer_id}", f"    question: {quoted(question)}",
+             f"    answer: {quoted(draft.text)}"]
+    if draft.short:
+        lines.append(f"    short: {quoted(draft.short)}")
+    lines.append("    evidence:")
+    for cited in draft.paths:
+        document = evidence.document(cited)
+        lines.append(f"      - path: {quoted(cited)}")
+        if document is not None and document.title:
+            lines.append(f"        title: {quoted(document.title)}")
+        if document is not None and document.valid_until is not None:
+            lines.append(f"        valid_until: {document.valid_until.isoformat()}")
+    return lines

@@ -113,7 +113,8 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     assert rows[("Payments", 6)]["answer_id"] == "cardholder-data"  # matched by id via refs
     for row in report["rows"]:
         assert set(row) == {"sheet", "row", "question_id", "question", "status", "answer_id",
-                            "confidence", "cells", "candidates", "reasons", "reason_codes"}
+                            "confidence", "cells", "candidates", "reasons", "reason_codes",
+                            "passages", "draft"}
         assert 0 <= row["confidence"] <= 1
 
     ws = openpyxl.load_workbook(tmp_path / "o.xlsx")["Security"]

@@ -93,7 +93,9 @@ def test_json_follows_the_contract() -> None:
         ("Security", 7), ("Security", 8), ("Security", 9), ("Privacy", 4)]
     first = data["rows"][0]
     assert list(first) == ["sheet", "row", "question_id", "question", "status", "answer_id",
-                           "confidence", "cells", "candidates", "reasons", "reason_codes"]
+                           "confidence", "cells", "candidates", "reasons", "reason_codes",
+                           "passages", "draft"]
+    assert (first["passages"], first["draft"]) == ([], None)
     assert first["cells"] == {"short": "C7", "answer": "D7"}
     assert first["candidates"] == [{"answer_id": "mfa-customers", "confidence": 0.61}]
     review = data["rows"][1]

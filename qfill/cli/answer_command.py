@@ -33,8 +33,14 @@ from qfill.cli import (
 from qfill.errors import ExitCode, OutputError
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from qfill.answering import AnswerRun
+    from qfill.grounding import Grounding
+    from qfill.library import Library
     from qfill.questionnaire import Questionnaire
     from qfill.report import Summary
+    from qfill.settings import Settings
 
 
 def default_output(questionnaire: Path, file_format: str) -> Path:
@@ -152,9 +158,10 @@ def answer(
         run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(
             q, loaded, settings, today=run_date, highlight_review=highlight,
             progress=progress))
+        evidence = _ground(run, library, loaded, settings, run_date)
         result = build_report(run, loaded, questionnaire_name=str(questionnaire),
                               output_name=str(out_path) if out_path else None,
-                              library_name=str(library))
+                              library_name=str(library), evidence=evidence)
         with removed_on_failure(outputs) as created:
             if out_path is not None:
                 write_filled(questionnaire, out_path, run.plan, file_format=q.format,
@@ -176,6 +183,23 @@ def answer(
         _print_tip(result.summary, report_path, review_file)
     if fail_on_review and result.summary.review:
         raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+def _ground(run: AnswerRun, root: Path, library: Library, settings: Settings,
+            today: date) -> dict[tuple[str, int], Grounding]:
+    """What the evidence says for each row a person decides (none when turned off)."""
+    if settings.evidence.passages <= 0 or not any(
+            m.status in ("review", "unanswered") for m in run.matches):
+        return {}
+    from qfill.evidence_index import default_document_cache
+    from qfill.grounding import Grounder, ground_matches, load_evidence
+
+    index = load_evidence(root, library, settings, today=today, cache=default_document_cache())
+    for note in index.notes:
+        say(f"note: {note}")
+    if not index.documents:
+        return {}
+    return ground_matches(Grounder(index, settings, root), run.matches)
 
 
 def csv_header_row_of(q: Questionnaire) -> int | Literal["auto"]:
