@@ -189,3 +189,44 @@ def test_a_draft_whose_evidence_expired_since_the_report_is_refused(
     assert result.exit_code == 2
     assert ("the draft cannot be taken: it cites evidence/policies/access-control.md, which "
             "expired on 2026-12-31") in result.stderr
+
+
+def test_expired_evidence_is_not_quoted_in_the_report(
+        run_cli: Callable[..., CliResult], library: Path, tmp_path: Path) -> None:
+    (library / "qfill.yaml").write_text(
+        "evidence:\n  valid_until:\n    evidence/policies/access-control.md: 2026-11-30\n")
+    _answer(run_cli, library, tmp_path, "r.json")
+    rows = json.loads((tmp_path / "r.json").read_text())["rows"]
+    assert all(r["passages"] == [] and r["draft"] is None for r in rows)
+
+
+def test_the_draft_command_in_qfill_yaml_drafts_for_search_and_answer(
+        run_cli: Callable[..., CliResult], library: Path, tmp_path: Path) -> None:
+    import sys
+
+    script = Path(__file__).resolve().parent / "draft_command_script.py"
+    (library / "qfill.yaml").write_text(
+        f"evidence:\n  draft_command: [{json.dumps(sys.executable)}, "
+        f"{json.dumps(str(script))}, reword]\n")
+    question = "Is multi-factor authentication required for every workforce sign-in?"
+    result = run_cli("search", "--evidence", question, "-l", library, "--json",
+                     "--today", RUN_DATE)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["draft"]["origin"], data["draft"]["text"], data["draft"]["short"]) == (
+        "command", "We confirm that multi-factor authentication is required for every "
+        "workforce sign-in.", None)
+    assert data["notes"] == ['dropped the draft\'s "Yes": no cited sentence states it']
+    (library / "qfill.yaml").write_text(
+        f"evidence:\n  draft_command: [{json.dumps(sys.executable)}, "
+        f"{json.dumps(str(script))}, invent]\n")
+    _answer(run_cli, library, tmp_path, "r.json")
+    rows = json.loads((tmp_path / "r.json").read_text())["rows"]
+    assert rows[1]["draft"]["origin"] == "quoted"  # the command's draft was refused
+    markdown_path = tmp_path / "r.md"
+    _answer(run_cli, library, tmp_path, "r.md")
+    assert (" refused: sentence 1 'Multi-factor authentication "
+            "is required for every workforce sign-in and every...' is not supported by "
+            "evidence/policies/access-control.md, Access Control Policy &gt; 4.2 Multi-factor "
+            "authentication, line 5: the passage does not say 'customer', 'gets', "
+            "'dedicated', 'HSM'\n") in markdown_path.read_text()
