@@ -25,6 +25,7 @@ from qfill.errors import QfillError
 
 # Bump when what a reader produces changes, so cached documents are read again.
 READER_VERSION = 1
+MAX_PDF_PAGES = 2000  # a real policy or audit report is far shorter; more is a hostile file
 SUFFIXES = (".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx")
 
 
@@ -430,6 +431,9 @@ def _read_pdf(name: str, data: bytes) -> list[Block]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise DocumentError(f"{name}: the PDF is encrypted; add an unprotected copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(f"{name}: {len(reader.pages)} pages, over the "
+                                f"{MAX_PDF_PAGES}-page limit; split it")
         pages = [_pdf_lines(page) for page in reader.pages]
     except DocumentError:
         raise

@@ -436,3 +436,16 @@ def test_search_evidence_shows_passages_and_the_draft(run_cli: Callable[..., Cli
         "draft (quoted, no Yes/No stated):\n"
         "  \u201cMulti-factor authentication is required for every workforce sign-in.\u201d "
         "[evidence/policies/access-control.md, line 11]\n")
+
+
+def test_a_pdf_with_too_many_pages_is_a_note(write_library: Callable[..., Path],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import qfill.documents as documents
+
+    monkeypatch.setattr(documents, "MAX_PDF_PAGES", 1)
+    pdf = _pdf_writer()("# Long\n\nPage one.\n\n---\n\nPage two.", "Long")
+    root = write_library({"evidence/long.pdf": pdf})
+    index = build_evidence_index(root, today=TODAY)
+    assert index.documents == ()
+    assert index.notes == ("evidence/long.pdf: 2 pages, over the 1-page limit; split it; "
+                           "not indexed",)
