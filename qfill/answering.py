@@ -40,7 +40,8 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     it, or no answer cell was found) goes to review, so "filled" always means written.
     """
     matcher = Matcher(library, settings)
-    matches = matcher.match(questionnaire.rows, progress=progress)
+    matches = matcher.match(questionnaire.rows, progress=progress,
+                            template=questionnaire.template)
     matches = verify_matches(matches, library, today=today)
     answers = library.by_id()
     decided: list[Match] = []

@@ -371,6 +371,7 @@ def field_changes(old: Answer | None, new: Answer | None) -> list[FieldChange]:
     items("refs", lambda a: {f"{scheme}:{ref.strip()}": "" for scheme, refs in a.refs.items()
                              for ref in refs})
     items("tags", lambda a: _text_items(a.tags))
+    items("products", lambda a: _text_items(a.products))
     value("owner", lambda a: a.owner)
     value("reviewed", lambda a: a.reviewed)
     value("review_every", lambda a: a.review_every)

@@ -69,9 +69,18 @@ class Answer:
     owner: str | None = None
     reviewed: date | None = None
     review_every: int | None = None
+    # The products this answer holds for; empty: every product (a shared answer).
+    products: tuple[str, ...] = ()
+    # Where a harvested draft came from (the YAML key ``source``): "file, sheet row N".
+    harvested_from: tuple[str, ...] = ()
     source: str = ""
     line: int = 0
     column: int = 0
+
+    def holds_for(self, product: str | None) -> bool:
+        """Whether this answer may answer for ``product`` (None: no product chosen, so
+        only shared answers hold)."""
+        return not self.products or (product is not None and product in self.products)
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -101,6 +110,21 @@ class Library:
     def by_id(self) -> dict[str, Answer]:
         return {a.id: a for a in self.answers}
 
+    def products(self) -> tuple[str, ...]:
+        """Every product some entry is bound to, sorted."""
+        return tuple(sorted({p for a in self.answers for p in a.products}))
+
+    def for_product(self, product: str | None) -> Library:
+        """The entries that hold for ``product``: its own and the shared ones.
+
+        With no product chosen, only shared entries: one product's answer (its name, its
+        hosting) must never reach another product's questionnaire by default.
+        """
+        kept = tuple(a for a in self.answers if a.holds_for(product))
+        if len(kept) == len(self.answers):
+            return self
+        return Library(self.root, kept, self.files)
+
     def __len__(self) -> int:
         return len(self.answers)
 
@@ -122,6 +146,8 @@ FILE_SCHEMA: dict[str, KeySpec] = {
     "owner": KeySpec("text", description="Default owner of the entries in this file."),
     "tags": KeySpec("text-list", description="Tags added to every entry in this file."),
     "review_every": KeySpec("days", description="Default review period in days."),
+    "products": KeySpec("text-list", description="Products the entries in this file hold "
+                        "for, when they set none (default: every product)."),
 }
 ENTRY_SCHEMA: dict[str, KeySpec] = {
     "id": KeySpec("id", required=True, description="Unique id: [a-z0-9][a-z0-9-]*"),
@@ -135,6 +161,10 @@ ENTRY_SCHEMA: dict[str, KeySpec] = {
     "owner": KeySpec("text", description="Who approves this answer."),
     "reviewed": KeySpec("date", description="Date of the last approval (YYYY-MM-DD)."),
     "review_every": KeySpec("days", description="Days after `reviewed` when it is stale."),
+    "products": KeySpec("text-list", description="Products this answer holds for "
+                        "(default: every product; `qfill answer --product` picks one)."),
+    "source": KeySpec("text-list", description="Where a harvested draft came from: the "
+                      "questionnaire file, sheet and row."),
 }
 EVIDENCE_SCHEMA: dict[str, KeySpec] = {
     "path": KeySpec("text", description="A file under evidence/, relative to the library root."),
@@ -301,6 +331,9 @@ def check_answer_file(data: bytes, path: str) -> tuple[list[Answer], list[Findin
             defaults[key] = convert(node, key, None)
     tags_node = root.get("tags")
     file_tags = checker.text_list(tags_node, "tags", None) if tags_node else ()
+    products_node = root.get("products")
+    if products_node is not None:
+        defaults["products"] = checker.text_list(products_node, "products", None)
     entries_node = root.get("answers")
     if entries_node is None:
         return [], checker.findings
@@ -364,6 +397,9 @@ def _entry(checker: _Checker, node: YNode, defaults: Mapping[str, Any],
         return None
     fields.setdefault("owner", defaults.get("owner"))
     fields.setdefault("review_every", defaults.get("review_every"))
+    fields.setdefault("products", defaults.get("products", ()))
+    if "source" in fields:
+        fields["harvested_from"] = fields.pop("source")
     fields["tags"] = tuple(dict.fromkeys((*file_tags, *fields.get("tags", ()))))
     return Answer(id=answer_id, source=checker.path, line=node.line, column=node.column,
                   **fields)

@@ -41,6 +41,7 @@ from qfill import guards
 from qfill.library import Answer, Library
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
+from qfill.refschemes import scheme_applies
 from qfill.settings import Settings
 from qfill.terms import Analysis, TermWeights, shared_analyzer
 
@@ -237,12 +238,14 @@ class Matcher:
         self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
         for j, entry in enumerate(self._entry_of):
             self._phrasings_of[entry].append(j)
-        self._by_ref: dict[str, list[int]] = {}
+        # id -> (entry, scheme): a pinned scheme's ids hold only in its template version.
+        self._by_ref: dict[str, list[tuple[int, str]]] = {}
         for index, answer in enumerate(self._answers):
-            for ref in answer.all_refs():
-                entries = self._by_ref.setdefault(ref_key(ref), [])
-                if index not in entries:
-                    entries.append(index)
+            for scheme, refs in answer.refs.items():
+                for ref in refs:
+                    entries = self._by_ref.setdefault(ref_key(ref), [])
+                    if (index, scheme) not in entries:
+                        entries.append((index, scheme))
         if meaning is None and self.settings.matching.semantic:
             from qfill.semantic import MeaningIndex, load_encoder
 
@@ -267,9 +270,13 @@ class Matcher:
         """The ``k`` best entries for free text, with the guards that fired."""
         return self._candidates(self._prepare(text, None, None), max(k, 1), True)[0]
 
-    def match(self, rows: Sequence[QuestionRow], progress: Progress | None = None
-              ) -> list[Match]:
-        """A decision for every row, in order; ``progress`` gets the rows done so far."""
+    def match(self, rows: Sequence[QuestionRow], progress: Progress | None = None, *,
+              template: str | None = None) -> list[Match]:
+        """A decision for every row, in order; ``progress`` gets the rows done so far.
+
+        ``template`` is the questionnaire's recognised template ("CAIQ v4"): refs under a
+        scheme pinned to a template version (:mod:`qfill.refschemes`) match only there.
+        """
         k = max(self.settings.matching.candidates, 2)
         damped = self.questionnaire_boilerplate([row.question for row in rows])
         if self._meaning is not None:
@@ -278,7 +285,7 @@ class Matcher:
         for start in range(0, len(rows), _CHUNK):
             for row in rows[start:start + _CHUNK]:
                 work.append(self._prepare(row.question, row.question_id, row.section,
-                                          damped))
+                                          damped, template))
             if progress is not None:
                 progress(len(work))
         trust = self._id_trust(work)
@@ -326,8 +333,12 @@ class Matcher:
     # ------------------------------------------------------------------ ids
 
     def _prepare(self, question: str, qid: str | None, section: str | None,
-                 damped: frozenset[str] = frozenset()) -> _Work:
-        by_id = tuple(self._by_ref.get(ref_key(qid), ())) if qid else ()
+                 damped: frozenset[str] = frozenset(), template: str | None = None) -> _Work:
+        by_id: tuple[int, ...] = ()
+        if qid:
+            by_id = tuple(dict.fromkeys(
+                entry for entry, scheme in self._by_ref.get(ref_key(qid), ())
+                if scheme_applies(scheme, template)))
         return _Work(qid, by_id, self.score(question, section, damped))
 
     def _id_trust(self, work: Sequence[_Work]) -> bool:

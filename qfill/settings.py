@@ -69,6 +69,9 @@ class Settings:
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lint: LintSettings = field(default_factory=LintSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    # The product `qfill answer` answers for when --product is not given (None: shared
+    # entries only); see Library.for_product.
+    product: str | None = None
     source: str | None = None
 
     def with_matching(self, **changes: Any) -> Settings:
@@ -81,7 +84,7 @@ class Settings:
         return replace(self, matching=replace(self.matching, **changes))
 
 
-_TOP_KEYS = ("version", "matching", "synonyms", "lint", "evidence")
+_TOP_KEYS = ("version", "matching", "synonyms", "lint", "evidence", "product")
 _MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates", "semantic")
 _LINT_KEYS = ("rules", "required", "review_every")
 _EVIDENCE_KEYS = ("passages", "draft_command", "draft_timeout", "valid_until")
@@ -158,8 +161,14 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
     evidence = EvidenceSettings()
     if "evidence" in top:
         evidence = _evidence_settings(reader, top["evidence"])
+    product: str | None = None
+    if "product" in top:
+        node = top["product"]
+        if node.kind != "str" or not str(node.value).strip():
+            reader.fail(node, "product must be a product name, e.g. product: atlas")
+        product = str(node.value).strip()
     return Settings(matching=matching, synonyms=synonyms, lint=lint, evidence=evidence,
-                    source=name)
+                    product=product, source=name)
 
 
 def _evidence_settings(reader: _Reader, node: YNode) -> EvidenceSettings:

@@ -30,7 +30,7 @@ from qfill.cli import (
     wants_json,
     with_semantic,
 )
-from qfill.errors import ExitCode, OutputError
+from qfill.errors import ExitCode, OutputError, UsageError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -116,6 +116,9 @@ def answer(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Match and report, but write no filled copy.")] = False,
     semantic: SemanticOption = None,
+    product: Annotated[str | None, typer.Option(
+        "--product", help="Answer for this product: its entries and the shared ones "
+        "(default: product in qfill.yaml; without one, shared entries only).")] = None,
     fmt: TableFormatOption = TableFormat.TABLE,
     as_json: JsonFlag = False,
     today: TodayOption = None,
@@ -143,7 +146,7 @@ def answer(
         settings = with_semantic(load_settings(library), semantic)
         if fill_threshold is not None:
             settings = settings.with_matching(fill_threshold=fill_threshold)
-        loaded = load_library(library)
+        loaded = for_product(load_library(library), product or settings.product)
         column_mapping = parse_column_mapping(mapping) if mapping else None
         q = read_questionnaire(questionnaire, include_hidden=include_hidden,
                                sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
@@ -200,6 +203,20 @@ def _ground(run: AnswerRun, root: Path, library: Library, settings: Settings,
     if not index.documents:
         return {}
     return ground_matches(Grounder(index, settings, root), run.matches)
+
+
+def for_product(library: Library, product: str | None) -> Library:
+    """The entries that answer for ``product``; refuses a product no entry names."""
+    known = library.products()
+    if product is not None and product not in known:
+        names = ", ".join(known) if known else "none (no entry names a product)"
+        raise UsageError(f"--product {product}: no entry in {library.root} holds for it; "
+                         f"the products named are: {names}")
+    chosen = library.for_product(product)
+    if product is None and known:
+        say(f"note: {len(library.answers) - len(chosen.answers)} entries bound to products "
+            f"({', '.join(known)}) are not used; pass --product to answer for one")
+    return chosen
 
 
 def csv_header_row_of(q: Questionnaire) -> int | Literal["auto"]:

@@ -13,7 +13,8 @@ from qfill.lint.registry import LintContext, Problem, rule
 # The Answer field each entry key is read into (the key names are the format's).
 _FIELD = {"id": "id", "question": "question", "aliases": "aliases", "answer": "answer",
           "short": "short", "evidence": "evidence", "refs": "refs", "tags": "tags",
-          "owner": "owner", "reviewed": "reviewed", "review_every": "review_every"}
+          "owner": "owner", "reviewed": "reviewed", "review_every": "review_every",
+          "products": "products", "source": "harvested_from"}
 
 # How an answer opens: "Yes, ...", "No.", "N/A", "Not applicable: ...". Checked in this
 # order so "N/A" is not read as "No"; "None"/"Not" do not count as "No" (\b).
