@@ -26,8 +26,7 @@ from qfill.findings import Finding, Severity
 from qfill.library import Answer, Library, check_answer_file, read_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.terms import STOPWORDS, shared_analyzer
-from qfill.yamledit import YamlText, double_quoted
-from qfill.yamlsource import YamlProblem, YNode, parse_yaml
+from qfill.yamledit import YamlText, add_list_items, double_quoted
 
 REQUIRED_COLUMNS = ("sheet", "row", "decision", "suggestion")
 MAX_REVIEW_BYTES = 50 * 1024 * 1024
@@ -218,10 +217,6 @@ class LibraryEdit:
     created: bool = False
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def add_alias(source: bytes, answer_id: str, phrasing: str, *, name: str) -> bytes | None:
     """``source`` with ``phrasing`` added as the first alias of entry ``answer_id``.
 
@@ -230,53 +225,7 @@ def add_alias(source: bytes, answer_id: str, phrasing: str, *, name: str) -> byt
     already has the phrasing (case and spacing aside). Raises LibraryError when the entry
     is missing or written in a form that a line insertion cannot extend (flow style).
     """
-    try:
-        document = parse_yaml(source)
-    except YamlProblem as e:
-        raise LibraryError(f"{name}:{e.line}:{e.column}: {e.message}; run `qfill lint`") from None
-    entries = document.root.get("answers") if document.root else None
-    entry = next((e for e in (entries.value if entries and entries.kind == "seq" else ())
-                  if e.kind == "map" and _scalar(e.get("id")) == answer_id), None)
-    if entry is None:
-        raise LibraryError(f"{name}: no entry '{answer_id}' any more; was the library changed "
-                           "during the run? run the command again")
-    aliases = entry.get("aliases")
-    known = [entry.get("question"), *(aliases.value if aliases and aliases.kind == "seq"
-                                      else ())]
-    if any(_fold(str(_scalar(k))) == _fold(phrasing) for k in known if k is not None):
-        return None
-    text = YamlText(source)
-    where = f"{name}:{entry.line}:{entry.column}"
-    by_hand = f"add the alias by hand: - {double_quoted(' '.join(phrasing.split()))}"
-    if _line(text, entry.line)[entry.column - 1:entry.column] == "{":
-        raise LibraryError(f"{where}: entry '{answer_id}' is written in flow style ({{...}}), "
-                           f"which qfill does not edit; {by_hand}")
-    quoted = double_quoted(" ".join(phrasing.split()))
-    if aliases is None:
-        id_node = entry.get("id")
-        assert id_node is not None
-        indent = " " * (entry.keys["id"].column - 1)
-        text.insert_lines(id_node.line + 1, [f"{indent}aliases:", f"{indent}  - {quoted}"])
-    elif aliases.kind == "seq" and aliases.value and \
-            aliases.value[0].line > entry.keys["aliases"].line:
-        first = _line(text, aliases.value[0].line)
-        dash = len(first) - len(first.lstrip(" "))
-        if not first[dash:].startswith("-"):
-            raise LibraryError(f"{where}: the aliases of '{answer_id}' are laid out in a way "
-                               f"qfill does not edit; {by_hand}")
-        text.insert_lines(aliases.value[0].line, [f"{' ' * dash}- {quoted}"])
-    else:
-        raise LibraryError(f"{where}: the aliases of '{answer_id}' are not a block list "
-                           f"(one '- ' item per line), which qfill does not edit; {by_hand}")
-    return text.to_bytes()
-
-
-def _line(text: YamlText, line: int) -> str:
-    return text.text[text.line_start(line):text.line_start(line + 1)]
-
-
-def _scalar(node: YNode | None) -> object:
-    return None if node is None else node.value
+    return add_list_items(source, answer_id, "aliases", [phrasing], name=name, what="alias")
 
 
 def answer_content(answer: Answer) -> Answer:

@@ -162,7 +162,7 @@ def _register() -> None:
     # `qfill lint` never pays for openpyxl.
     import importlib
 
-    for name in ("answer", "inspect", "search", "apply", "lint", "diff", "schema"):
+    for name in ("answer", "inspect", "search", "apply", "lint", "diff", "schema", "harvest"):
         importlib.import_module(f"qfill.cli.{name}_command")
 
 
