@@ -8,7 +8,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -77,6 +77,18 @@ def resolve_inside(root: Path, relative: str, *, folder: str = "") -> Path | Non
     return candidate
 
 
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    """A file read once: its path (for messages) and the bytes every later step uses.
+
+    Reading, matching, writing and verifying all work from ``data``, so a file replaced
+    on disk during a run cannot mix into its output.
+    """
+
+    path: Path
+    data: bytes = field(repr=False)
+
+
 def refuse_special_output(path: Path) -> None:
     """Refuse an output path that exists and is not a regular file (a device, a pipe, a
     folder): qfill writes by renaming a new file over the old, which would replace
@@ -100,25 +112,37 @@ class _Staged:
 
 
 class OutputSet:
-    """The files one command writes, made visible together or not at all.
+    """The files one command writes: all of them appear, or none changes.
 
-    Each output is first written in full to a temporary file beside its destination
-    (:meth:`stage`). :meth:`commit` then moves them into place one after another; if any
-    step fails, or the run is interrupted, the outputs already moved are put back as they
-    were (the previous file restored, a new one removed). An output that must not exist
-    yet (``replace=False``) is created with a hard link, which fails if the name is taken
-    in the meantime: there is no window between a check and the write. Leaving the
-    ``with`` block without committing removes every temporary file.
+    Use as a context manager. Each output is first written in full to a temporary file
+    beside its destination (:meth:`stage`); :meth:`commit` moves them into place one after
+    another. If the ``with`` block then fails, or is interrupted, at any point (during the
+    commit, or in checks made after it), every output already moved is put back as it was:
+    the previous file restored, a new one removed. Temporary files never outlive the block.
+    An output that must not exist yet (``replace=False``) is created with a hard link,
+    which fails if the name was taken in the meantime: there is no window between the
+    check and the write for a second run to slip into.
     """
 
     def __init__(self) -> None:
         self._staged: list[_Staged] = []
+        self._done: list[tuple[_Staged, Path | None]] = []  # committed, and what it replaced
 
     def __enter__(self) -> OutputSet:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        self.discard()
+    def __exit__(self, exc_type: object, _exc: object, _tb: object) -> None:
+        if exc_type is not None:
+            self._undo()
+        for _item, backup in self._done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+        self._done.clear()
+        for item in self._staged:
+            with contextlib.suppress(OSError):
+                item.temp.unlink()
+        self._staged.clear()
 
     def stage(self, path: Path, data: bytes | str, *, replace: bool) -> Path:
         """Write ``data`` (str as UTF-8) to a temporary file for ``path``; return its path."""
@@ -148,36 +172,22 @@ class OutputSet:
                               "folder") from e
         return temp
 
-    def staged(self, path: Path) -> Path:
-        """The temporary file holding ``path``'s content until :meth:`commit`."""
-        return next(s.temp for s in self._staged if s.path == path)
-
     def commit(self) -> None:
-        """Move every staged file into place, or none of them (see the class)."""
-        done: list[tuple[_Staged, Path | None]] = []
-        try:
-            for item in self._staged:
-                done.append((item, _move_into_place(item)))
-        except BaseException:
-            for item, backup in reversed(done):
-                with contextlib.suppress(OSError):
-                    if backup is not None:
-                        os.replace(backup, item.path)
-                    else:
-                        item.path.unlink()
-            self.discard()
-            raise
-        for _item, backup in done:
-            if backup is not None:
-                with contextlib.suppress(OSError):
-                    backup.unlink()
-        self._staged.clear()
+        """Move every staged file into place (undone if the block fails; see the class)."""
+        while self._staged:
+            item = self._staged[0]
+            backup = _move_into_place(item)
+            self._staged.pop(0)
+            self._done.append((item, backup))
 
-    def discard(self) -> None:
-        for item in self._staged:
+    def _undo(self) -> None:
+        for item, backup in reversed(self._done):
             with contextlib.suppress(OSError):
-                item.temp.unlink()
-        self._staged.clear()
+                if backup is not None:
+                    os.replace(backup, item.path)
+                else:
+                    item.path.unlink()
+        self._done.clear()
 
 
 def _move_into_place(item: _Staged) -> Path | None:

@@ -7,6 +7,7 @@ own module and registers itself on :data:`app`; the core never prints or exits.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,9 +129,9 @@ def exit_on_error() -> Iterator[None]:
         raise
     except QfillError as e:
         fail(e)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         say("qfill: interrupted; no output was written")
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        raise typer.Exit(_interrupted_code(e)) from None
     except MemoryError:
         say("qfill: error: ran out of memory; the input is too large to process")
         raise typer.Exit(int(ExitCode.UNUSABLE)) from None
@@ -169,9 +170,25 @@ def _register() -> None:
 _register()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI timeout, ``kill``), raised where the program is so that the same
+    clean-up as for ^C runs: temporary files removed, outputs left as they were."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
+def _interrupted_code(error: KeyboardInterrupt) -> int:
+    return 128 + int(signal.SIGTERM) if isinstance(error, Terminated) \
+        else int(ExitCode.INTERRUPTED)
+
+
 def main() -> None:
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         say("qfill: interrupted; no output was written")
-        sys.exit(int(ExitCode.INTERRUPTED))
+        sys.exit(_interrupted_code(e))

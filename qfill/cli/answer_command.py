@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -56,7 +54,11 @@ def default_report(questionnaire: Path) -> Path:
 
 
 def check_outputs(questionnaire: Path, outputs: list[Path], *, force: bool) -> None:
-    """Refuse an output that is the input, two outputs on one path, or an existing file."""
+    """Refuse, before any work, an output that is the input, two outputs on one path, an
+    output in a folder that does not exist, a special file, or an existing file without
+    ``force``. (The same is checked again, atomically, when the outputs are written.)"""
+    from qfill.files import refuse_special_output
+
     seen: dict[Path, Path] = {}
     source = questionnaire.resolve()
     for path in outputs:
@@ -68,23 +70,13 @@ def check_outputs(questionnaire: Path, outputs: list[Path], *, force: bool) -> N
         if target in seen:
             raise OutputError(f"{path}: given for two outputs; choose distinct paths")
         seen[target] = path
-        if path.is_dir():
-            raise OutputError(f"{path}: is a directory; give a file path")
+        refuse_special_output(path)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{path}: folder {folder} does not exist; create it or choose "
+                              "another path")
         if path.exists() and not force:
             raise OutputError(f"{path}: already exists; pass --force to overwrite it")
-
-
-@contextlib.contextmanager
-def removed_on_failure(paths: list[Path]) -> Iterator[list[Path]]:
-    """Outputs created inside the block are deleted if the block fails or is interrupted."""
-    created: list[Path] = []
-    try:
-        yield created
-    except BaseException:
-        for path in created:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        raise
 
 
 @app.command("answer")
@@ -130,14 +122,14 @@ def answer(
     """
     with exit_on_error():
         from qfill.answering import answer_questionnaire
-        from qfill.files import atomic_write
+        from qfill.files import FileContent, OutputSet
         from qfill.library import load_library
         from qfill.render.report import render_review_file, renderer_for
         from qfill.report import build_report
         from qfill.settings import load_settings
         from qfill.sheets.mapping import parse_column_mapping
-        from qfill.sheets.reader import read_questionnaire
-        from qfill.sheets.writer import verify_filled, write_filled
+        from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
+        from qfill.sheets.writer import fill_copy, verify_copy
 
         report_path = report or default_report(questionnaire)
         given = [p for p in (out, report_path, review_file) if p is not None]
@@ -148,7 +140,9 @@ def answer(
             settings = settings.with_matching(fill_threshold=fill_threshold)
         loaded = for_product(load_library(library), product or settings.product)
         column_mapping = parse_column_mapping(mapping) if mapping else None
-        q = read_questionnaire(questionnaire, include_hidden=include_hidden,
+        # Read once: the filled copy is made from the very bytes that were matched.
+        source = read_questionnaire_file(questionnaire)
+        q = read_questionnaire(source, include_hidden=include_hidden,
                                sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
         out_path = None if dry_run else (out or default_output(questionnaire, q.format))
         outputs = [p for p in (out_path, report_path, review_file) if p is not None]
@@ -165,21 +159,22 @@ def answer(
         result = build_report(run, loaded, questionnaire_name=str(questionnaire),
                               output_name=str(out_path) if out_path else None,
                               library_name=str(library), evidence=evidence)
-        with removed_on_failure(outputs) as created:
+        appended, header_row = q.append_columns, csv_header_row_of(q)
+        # Every output is staged in full (and the copy checked as written to disk) before
+        # any replaces what was there; they appear together or not at all.
+        with OutputSet() as staged:
             if out_path is not None:
-                write_filled(questionnaire, out_path, run.plan, file_format=q.format,
-                             highlight=highlight, csv_header_append=q.append_columns,
-                             csv_header_row=csv_header_row_of(q))
-                created.append(out_path)
+                filled = fill_copy(source, run.plan, file_format=q.format, highlight=highlight,
+                                   csv_header_append=appended, csv_header_row=header_row)
+                temp = staged.stage(out_path, filled, replace=force)
                 if verify_output:
-                    verify_filled(questionnaire, out_path, run.plan, file_format=q.format,
-                                  highlight=highlight, csv_header_append=q.append_columns,
-                                  csv_header_row=csv_header_row_of(q))
-            atomic_write(report_path, render(result))
-            created.append(report_path)
+                    verify_copy(source, FileContent(out_path, temp.read_bytes()), run.plan,
+                                file_format=q.format, highlight=highlight,
+                                csv_header_append=appended, csv_header_row=header_row)
+            staged.stage(report_path, render(result), replace=force)
             if review_file is not None:
-                atomic_write(review_file, render_review_file(result))
-                created.append(review_file)
+                staged.stage(review_file, render_review_file(result), replace=force)
+            staged.commit()
         _print_summary(result.summary, {"filled copy": out_path, "report": report_path,
                                         "review file": review_file},
                        as_json=wants_json(fmt, as_json))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,12 +16,8 @@ from qfill.cli import (
     parse_today,
     tell,
 )
-from qfill.errors import LibraryError
+from qfill.errors import LibraryError, OutputError
 from qfill.findings import Severity
-
-if TYPE_CHECKING:
-    from qfill.library import Library
-    from qfill.review import LibraryEdit
 
 
 @app.command("apply")
@@ -45,20 +41,31 @@ def apply(
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():
         from qfill.cli.answer_command import check_outputs, csv_header_row_of
-        from qfill.library import load_library
-        from qfill.review import learn_drafts, learn_phrasings, plan_decisions, read_decisions
-        from qfill.sheets.reader import output_suffix, read_questionnaire
-        from qfill.sheets.writer import verify_filled, write_filled
+        from qfill.files import FileContent, OutputSet
+        from qfill.library import load_library, read_library
+        from qfill.review import (
+            check_learned,
+            learn_drafts,
+            learn_phrasings,
+            plan_decisions,
+            read_decisions,
+        )
+        from qfill.sheets.reader import output_suffix, read_questionnaire, read_questionnaire_file
+        from qfill.sheets.writer import fill_copy, verify_copy
 
         if out is not None:
             check_outputs(filled, [out], force=force)
         loaded = load_library(library)
         decisions = read_decisions(review_file)
-        questionnaire = read_questionnaire(filled, include_hidden=include_hidden)
+        source = read_questionnaire_file(filled)
+        questionnaire = read_questionnaire(source, include_hidden=include_hidden)
         name = filled.stem.removesuffix(".filled")
         suffix = output_suffix(filled, questionnaire.format)
         out_path = out or filled.with_name(f"{name}.reviewed{suffix}")
         check_outputs(filled, [out_path], force=force)
+        if out_path.resolve() == review_file.resolve():
+            raise OutputError(f"{out_path}: is the review file itself; it holds the decisions, "
+                              "choose another --out")
         evidence = None
         if any(d.decision.lower() == "draft" for d in decisions):
             from qfill.grounding import load_evidence
@@ -69,21 +76,31 @@ def apply(
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
                                        review_path=review_file, evidence=evidence)
         # Proven in memory before anything is written: a failed proof leaves all as it was.
-        edits = learn_phrasings(loaded, applied) if learn else []
+        proven = learn_phrasings(loaded, applied) if learn else []
         if learn and evidence is not None:
-            edits += learn_drafts(loaded, applied, evidence)
+            proven += learn_drafts(loaded, applied, evidence)
+        edits = [edit for edit in proven if edit.learned or edit.added]
         appended, header_row = questionnaire.append_columns, csv_header_row_of(questionnaire)
-        write_filled(filled, out_path, plan, file_format=questionnaire.format,
-                     csv_header_append=appended, csv_header_row=header_row)
-        try:
-            verify_filled(filled, out_path, plan, file_format=questionnaire.format,
-                          csv_header_append=appended, csv_header_row=header_row)
-            _write_learned(loaded, edits)
-        except BaseException:
-            out_path.unlink(missing_ok=True)
-            raise
+        # The reviewed copy and the library edits appear together, or nothing changes.
+        with OutputSet() as staged:
+            copy = fill_copy(source, plan, file_format=questionnaire.format,
+                             csv_header_append=appended, csv_header_row=header_row)
+            temp = staged.stage(out_path, copy, replace=force)
+            verify_copy(source, FileContent(out_path, temp.read_bytes()), plan,
+                        file_format=questionnaire.format, csv_header_append=appended,
+                        csv_header_row=header_row)
+            for edit in edits:
+                staged.stage(edit.path, edit.after, replace=not edit.created)
+            staged.commit()
+            if edits:
+                reloaded, findings = read_library(loaded.root)
+                errors = [f for f in findings if f.severity is Severity.ERROR]
+                if errors:
+                    raise LibraryError(f"{errors[0].location()}: {errors[0].message}; the "
+                                       "learned aliases were undone")
+                check_learned(loaded, reloaded, edits)
         tell(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
-        for edit in edits:
+        for edit in proven:
             where = edit.path.relative_to(loaded.root) if edit.path.is_relative_to(
                 loaded.root) else edit.path
             if edit.learned:
@@ -94,34 +111,3 @@ def apply(
                 tell(f"added {len(edit.added)} taken draft(s) as new entries, not yet "
                      f"reviewed, in {where}")
 
-
-def _write_learned(loaded: Library, edits: list[LibraryEdit]) -> None:
-    """Write the edits together, reload the library, and undo them all unless it reads
-    as the old entries plus exactly the new aliases and taken drafts."""
-    from qfill.files import OutputSet
-    from qfill.library import read_library
-    from qfill.review import check_learned
-
-    changed = [edit for edit in edits if edit.learned or edit.added]
-    if not changed:
-        return
-    with OutputSet() as outputs:
-        for edit in changed:
-            outputs.stage(edit.path, edit.after, replace=True)
-        outputs.commit()
-    try:
-        reloaded, findings = read_library(loaded.root)
-        errors = [f for f in findings if f.severity is Severity.ERROR]
-        if errors:
-            raise LibraryError(f"{errors[0].location()}: {errors[0].message}; the learned "
-                               "aliases were undone")
-        check_learned(loaded, reloaded, changed)
-    except BaseException:
-        with OutputSet() as undo:
-            for edit in changed:
-                if edit.created:
-                    edit.path.unlink(missing_ok=True)
-                else:
-                    undo.stage(edit.path, edit.before, replace=True)
-            undo.commit()
-        raise

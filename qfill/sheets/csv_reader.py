@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qfill.errors import InputError, UsageError
+from qfill.files import FileContent
 from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
 from qfill.sheets.a1 import column_letters
 from qfill.sheets.layout import (
@@ -30,15 +31,16 @@ from qfill.sheets.layout import (
     plan_from_header,
     read_block,
 )
-from qfill.sheets.workbook import MAX_SHEET_CELLS, SheetGrid, check_input_file
+from qfill.sheets.workbook import MAX_SHEET_CELLS, SheetGrid
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
-def read_csv_questionnaire(path: Path, *, mapping: ColumnMapping | None = None
+def read_csv_questionnaire(source: FileContent, *, mapping: ColumnMapping | None = None
                            ) -> Questionnaire:
     """The CSV's question rows; zero rows is not an error here."""
-    grid = _read_grid(path)
+    path = source.path
+    grid = _read_grid(source)
     ctx = SheetContext(grid, None)
     blocks, why = _detect(ctx)
     if mapping is not None:
@@ -73,25 +75,19 @@ def _appended(path: Path, plan: ColumnPlan, width: int) -> tuple[str, ...]:
     return tuple(names[col] for col in beyond)
 
 
-def _read_grid(path: Path) -> SheetGrid:
-    check_input_file(path)
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise InputError(f"{path}: refused: {size // (1024 * 1024)} MB is too large for a CSV "
-                         f"questionnaire (limit {MAX_CSV_BYTES // (1024 * 1024)} MB)")
-    with path.open("rb") as handle:
-        head = handle.read(8192)
+def _read_grid(source: FileContent) -> SheetGrid:
+    path, head = source.path, source.data[:8192]
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     if head.startswith(b"PK") or (b"\x00" in head and not utf16):
         raise InputError(f"{path}: not a text CSV file (binary content); export the "
                          "questionnaire as CSV or give the .xlsx")
     # Records are split by the writer's own CSV reader (encoding, delimiter, RFC 4180
     # quoting), so the cells named here are the cells the writer will fill.
-    from qfill.sheets.csv_table import read_csv_table
+    from qfill.sheets.csv_table import parse_csv_table
 
     grid = SheetGrid(path.stem)
     count = 0
-    for number, record in enumerate(read_csv_table(path).records, start=1):
+    for number, record in enumerate(parse_csv_table(source).records, start=1):
         for col, value in enumerate(record, start=1):
             if value.strip():
                 grid.cells.setdefault(number, {})[col] = (value, False)

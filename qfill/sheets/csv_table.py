@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qfill.errors import InputError
+from qfill.files import FileContent
 from qfill.sheets.a1 import column_letters
 
 
@@ -71,8 +72,13 @@ def read_csv_table(path: Path) -> CsvTable:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror}); check the path") from None
-    text, bom, encoding = _decode(path, data)
-    return parse_csv(path, text, bom, encoding, _detect_delimiter(text), '"', True, None)
+    return parse_csv_table(FileContent(path, data))
+
+
+def parse_csv_table(source: FileContent) -> CsvTable:
+    """A CSV already read, as records (see :func:`read_csv_table`)."""
+    text, bom, encoding = _decode(source.path, source.data)
+    return parse_csv(source.path, text, bom, encoding, _detect_delimiter(text), '"', True, None)
 
 
 CSV_DELIMITERS = ",;\t|"

@@ -10,15 +10,16 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
-from qfill.errors import OutputError, VerificationError
+from qfill.errors import OutputError
 from qfill.escaping import csv_safe
+from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import format_ref
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
-from qfill.sheets.csv_table import CsvTable, parse_csv, read_csv_table
-from qfill.sheets.output import Cell, Failer, planned_writes, save_output
+from qfill.sheets.csv_table import CsvTable, parse_csv, parse_csv_table
+from qfill.sheets.output import Cell, Failer, planned_writes
 
 HeaderRow = int | Literal["auto"] | None  # CSV record that gets appended column names
 
@@ -102,10 +103,12 @@ def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence
     return changed
 
 
-def write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence[str],
-               header_row: HeaderRow) -> None:
+def write_csv(input_file: FileContent, plan: FillPlan, header: Sequence[str],
+              header_row: HeaderRow) -> bytes:
+    """The bytes of the CSV ``input_file`` with the plan applied (see :func:`fill_copy`)."""
+    source = input_file.path
     cells = _csv_cells(plan, source)
-    table = read_csv_table(source)
+    table = parse_csv_table(input_file)
     changed = _filled_records(table, cells, header, header_row, source)
     text = "".join(_format_record(table, changed[i], table.records[i], raw)
                    if i in changed else raw for i, raw in enumerate(table.raw))
@@ -115,22 +118,15 @@ def write_csv(source: Path, destination: Path, plan: FillPlan, header: Sequence[
         bad = text[e.start:e.end]
         raise OutputError(f"{source}: the answer text has {bad!r}, which the file's encoding "
                           f"({table.encoding}) cannot hold; save the CSV as UTF-8") from None
-    def write(handle: IO[bytes]) -> None:
-        handle.write(payload)
-
-    save_output(destination, write)
+    return payload
 
 
-def verify_csv(source: Path, written: Path, plan: FillPlan,
-                header: Sequence[str] | None, header_row: HeaderRow) -> None:
+def verify_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan,
+               header: Sequence[str] | None, header_row: HeaderRow) -> None:
+    source, written, data = input_file.path, output_file.path, output_file.data
     fail = Failer(written)
     cells = _csv_cells(plan, source)
-    table = read_csv_table(source)
-    try:
-        data = written.read_bytes()
-    except OSError as e:
-        raise VerificationError(f"{written}: the output cannot be reopened ({e.strerror}); "
-                                "it is not a usable file") from None
+    table = parse_csv_table(input_file)
     if not data.startswith(table.bom):
         fail("the byte order mark changed")
     try:

@@ -1,16 +1,14 @@
-"""What both writers share: the plan's cells checked, the output saved atomically,
-a mismatch between the written file and the plan reported."""
+"""What both writers share: the plan's cells checked, a mismatch between the written file
+and the plan reported."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import NoReturn
 
 from qfill.errors import OutputError, VerificationError
-from qfill.files import atomic_output
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import parse_ref
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
@@ -52,15 +50,6 @@ def planned_highlights(plan: FillPlan) -> dict[str, set[Cell]]:
     for sheet, ref in plan.highlights:
         marks.setdefault(sheet, set()).add(parse_ref(ref))
     return marks
-
-
-def save_output(destination: Path, write: Callable[[IO[bytes]], None]) -> None:
-    try:
-        with atomic_output(destination) as handle:
-            write(handle)
-    except OSError as e:
-        raise OutputError(f"{destination}: cannot write ({e.strerror or e}); "
-                          "check the disk and the folder") from None
 
 
 class Failer:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from qfill.errors import InputError
+from qfill.files import FileContent
 from qfill.questionnaire import ColumnMapping, Questionnaire
-from qfill.sheets.csv_reader import read_csv_questionnaire
-from qfill.sheets.workbook import check_input_file
+from qfill.sheets.csv_reader import MAX_CSV_BYTES, read_csv_questionnaire
+from qfill.sheets.workbook import read_input_file
 from qfill.sheets.xlsx_reader import read_workbook
 
 # The file names each format is written under. A questionnaire is read by its content, so
@@ -28,38 +30,35 @@ def output_suffix(path: Path, file_format: str) -> str:
     return suffix if suffix in SUFFIXES.get(file_format, ()) else f".{file_format}"
 
 
-def _is_zip(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(2) == b"PK"
-    except OSError:
-        return False  # the CSV reader names the problem
-
-
-def read_questionnaire(path: Path, *, include_hidden: bool = False,
+def read_questionnaire(path: Path | FileContent, *, include_hidden: bool = False,
                        sheets: Sequence[str] | None = None,
                        mapping: ColumnMapping | None = None,
                        allow_empty: bool = False) -> Questionnaire:
     """Read a customer's .xlsx, .xlsm or .csv questionnaire: layouts and question rows.
+
+    ``path`` may be a file already read (:func:`read_input_file`): a command that writes
+    a filled copy reads the file once and fills the copy from the bytes it matched.
 
     Raises :class:`~qfill.errors.InputError` for a file that cannot be used (missing,
     empty, legacy .xls, encrypted, damaged, hostile) and, unless ``allow_empty`` (as
     ``qfill inspect`` does), for a file in which no sheet holds question rows.
     :class:`~qfill.errors.UsageError` for a ``--sheet`` that names no sheet.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv") and not _is_zip(path):
-        questionnaire = read_csv_questionnaire(path, mapping=mapping)
+    source = path if isinstance(path, FileContent) else read_input_file(
+        Path(path), **_limit(Path(path)))
+    suffix = source.path.suffix.lower()
+    if suffix in (".csv", ".tsv") and not source.data.startswith(b"PK"):
+        questionnaire = read_csv_questionnaire(source, mapping=mapping)
     else:
-        head = check_input_file(path)
-        if not head.startswith(b"PK") and suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
-            raise InputError(f"{path}: unsupported file type '{path.suffix or path.name}'; "
+        if not source.data.startswith(b"PK") and \
+                suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
+            raise InputError(f"{source.path}: unsupported file type "
+                             f"'{source.path.suffix or source.path.name}'; "
                              "give an .xlsx, .xlsm or .csv questionnaire")
-        questionnaire = read_workbook(path, include_hidden=include_hidden, sheets=sheets,
+        questionnaire = read_workbook(source, include_hidden=include_hidden, sheets=sheets,
                                       mapping=mapping)
     if not questionnaire.rows and not allow_empty:
-        raise InputError(f"{path}: {why_no_rows(questionnaire)}")
+        raise InputError(f"{source.path}: {why_no_rows(questionnaire)}")
     return questionnaire
 
 
@@ -75,3 +74,14 @@ def why_no_rows(questionnaire: Questionnaire) -> str:
         name, reason = mistakes[0]
         return f"no question rows found; sheet '{name}': {reason}"
     return "no question rows found in any sheet; use `qfill inspect` and --map"
+
+
+def read_questionnaire_file(path: Path) -> FileContent:
+    """The questionnaire's bytes, read once, with the size limit of its kind."""
+    return read_input_file(path, **_limit(path))
+
+
+def _limit(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return {"limit": MAX_CSV_BYTES, "what": "CSV questionnaire"}
+    return {}

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import posixpath
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from qfill.errors import InputError
+from qfill.files import FileContent
 from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, column_index
 from qfill.sheets.cell_text import decode_cell_text
 
@@ -137,36 +140,65 @@ class SheetGrid:
 # --------------------------------------------------------------------------- file checks
 
 
-def check_input_file(path: Path) -> bytes:
-    """The file's first bytes, after refusing what cannot be a questionnaire at all."""
+MAX_INPUT_BYTES = 512 * 1024 * 1024  # a questionnaire file on disk, read once into memory
+
+
+def read_input_file(path: Path, *, limit: int = MAX_INPUT_BYTES,
+                    what: str = "questionnaire") -> FileContent:
+    """The questionnaire's bytes, read once, after refusing what cannot be one at all.
+
+    The size is checked on the open handle before anything is read, so a file over
+    ``limit`` (or a huge sparse one) costs nothing; a folder, a pipe or a device is
+    refused by kind, and a legacy or encrypted Office file by its signature.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     try:
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder, not a questionnaire; give the path of an "
-                             ".xlsx, .xlsm or .csv file")
-        with path.open("rb") as handle:
-            head = handle.read(8)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise _folder(path) from None
     except PermissionError:
         raise InputError(f"{path}: permission denied; check the file's permissions") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror}); check the path") from None
-    if not head:
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _folder(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file (a pipe, socket or device); give "
+                             "the path of an .xlsx, .xlsm or .csv file")
+        if info.st_size > limit:
+            raise InputError(f"{path}: refused: {info.st_size // (1024 * 1024)} MB is too large "
+                             f"for a {what} (limit {limit // (1024 * 1024)} MB)")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise _folder(path) from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror}); check the path") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError(f"{path}: refused: the file grew past the {what} limit "
+                         f"({limit // (1024 * 1024)} MB) while being read")
+    if not data:
         raise InputError(f"{path}: the file is empty; export or download the questionnaire "
                          "again")
-    if head.startswith(OLE2_SIGNATURE):
-        raise _ole2_error(path)
-    return head
+    if data.startswith(OLE2_SIGNATURE):
+        raise _ole2_error(path, data)
+    return FileContent(path, data)
 
 
-def _ole2_error(path: Path) -> InputError:
+def _folder(path: Path) -> InputError:
+    return InputError(f"{path}: is a folder, not a questionnaire; give the path of an "
+                      ".xlsx, .xlsm or .csv file")
+
+
+def _ole2_error(path: Path, data: bytes) -> InputError:
     # OLE2 compound files are both legacy .xls workbooks and the container Office uses for
     # password-encrypted .xlsx; the directory names its streams in UTF-16.
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(64 * 1024 * 1024)
-    except OSError:
-        data = b""
     if any(name in data for name in _ENCRYPTION_STREAMS):
         return InputError(f"{path}: the workbook is encrypted (password-protected); open it "
                           "in Excel and save an unprotected copy as .xlsx")
@@ -208,14 +240,13 @@ class WorkbookFile:
     lists point into other (often hidden) sheets.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        head = check_input_file(path)
-        if not head.startswith(b"PK"):
+    def __init__(self, source: FileContent) -> None:
+        path = self.path = source.path
+        if not source.data.startswith(b"PK"):
             raise InputError(f"{path}: not an .xlsx workbook (the file is not a zip package); "
                              "save it as .xlsx")
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = zipfile.ZipFile(io.BytesIO(source.data))
         except zipfile.BadZipFile:
             raise InputError(f"{path}: damaged or truncated .xlsx (the zip package is "
                              "incomplete); download or export it again") from None

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qfill.errors import UsageError
+from qfill.files import FileContent
 from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
 from qfill.sheets.dropdowns import ListResolver, SheetDropdowns
 from qfill.sheets.layout import (
@@ -45,11 +46,12 @@ _KINDS_BY_NAME = (
 )
 
 
-def read_workbook(path: Path, *, include_hidden: bool = False,
+def read_workbook(source: FileContent, *, include_hidden: bool = False,
                   sheets: Sequence[str] | None = None,
                   mapping: ColumnMapping | None = None) -> Questionnaire:
     """Every sheet's layout and question rows; zero rows is not an error here."""
-    with WorkbookFile(path) as workbook:
+    path = source.path
+    with WorkbookFile(source) as workbook:
         file_format = ("xlsm" if workbook.macro_enabled
                        or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx")
         selected = _select(path, workbook.sheets, sheets)

@@ -8,6 +8,7 @@ part and, in the written sheets, row by row and cell by cell.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,11 @@ from typing import NoReturn
 from xml.etree.ElementTree import Element, tostring
 
 from qfill.errors import InputError, OutputError, VerificationError
+from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import format_ref, parse_ref
 from qfill.sheets.cell_text import encode_cell_text
-from qfill.sheets.output import Cell, Failer, planned_highlights, planned_writes, save_output
+from qfill.sheets.output import Cell, Failer, planned_highlights, planned_writes
 from qfill.sheets.package import Package, WorkbookParts, workbook_parts, write_package
 from qfill.sheets.safe_xml import expat_parser, safe_parse
 from qfill.sheets.sheet_edit import (
@@ -49,11 +51,12 @@ def _sheet_part(parts: WorkbookParts, sheet: str, path: Path) -> str:
     return found.part
 
 
-def write_workbook(source: Path, destination: Path, plan: FillPlan, *,
-                    highlight: bool) -> None:
+def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool) -> bytes:
+    """The bytes of ``input_file`` with the plan applied (see :func:`fill_copy`)."""
+    source = input_file.path
     writes = planned_writes(plan)
     marks = planned_highlights(plan) if highlight else {}
-    package = Package.open(source)
+    package = Package(source, input_file.data)
     parts = workbook_parts(package)
     order = {s.name: i for i, s in enumerate(parts.sheets)}
     scans: dict[str, tuple[str, SheetScan]] = {}
@@ -78,7 +81,9 @@ def write_workbook(source: Path, destination: Path, plan: FillPlan, *,
                           new_style[scan.style_at(r, c)] if (r, c) in sheet_marks else None)
                  for r, c in sorted(set(sheet_writes) | sheet_marks)]
         replaced[part] = splice_sheet(scan, edits)
-    save_output(destination, lambda handle: write_package(handle, package, replaced))
+    out = io.BytesIO()
+    write_package(out, package, replaced)
+    return out.getvalue()
 
 
 def _refuse_formula_cells(package: Package, parts: WorkbookParts,
@@ -115,13 +120,14 @@ def _refuse_formula_cells(package: Package, parts: WorkbookParts,
 # --------------------------------------------------------------------------- workbook check
 
 
-def verify_workbook(source: Path, written: Path, plan: FillPlan,
-                     highlight: bool | None) -> None:
+def verify_workbook(input_file: FileContent, output_file: FileContent, plan: FillPlan,
+                    highlight: bool | None) -> None:
+    source, written = input_file.path, output_file.path
     writes = planned_writes(plan)
     marks = planned_highlights(plan)
-    original = Package.open(source)
+    original = Package(source, input_file.data)
     try:
-        output = Package.open(written)
+        output = Package(written, output_file.data)
     except InputError as e:
         raise VerificationError(f"{written}: the output cannot be reopened ({e}); "
                                 "it is not a usable workbook") from None
