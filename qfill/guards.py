@@ -10,8 +10,10 @@ matcher then lowers the confidence and sends the row to review.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qfill.reasons import REASONS, Reason, reason_code
 from qfill.terms import NEGATORS, Analysis, stem
@@ -22,31 +24,94 @@ def _stems(*words: str) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class Value:
+    """One value of a qualifier and how a text says it: canonical ``terms`` (from the
+    thesaurus, so "data at rest" and "stored data" are one) or a ``pattern`` over the
+    text's words as written (for words the thesaurus folds into a phrase, such as
+    "security" in "security awareness training")."""
+
+    label: str
+    terms: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = None
+
+    def said(self, text: Analysis) -> str | None:
+        """The words of ``text`` that say this value, as written; None if it does not."""
+        if self.terms and not self.terms.isdisjoint(text.tokens):
+            return text.said(self.terms)
+        found = self.pattern.search(text.plain) if self.pattern is not None else None
+        return found.group(0) if found else None
+
+
+@dataclass(frozen=True, slots=True)
 class Qualifier:
-    """Mutually exclusive values of one property (where data is, who the user is, ...)."""
+    """Mutually exclusive values of one property (where data is, who the user is, ...).
+
+    A question and an entry that both name a value of the property, and share none, ask
+    about different things. One label may have several values (ways of saying it), and a
+    generic word may say two labels ("staff": employees and contractors).
+    """
 
     name: str
-    values: tuple[tuple[str, frozenset[str]], ...]  # (label, terms meaning it)
+    values: tuple[Value, ...]
 
-    def labels(self, terms: frozenset[str]) -> frozenset[str]:
-        return frozenset(label for label, words in self.values if words & terms)
+    def said(self, text: Analysis) -> dict[str, str]:
+        """label -> the words saying it, for every value ``text`` names."""
+        found: dict[str, str] = {}
+        for value in self.values:
+            if value.label not in found:
+                words = value.said(text)
+                if words is not None:
+                    found[value.label] = words
+        return found
 
-    def words(self, labels: Iterable[str]) -> frozenset[str]:
-        wanted = frozenset(labels)
-        return frozenset().union(*(words for label, words in self.values if label in wanted))
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(rf"\b(?:{p})\b" for p in patterns))
 
 
+_WORKFORCE = r"workforce|staff(?: members?)?|personnel|team members?|internal users?"
 QUALIFIERS: tuple[Qualifier, ...] = (
-    Qualifier("data state", (("at rest", frozenset({"at_rest"})),
-                             ("in transit", frozenset({"in_transit"})))),
+    Qualifier("data state", (Value("at rest", frozenset({"at_rest"})),
+                             Value("in transit", frozenset({"in_transit"})))),
     Qualifier("population", (
-        ("customer", _stems("customer", "customer_data", "institution", "institutions",
-                            "institutional", "tenant", "tenants", "patient", "students")),
-        ("workforce", _stems("workforce", "contractor", "contractors", "employee",
-                             "employees")))),
-    Qualifier("scope", (("internal", _stems("internal", "internally")),
-                        ("external", _stems("external", "externally")))),
-    Qualifier("frequency", tuple((label, frozenset({label})) for label in (
+        Value("customers", _stems("customer", "customer_data", "institution", "institutions",
+                                  "institutional", "tenant", "tenants", "patient",
+                                  "students")),
+        Value("employees", pattern=_words(r"employees?", _WORKFORCE)),
+        Value("contractors", pattern=_words(r"contractors?|consultants?|temporary workers?",
+                                            _WORKFORCE)),
+        Value("vendors", frozenset({"third_party"})))),
+    Qualifier("scope", (Value("internal", _stems("internal", "internally")),
+                        Value("external", _stems("external", "externally")))),
+    Qualifier("subject", (
+        Value("security", pattern=_words(r"secur(?:e|ed|ely|ity|ities)", "cybersecurity",
+                                         "infosec")),
+        Value("privacy", pattern=_words("privacy")),
+        Value("safety", pattern=_words("safety")),
+        Value("accessibility", frozenset({"vpat", "wcag"}), _words("accessibility", "a11y")))),
+    Qualifier("environment", (
+        Value("production", pattern=re.compile(
+            r"(?<!non )(?<!pre )\b(?:production|prod)\b(?! data\b)")),
+        Value("test", pattern=_words(
+            r"(?:test|testing|staging|development|dev|qa|uat|sandbox) environments?",
+            r"non ?production", r"pre ?production", "staging", "sandbox")))),
+    Qualifier("document", (
+        Value("policy", pattern=_words(r"polic(?:y|ies)")),
+        Value("procedure", pattern=_words(r"procedures?", r"playbooks?", r"runbooks?")),
+        Value("training", frozenset({"awareness_training"}), _words(r"training", "trained")),
+        Value("audit", pattern=re.compile(
+            r"\baudit(?:s|ed|ing|ors?)?\b(?! logs?\b| trails?\b| records?\b| logging\b)")))),
+    Qualifier("field", (
+        Value("name", pattern=_words(r"names?")),
+        Value("title", pattern=_words(r"(?:job )?titles?")),
+        Value("email", pattern=_words(r"emails?(?: address(?:es)?)?")),
+        Value("phone", frozenset({"phone"}), _words(r"(?:tele)?phone(?: numbers?)?")),
+        Value("address", pattern=re.compile(
+            r"\b(?:postal|mailing|street|physical|office|business|company|registered|"
+            r"billing|shipping) address(?:es)?\b|^address(?:es)?\b")),
+        Value("URL", pattern=_words(r"urls?", r"web ?links?", r"hyperlinks?", r"websites?",
+                                    r"web address(?:es)?")))),
+    Qualifier("frequency", tuple(Value(label, frozenset({label})) for label in (
         "hourly", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual",
         "continuous"))),
 )
@@ -68,9 +133,12 @@ PROTECTED = frozenset({"encrypt", "hash", "salt", "bcrypt", "argon2", "argon2id"
 UNPROTECTED = frozenset({"unencrypted"})
 
 
+# Words that make the verb checks worth running on a question (with any number in it).
 GUARD_WORDS: frozenset[str] = frozenset().union(
     PERMIT, FORBID, PROTECTED, UNPROTECTED, KEEP, REMOVE,
-    *(words for qualifier in QUALIFIERS for _, words in qualifier.values))
+    _stems("workforce", "contractor", "contractors", "employee", "employees"),
+    *(value.terms for name in ("data state", "population", "scope", "frequency")
+      for qualifier in QUALIFIERS if qualifier.name == name for value in qualifier.values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +186,19 @@ def negation(pair: Pairing) -> Iterator[str]:
 
     Negation is checked against the entry's own question as well as its closest alias,
     so an alias worded openly ("How are passwords stored?") cannot hide that the entry
-    answers the opposite question ("Do you keep passwords in clear text?" - "No").
+    answers the opposite question ("Do you keep passwords in clear text?" - "No"). A
+    negation inside a clause that sets the question's scope ("For customers not using
+    SSO, ...") does not negate what is asked.
 
     PASS::
 
         question: Are shared accounts forbidden?
         entry: Are shared or generic user accounts prohibited?
+
+    PASS::
+
+        question: For customers not using SSO, does your application support MFA?
+        entry: Does your application support MFA for customer users?
 
     FAIL::
 
@@ -171,9 +246,12 @@ def negation(pair: Pairing) -> Iterator[str]:
 
 @reason_code("qualifier-mismatch", stage="match")
 def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
-    """The question and the entry differ in a qualifier: where the data is (at rest / in
-    transit), whose it is (customers / workforce), how often (quarterly / annual), a
-    number, or whether something is required rather than whether it exists.
+    """The question and the entry differ in a qualifier: the subject (security / privacy /
+    safety / accessibility), whose it is (customers / employees / contractors / vendors),
+    where (at rest / in transit, production / test), the kind of document (policy /
+    procedure / training / audit), the field asked for (name / title / email / phone /
+    address / URL), how often (quarterly / annual), a number, or whether something is
+    required rather than whether it exists.
 
     Reviewer: check whether the entry's answer is true for what the question names; if it
     is, answer the row with it (and teach the wording with `qfill apply --learn`), if not,
@@ -181,12 +259,33 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
     A frequency or number the question names and the entry's question does not must be
     stated by the answer itself: "rotated every 90 days?" is not answered by an entry
-    that says "rotated regularly".
+    that says "rotated regularly". One period in other words is the same period: "the
+    past 12 months" is "the past year", "quarterly" is "every three months". An id in the
+    question ("GNRL-01", "K-12") is not a number.
 
     PASS::
 
         question: Are penetration tests performed every year by an independent firm?
         entry: Are penetration tests performed annually by an independent firm?
+
+    PASS::
+
+        question: Has the accessibility statement been updated within the past 12 months?
+        entry: Has the accessibility statement been updated within the past year?
+
+    FAIL::
+
+        question: Is privacy awareness training mandatory for all employees?
+        entry: Is security awareness training mandatory for all employees?
+
+    FAIL::
+
+        question: Solution Provider Contact Title
+        entries:
+          - id: contact-name
+            question: Vendor Contact Name
+            aliases: [Solution Provider Contact Name]
+            answer: Dana Smith
 
     FAIL::
 
@@ -222,32 +321,36 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
                 yield (f"'{answer_id}' asks whether data is '{other.said(said)}'; the "
                        "question does not")
                 break
-    if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
-        return  # nothing in the question any other check could contradict
-    q, p = frozenset(question.tokens), frozenset(phrasing.tokens)
     for qualifier in QUALIFIERS:
-        ql, pl = qualifier.labels(q), qualifier.labels(p)
-        if ql and pl and not ql & pl:
-            yield (f"the question says '{question.said(qualifier.words(ql))}', "
-                   f"'{answer_id}' says '{phrasing.said(qualifier.words(pl))}' "
-                   f"({qualifier.name})")
-    ql, pl = FREQUENCY.labels(q), FREQUENCY.labels(p)
-    if pair.answer is not None and ql and not pl:
-        answer = pair.answer
-        al = FREQUENCY.labels(frozenset(answer.tokens))
-        if not ql & al:
-            stated = f"its answer says '{answer.said(FREQUENCY.words(al))}'" if al \
-                else "its answer states none"
-            yield (f"the question says '{question.said(FREQUENCY.words(ql))}', "
-                   f"'{answer_id}' does not and {stated} (frequency)")
+        asked = _said(qualifier, question)
+        if not asked:
+            continue
+        stated = _said(qualifier, phrasing)
+        if stated and asked.keys().isdisjoint(stated):
+            yield (f"the question says '{_first(asked)}', '{answer_id}' says "
+                   f"'{_first(stated)}' ({qualifier.name})")
+        elif qualifier is FREQUENCY and not stated and pair.answer is not None:
+            # A frequency the question names and the entry's question does not must be
+            # stated by the answer itself.
+            told = _said(qualifier, pair.answer)
+            if asked.keys().isdisjoint(told):
+                how = f"its answer says '{_first(told)}'" if told else "its answer states none"
+                yield (f"the question says '{_first(asked)}', '{answer_id}' does not and "
+                       f"{how} (frequency)")
     qn, pn = question.numbers, phrasing.numbers
+    if qn and not qn.isdisjoint(_periods(question)):
+        # "the past 12 months" is "the past year": a period the other side states in
+        # other words is not a different number.
+        months = _months(phrasing) | (_months(pair.answer) if pair.answer else _NO_MONTHS)
+        qn = frozenset(n for n in qn if _periods(question).get(n) not in months)
+    if pn and qn and not pn.isdisjoint(_periods(phrasing)):
+        pn = frozenset(n for n in pn if _periods(phrasing).get(n) not in _months(question))
     if qn and pn and not qn & pn:
         yield f"the question says {_join(qn)}, '{answer_id}' says {_join(pn)} (number)"
     elif qn and not pn and pair.answer is not None and not qn <= pair.answer.numbers:
         missing = qn - pair.answer.numbers
-        stated = _join(pair.answer.numbers) or "none"
         yield (f"the question says {_join(missing)}, '{answer_id}' does not and its "
-               f"answer states {stated} (number)")
+               f"answer states {_join(pair.answer.numbers) or 'none'} (number)")
 
 
 # Every guard with its code, in the order their reasons are listed.
@@ -273,3 +376,45 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
 
 def _join(labels: Iterable[str]) -> str:
     return "/".join(sorted(labels))
+
+
+# Periods in months: a number with its unit ("12 months", "2 years"), or a word that
+# names one ("annual", "a year", "every quarter").
+_UNIT_MONTHS = {"month": 1, "year": 12}
+_NO_MONTHS: frozenset[int] = frozenset()
+_WORD_MONTHS = {"annual": 12, "year": 12, "quarterly": 3, "quarter": 3, "semiannual": 6,
+                "monthly": 1}
+
+
+@lru_cache(maxsize=65536)
+def _periods(text: Analysis) -> dict[str, int]:
+    """number -> months, for each number written with a unit of months or years."""
+    found: dict[str, int] = {}
+    for number, unit in zip(text.tokens, text.tokens[1:], strict=False):
+        months = _UNIT_MONTHS.get(unit)
+        if months is not None and number.isdigit():
+            found[number] = int(number) * months
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _months(text: Analysis) -> frozenset[int]:
+    """Every period ``text`` states, in months, however it is written."""
+    found = set(_periods(text).values())
+    previous = ""
+    for token in text.tokens:
+        if token in _WORD_MONTHS and not previous.isdigit():
+            found.add(_WORD_MONTHS[token])
+        previous = token
+    return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def _said(qualifier: Qualifier, text: Analysis) -> dict[str, str]:
+    # The same question meets ten entries, and an entry's phrasing many questions.
+    return qualifier.said(text)
+
+
+def _first(said: dict[str, str]) -> str:
+    """The words of the first label named (in the qualifier's order)."""
+    return next(iter(said.values()))

@@ -60,6 +60,15 @@ _NEUTRAL = re.compile(
     r"\b(if (?:not|no|so|yes|applicable)|(?:but )?not limited to|whether or not|not applicable|"
     r"no later than|no more than|no less than|not later than|if this is not|or not|"
     r"n/a|where not|when not|why not|no longer|not only|not just|no\.)\b")
+# A clause that sets the scope of a question, not what it asks: "For customers not using
+# SSO, ...", "Where MFA is not enforced, ...". A negator inside it does not negate the
+# question.
+_SCOPE = re.compile(r"(?:^|(?<=[.;:?!]))\s*(?:for|where|when|if|unless|in cases? where|"
+                    r"in the case of|with|among|on)\b[^,.;:?!]{0,80},")
+# An identifier written in a question ("AAAI-02", "IAM-14.1", "K-12"): letters, a hyphen
+# and two digits. Its digits are not a quantity (a key length or a count of days has one,
+# three or more digits: "SHA-1", "AES-256", "ISO 27001").
+_ID = re.compile(r"\b[a-z][a-z&]*-\s?(\d{2}(?:\.\d+)*)\b")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 _APOSTROPHE_NOT = re.compile(r"n['\u2019]t\b")
 
@@ -133,7 +142,9 @@ _STEP4 = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "men
 # Words Porter would merge with a different concept ("accessibility" -> "access",
 # "generic" -> "gener" like "generate"); kept whole, with their close family.
 STEM_EXCEPTIONS: dict[str, str] = {
-    "accessibility": "accessibility",
+    "accessibility": "accessibility", "accessible": "accessible",
+    # "continuity" (of business) is not "continuous" (a frequency).
+    "continuity": "continuity",
     "generic": "generic", "general": "general", "generally": "general",
     "community": "community", "communities": "community",
     "university": "university", "universities": "university",
@@ -268,13 +279,20 @@ NUMBER_WORDS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6", 
 
 def _respell(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ...]]
              ) -> list[str]:
-    out: list[str] = []
+    return [word for word, _ in _respell_from(tokens, spelling)]
+
+
+def _respell_from(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ...]]
+                  ) -> list[tuple[str, str]]:
+    """Each respelled word with the words it was written as ("vendors" -> "suppliers")."""
+    out: list[tuple[str, str]] = []
     i = 0
     while i < len(tokens):
         for size in (3, 2, 1):
             key = tuple(tokens[i:i + size])
             if len(key) == size and key in spelling:
-                out.extend(spelling[key])
+                written = " ".join(key)
+                out.extend((word, written) for word in spelling[key])
                 i += size
                 break
         else:
@@ -283,7 +301,7 @@ def _respell(tokens: list[str], spelling: Mapping[tuple[str, ...], tuple[str, ..
                 token = token[:-7] + "ization"
             elif token.endswith("isations"):
                 token = token[:-8] + "izations"
-            out.append(token)
+            out.append((token, tokens[i]))
             i += 1
     return out
 
@@ -354,8 +372,9 @@ class Analyzer:
             lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {first: tuple(sorted(sizes, reverse=True))
                          for first, sizes in lengths.items()}
-        # word -> its respelled words, each as (word, stem, token outside a phrase)
-        self._words: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        # word -> its respelled words, each as (word, stem, token outside a phrase, the
+        # word as written)
+        self._words: dict[str, tuple[tuple[str, str, str, str], ...]] = {}
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -365,20 +384,23 @@ class Analyzer:
                 self._cache[text] = found
         return found
 
-    def _word(self, word: str) -> tuple[str, str, str]:
+    def _word(self, word: str, written: str) -> tuple[str, str, str, str]:
         stemmed = stem(word)
-        return (word, stemmed, word if word in STOPWORDS else stemmed)
+        return (word, stemmed, word if word in STOPWORDS else stemmed, written)
 
-    def _respelled(self, found: list[str]) -> list[tuple[str, str, str]]:
-        """Each word of the text, respelled, with its stem and its token."""
+    def _respelled(self, found: list[str]) -> list[tuple[str, str, str, str]]:
+        """Each word of the text, respelled, with its stem, its token and how it was
+        written."""
         if not self._respell_starts.isdisjoint(found):
-            return [self._word(w) for w in _respell(found, self.thesaurus.spelling)]
-        out: list[tuple[str, str, str]] = []
+            return [self._word(w, written)
+                    for w, written in _respell_from(found, self.thesaurus.spelling)]
+        out: list[tuple[str, str, str, str]] = []
         known = self._words
         for word in found:
             info = known.get(word)
             if info is None:
-                info = tuple(self._word(w) for w in _respell([word], self.thesaurus.spelling))
+                info = tuple(self._word(w, written)
+                             for w, written in _respell_from([word], self.thesaurus.spelling))
                 known[word] = info
             out += info
         return out
@@ -388,7 +410,8 @@ class Analyzer:
         plain = normalize(text)
         found = _TOKEN.findall(plain)
         negators = (0 if NEGATORS.isdisjoint(found) else
-                    sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", plain)) if w in NEGATORS))
+                    sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", _SCOPE.sub(" ", plain)))
+                        if w in NEGATORS))
         words = self._respelled(found)
         tokens: list[str] = []
         surface: list[str] = []
@@ -402,24 +425,35 @@ class Analyzer:
                 canonical = phrases.get(key)
                 if canonical is not None:
                     tokens.append(canonical)
-                    surface.append(" ".join(w[0] for w in words[i:i + size]))
+                    surface.append(" ".join(dict.fromkeys(w[3] for w in words[i:i + size])))
                     i += size
                     break
             else:
                 tokens.append(words[i][2])
-                surface.append(words[i][0])
+                surface.append(words[i][3])
                 i += 1
         terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
         canonical_terms = th.canonical
         raw = " ".join(w[0] for w in words)  # number words are digits by now ("six" -> "6")
         numbers = frozenset(t for t in tokens if _DIGIT(t) is not None
                             and t not in canonical_terms) if _DIGIT(raw) else _NONE
+        if numbers and "-" in plain:
+            numbers = _without_ids(plain, numbers)
         return Analysis(tuple(tokens), terms, negators, " ".join(terms), raw, numbers,
                         tuple(surface))
 
 
 _DIGIT = re.compile(r"[0-9]").search
 _NONE: frozenset[str] = frozenset()
+
+
+def _without_ids(plain: str, numbers: frozenset[str]) -> frozenset[str]:
+    """``numbers`` less those written only as part of an identifier ("GNRL-01")."""
+    in_ids = {found.group(1) for found in _ID.finditer(plain)}
+    if not in_ids:
+        return numbers
+    elsewhere = set(_TOKEN.findall(_ID.sub(" ", plain)))
+    return frozenset(n for n in numbers if n not in in_ids or n in elsewhere)
 
 
 def shared_analyzer(extra: Mapping[str, Sequence[str]] | None = None) -> Analyzer:

@@ -1,0 +1,264 @@
+"""Guards between questionnaire families: qualifiers that matter, scope that does not.
+
+Each case is a pair of wordings met between questionnaire versions (HECVAT 3 and 4, CAIQ):
+the question a row asks and a library entry's wording, with what the guards must say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qfill.guards import check
+from qfill.library import load_library
+from qfill.matching import Matcher
+from qfill.questionnaire import QuestionRow
+from qfill.terms import shared_analyzer, stem
+
+analyze = shared_analyzer()
+
+
+def reasons(question: str, entry: str, *, answer: str | None = None,
+            short: str | None = None) -> list[str]:
+    found = check(analyze(question), analyze(entry), "entry",
+                  answer=analyze(answer) if answer is not None else None,
+                  main=analyze(entry), short=short)
+    return [str(r) for r in found]
+
+
+# ------------------------------------------------------------------ subject qualifiers
+
+
+@pytest.mark.parametrize(("question", "entry", "said"), [
+    ("Is privacy awareness training mandatory for all employees?",
+     "Is security awareness training mandatory for all employees?",
+     "the question says 'privacy', 'entry' says 'security' (subject)"),
+    ("Are privacy principles designed into the product lifecycle (i.e., privacy-by-design)?",
+     "Are information security principles designed into the product lifecycle?",
+     "the question says 'privacy', 'entry' says 'security' (subject)"),
+    ("Do you have policy and procedure, currently implemented, guiding how privacy risks are "
+     "mitigated until they can be resolved?",
+     "Do you have policy and procedure, currently implemented, guiding how security risks "
+     "are mitigated until patches can be applied?",
+     "the question says 'privacy', 'entry' says 'security' (subject)"),
+    ("Do you have documented processes and procedures for implementing accessibility into "
+     "your development lifecycle?",
+     "Do you follow a documented secure software development lifecycle?",
+     "the question says 'accessibility', 'entry' says 'secure' (subject)"),
+    ("Is AI safety testing performed before release?",
+     "Is AI security testing performed before release?",
+     "the question says 'safety', 'entry' says 'security' (subject)"),
+])
+def test_security_privacy_safety_and_accessibility_are_different_subjects(
+        question: str, entry: str, said: str) -> None:
+    assert f"qualifier-mismatch: {said}" in reasons(question, entry)
+
+
+def test_a_subject_both_sides_name_is_no_mismatch() -> None:
+    assert reasons("Is security and privacy awareness training mandatory?",
+                   "Is security awareness training mandatory for all employees?") == []
+    # A side that names no subject says nothing against one.
+    assert reasons("Is privacy awareness training mandatory for all employees?",
+                   "Is awareness training mandatory for all employees?") == []
+
+
+def test_accessibility_is_not_access() -> None:
+    assert stem("accessibility") != stem("access")
+    assert stem("accessible") != stem("access")
+
+
+@pytest.mark.parametrize(("question", "entry", "said"), [
+    ("Do contractors sign a confidentiality agreement?",
+     "Do employees sign a confidentiality agreement?",
+     "the question says 'contractors', 'entry' says 'employees' (population)"),
+    ("Do your vendors sign a confidentiality agreement?",
+     "Do employees sign a confidentiality agreement?",
+     "the question says 'vendors', 'entry' says 'employees' (population)"),
+    ("Is MFA required for customer accounts?", "Is MFA required for employees?",
+     "the question says 'customer', 'entry' says 'employees' (population)"),
+    ("Is production data used in test environments?", "Is production data used in production?",
+     "the question says 'test environments', 'entry' says 'production' (environment)"),
+    ("Do you have a documented incident response policy?",
+     "Do you have documented incident response procedures?",
+     "the question says 'policy', 'entry' says 'procedures' (document)"),
+    ("Is the access review process audited?", "Is there training on the access review process?",
+     "the question says 'audited', 'entry' says 'training' (document)"),
+])
+def test_whose_where_and_what_kind_of_document_are_qualifiers(question: str, entry: str,
+                                                              said: str) -> None:
+    assert f"qualifier-mismatch: {said}" in reasons(question, entry)
+
+
+def test_the_whole_workforce_covers_employees_and_contractors() -> None:
+    assert reasons("Do contractors sign a confidentiality agreement?",
+                   "Does all staff sign a confidentiality agreement?") == []
+    assert reasons("Do employees sign a confidentiality agreement?",
+                   "Do employees and contractors sign a confidentiality agreement?") == []
+
+
+def test_audit_logs_are_not_an_audit() -> None:
+    assert reasons("Are audit logs kept for a year?", "Is there a policy on log retention?") == []
+
+
+# ------------------------------------------------------------------ field kinds
+
+
+FIELDS = ["Contact Name", "Contact Title", "Contact Email", "Contact Phone Number",
+          "Headquarters Mailing Address", "Web Link to Privacy Notice"]
+
+
+@pytest.mark.parametrize("question", FIELDS)
+@pytest.mark.parametrize("entry", FIELDS)
+def test_a_field_of_one_kind_is_not_filled_from_another(question: str, entry: str) -> None:
+    mismatched = any(r.endswith("(field)") for r in reasons(question, entry))
+    assert mismatched == (question != entry)
+
+
+def test_learning_one_contact_field_does_not_fill_the_others(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: contact-name
+            question: Vendor Contact Name
+            aliases: [Solution Provider Contact Name]
+            answer: Dana Smith
+    """})
+    matcher = Matcher(load_library(root))
+    rows = [QuestionRow("S", n + 2, f"Solution Provider {field}")
+            for n, field in enumerate(FIELDS)]
+    matches = matcher.match(rows)
+    assert matches[0].status == "filled"
+    for match in matches[1:]:
+        assert match.status != "filled", match.row.question
+        [learned] = [c for c in match.candidates if c.answer_id == "contact-name"]
+        assert any(r.code == "qualifier-mismatch" and r.message.endswith("(field)")
+                   for r in learned.reasons), match.row.question
+
+
+# ------------------------------------------------------------------ periods, numbers
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("Has a VPAT or ACR been created or updated for the solution and version under "
+     "consideration within the past 12 months?",
+     "Has a VPAT or ACR been created or updated for the product and version under "
+     "consideration within the past year?"),
+    ("Is the business continuity plan tested every 12 months?",
+     "Is the business continuity plan tested annually?"),
+    ("Is the business continuity plan tested once a year?",
+     "Is the business continuity plan tested every twelve months?"),
+    ("Are access rights reviewed quarterly?", "Are access rights reviewed every three months?"),
+    ("Were access rights reviewed in the last 3 months?", "Are access rights reviewed quarterly?"),
+])
+def test_the_same_period_in_other_words_is_no_mismatch(question: str, entry: str) -> None:
+    assert reasons(question, entry) == []
+
+
+def test_different_periods_still_differ() -> None:
+    assert reasons("Are logs retained for 12 months?", "Are logs retained for 13 months?") == [
+        "qualifier-mismatch: the question says 12, 'entry' says 13 (number)"]
+    assert reasons("Are access rights reviewed quarterly?",
+                   "Are access rights reviewed every year?") == [
+        "qualifier-mismatch: the question says 'quarterly', 'entry' says 'every year' "
+        "(frequency)"]
+
+
+def test_a_grade_range_and_an_id_are_not_numbers() -> None:
+    assert analyze("Is the solution used by K-12 students?").numbers == frozenset()
+    assert analyze("AAAI-02 Is SSO supported (see also IAM-14.1)?").numbers == frozenset()
+    assert analyze("Are keys AES-256 or SHA-1 hashes kept 12 months?").numbers == {
+        "256", "1", "12"}
+    assert reasons("Is the solution used by K-12 schools?", "Is the solution used by schools?",
+                   answer="Yes, by schools and universities.") == []
+
+
+def test_continuity_is_not_a_frequency() -> None:
+    assert reasons("Do you have a documented continuity plan for your operations?",
+                   "Are backups taken annually?") == []
+    assert "continuous" not in analyze("Is operational continuity tested?").tokens
+
+
+# ------------------------------------------------------------------ scope, not negation
+
+
+@pytest.mark.parametrize("question", [
+    "For customers not using SSO, does your solution support local authentication protocols "
+    "for user and administrator authentication?",
+    "For customers not using SSO, can you enforce password/passphrase complexity "
+    "requirements (provided by the institution)?",
+    "For customers not using SSO, does the system have password complexity or length "
+    "limitations and/or restrictions?",
+    "For customers not using SSO, do you have documented password/passphrase reset "
+    "procedures that are currently implemented in the system and/or customer support?",
+    "For customers not using SSO, does your application support integration with other "
+    "authentication and authorization systems?",
+    "For customers not using SSO, does your application support directory integration for "
+    "user accounts?",
+    "Where SSO is not enabled, is MFA available?",
+])
+def test_a_negation_inside_a_scope_clause_does_not_negate_the_question(question: str) -> None:
+    assert analyze(question).negators == 0
+
+
+def test_a_negated_question_after_a_scope_clause_is_still_negated() -> None:
+    assert analyze("For customers using SSO, is MFA not enforced?").negators == 1
+
+
+# ------------------------------------------------------------------ renamed fields
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("Vendor Name", "Solution Provider Name"),
+    ("Vendor Name", "Service Provider Name"),
+    ("Vendor Name", "Supplier Name"),
+    ("Vendor Contact Email", "Solution Provider Contact Email"),
+    ("Product Name", "Solution Name"),
+    ("Product Name", "Service Name"),
+    ("Product Name", "Application Name"),
+    ("Product Description", "Solution Description"),
+])
+def test_renamed_fields_read_as_the_same_terms(old: str, new: str) -> None:
+    assert analyze(old).terms == analyze(new).terms
+
+
+def test_a_vendors_suppliers_are_still_third_parties() -> None:
+    assert "third_party" in analyze("Do you assess your suppliers?").terms
+    assert "third_party" in analyze("Do you assess your vendors?").terms
+    assert "third_party" not in analyze("Supplier Name").terms
+
+
+def test_renamed_hecvat_fields_are_matched_to_the_old_ones(
+        write_library: Callable[..., Path]) -> None:
+    root = write_library({"answers/a.yaml": """
+        answers:
+          - id: gnrl-01
+            question: Vendor Name
+            answer: Northwind Ledger Ltd
+          - id: gnrl-02
+            question: Product Name
+            answer: Ledger
+          - id: gnrl-06
+            question: Vendor Contact Name
+            answer: Dana Smith
+          - id: gnrl-07
+            question: Vendor Contact Title
+            answer: CISO
+          - id: gnrl-08
+            question: Vendor Contact Email
+            answer: security@example.com
+          - id: gnrl-10
+            question: Vendor Accessibility Contact Name
+            answer: Sam Lee
+    """})
+    matcher = Matcher(load_library(root))
+    rows = {"Solution Provider Name": "gnrl-01", "Solution Name": "gnrl-02",
+            "Solution Provider Contact Name": "gnrl-06",
+            "Solution Provider Contact Title": "gnrl-07",
+            "Solution Provider Contact Email": "gnrl-08",
+            "Solution Provider Accessibility Contact Name": "gnrl-10"}
+    matches = matcher.match([QuestionRow("S", n + 2, q) for n, q in enumerate(rows)])
+    for match, gold in zip(matches, rows.values(), strict=True):
+        assert match.best is not None and match.best.answer_id == gold, match.row.question
+        assert match.status == "filled", (match.row.question, match.reasons)
