@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from qfill.matching import Match
 
 # Passages covering less of the question than this are not shown: they share a word,
-# not a subject.
+# not a subject. Ranked by meaning, a passage this similar is shown whatever its words
+# (on the labelled set, right passages and the best wrong ones overlap below it).
 MIN_PASSAGE_SCORE = 0.2
+MIN_SIMILARITY = 0.55
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,8 @@ class Grounder:
         k = self.settings.evidence.passages
         if k <= 0:
             return Grounding(())
-        ranked = tuple(r for r in self.ranker.rank(question, k) if r.score >= MIN_PASSAGE_SCORE)
+        ranked = tuple(r for r in self.ranker.rank(question, k) if r.score >= MIN_PASSAGE_SCORE
+                       or (r.similarity is not None and r.similarity >= MIN_SIMILARITY))
         if not draft or not ranked:
             return Grounding(ranked)
         refused: list[str] = []

@@ -449,3 +449,32 @@ def test_a_pdf_with_too_many_pages_is_a_note(write_library: Callable[..., Path],
     assert index.documents == ()
     assert index.notes == ("evidence/long.pdf: 2 pages, over the 1-page limit; split it; "
                            "not indexed",)
+
+
+def test_ranking_by_meaning_finds_a_passage_that_shares_no_word(
+        write_library: Callable[..., Path]) -> None:
+    pytest.importorskip("onnxruntime", reason="the semantic extra is not installed")
+    from qfill.settings import MatchSettings
+
+    root = write_library({"evidence/change.md": """\
+        # Change Management Policy
+
+        ## Emergencies
+
+        Emergency changes may be deployed with one approval from the on-call lead and are
+        reviewed within one business day.
+
+        ## Releases
+
+        Releases ship every Tuesday after the product review meeting.
+    """})
+    question = "How do you handle an urgent hotfix?"
+    index = load_evidence(root, None, Settings(), today=TODAY)
+    by_wording = Grounder(index, Settings(), root).ground(question, draft=False)
+    assert by_wording.passages == ()  # no word in common
+    meaning = Settings(matching=MatchSettings(semantic=True))
+    by_meaning = Grounder(index, meaning, root).ground(question, draft=False).passages
+    # Shown only when it also covers enough of the question's words: it does not here.
+    assert by_meaning == ()
+    ranked = Grounder(index, meaning, root).ranker.rank(question, 2)
+    assert [r.passage.headings[-1] for r in ranked] == ["Emergencies", "Releases"]
