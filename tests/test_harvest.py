@@ -250,3 +250,176 @@ def test_two_products_answer_each_their_own_questionnaire(
                       tmp_path / "x.csv", "--force")
     assert unknown.exit_code == 2
     assert "the products named are: atlas, beacon" in unknown.stderr
+
+
+def test_the_same_question_twice_with_two_answers(tmp_path: Path,
+                                                  write_library: Callable[..., Path]) -> None:
+    """In one section: a duplicate-conflict, the first kept. In two sections: one entry per
+    section, the section in the question, so they stay apart."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Q"
+    ws.append(["Section", "Question", "Answer"])
+    rows = [
+        ("Access Control", "Are the policies and procedures reviewed annually?", "Yes, every May."),
+        ("Access Control", "Are the policies and procedures reviewed annually?", "No."),
+        ("Cryptography", "Are the policies and procedures reviewed annually?", "No, not yet."),
+    ]
+    for row in rows:
+        ws.append(list(row))
+    wb.save(tmp_path / "twice.xlsx")
+    root = write_library({})
+    result = harvest([tmp_path / "twice.xlsx"], root)
+    assert notes_of(result, "duplicate-conflict") == [
+        "twice.xlsx, Q row 3: asks what twice.xlsx, Q row 2 asks but answers 'No' where that "
+        "row answers 'Yes, every May.'; the first is kept, settle it by hand"]
+    assert [(e["question"], e["answer"], e["tags"]) for e in entries(root)] == [
+        ("Are the policies and procedures reviewed annually? (Access Control)",
+         "Yes, every May.", ["access-control"]),
+        ("Are the policies and procedures reviewed annually? (Cryptography)",
+         "No, not yet.", ["cryptography"]),
+    ]
+    assert len({e["id"] for e in entries(root)}) == 2
+
+
+def test_mark_columns_give_the_yes_no(tmp_path: Path, write_library: Callable[..., Path]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Controls"
+    ws.append(["ID", "Question", "Yes", "No", "N/A", "Notes"])
+    ws.append(["C-1", "Do you encrypt laptops?", "X", None, None, "BitLocker and FileVault."])
+    ws.append(["C-2", "Do you allow USB storage?", None, "x", None, None])
+    ws.append(["C-3", "Do you operate a data centre?", None, None, "X", None])
+    ws.append(["C-4", "Do you have a CISO?", "X", "X", None, None])
+    wb.save(tmp_path / "marks.xlsx")
+    root = write_library({})
+    result = harvest([tmp_path / "marks.xlsx"], root)
+    got = {e["question"]: (e.get("short"), e["answer"]) for e in entries(root)}
+    assert got == {"Do you encrypt laptops?": ("Yes", "BitLocker and FileVault."),
+                   "Do you allow USB storage?": ("No", "No"),
+                   "Do you operate a data centre?": ("N/A", "N/A")}
+    assert notes_of(result, "contradiction") == [
+        "marks.xlsx, Controls row 5: several answers are marked (Yes, No); the Yes/No is "
+        "left out for a person to choose"]
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(
+        planted: Path, write_library: Callable[..., Path],
+        run_cli: Callable[..., CliResult]) -> None:
+    root = write_library({"answers/security.yaml": COMMENTED})
+    before = (root / "answers/security.yaml").read_bytes()
+    result = run_cli("harvest", planted, "-l", root, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert not (root / "answers/harvested.yaml").exists()
+    assert (root / "answers/security.yaml").read_bytes() == before
+    assert "  new entries        5  (would add to answers/harvested.yaml)" in result.stdout
+    assert "  would change answers/security.yaml" in result.stdout
+    assert "  encryption-at-rest (answers/security.yaml): 1 alias(es) <- completed.xlsx, " \
+           "Security row 4" in result.stdout
+    assert "conflicts (not merged; settle each by hand):" in result.stdout
+    assert "    library:   pen-testing (answers/security.yaml): [No] No, not yet." \
+        in result.stdout
+    assert result.stderr.startswith("dry run: 5 new entries, 1 new aliases, 1 conflicts, "
+                                    "8 rows skipped\n")
+
+
+def test_conflicts_csv_and_json_report_list_both_answers(
+        planted: Path, write_library: Callable[..., Path],
+        run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    import csv
+    import json
+
+    root = write_library({"answers/security.yaml": COMMENTED})
+    result = run_cli("harvest", planted, "-l", root, "--conflicts", tmp_path / "c.csv",
+                     "--report", tmp_path / "h.json")
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "c.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["entry_id"], r["entry_short"], r["entry_answer"], r["harvested_short"],
+             r["harvested_answer"], r["source"]) for r in rows] == [
+        ("pen-testing", "No", "No, not yet.", "Yes",
+         "Yes, an external firm tests the application every year.",
+         "completed.xlsx, Security row 18")]
+    report = json.loads((tmp_path / "h.json").read_text(encoding="utf-8"))
+    assert report["summary"] == {"rows": 16, "new": 5, "aliases": 1, "conflicts": 1,
+                                 "known": 0, "skipped": {
+                                     "about-questionnaire": 2, "blank": 1,
+                                     "personal-data": 3, "placeholder": 1,
+                                     "relative-contact": 1}}
+    lint = [n for n in report["notes"] if n["kind"] == "lint"]
+    # What lint says about a harvested entry comes with the row it was harvested from.
+    assert any(n["source"] == "completed.xlsx, Security row 7"
+               and "[short-contradicts-answer]" in n["message"] for n in lint)
+
+
+def test_a_headerless_two_column_csv_and_a_question_answer_xlsx(
+        tmp_path: Path, write_library: Callable[..., Path]) -> None:
+    from openpyxl import Workbook
+
+    bare = tmp_path / "bare.csv"
+    bare.write_text("Do you encrypt backups?,\"Yes, with AES-256.\"\n"
+                    "Do you allow remote work?,No\n"
+                    "Is there a security awareness programme?,Yes\n", encoding="utf-8")
+    wb = Workbook()
+    wb.active.append(["Question", "Answer"])
+    wb.active.append(["Do you scan for vulnerabilities weekly?", "Yes, with Nessus."])
+    wb.save(tmp_path / "export.xlsx")
+    root = write_library({})
+    harvest([bare, tmp_path / "export.xlsx"], root)
+    assert {(e["question"], e["answer"]) for e in entries(root)} == {
+        ("Do you encrypt backups?", "Yes, with AES-256."),
+        ("Do you allow remote work?", "No"),
+        ("Is there a security awareness programme?", "Yes"),
+        ("Do you scan for vulnerabilities weekly?", "Yes, with Nessus.")}
+
+
+def test_refs_pinned_to_a_template_version_are_followed_only_there() -> None:
+    from qfill.library import Answer, Library
+    from qfill.matching import Matcher
+    from qfill.questionnaire import QuestionRow
+    from qfill.refschemes import scheme_applies, scheme_for_template
+
+    assert scheme_for_template("HECVAT 3") == "hecvat-v3"
+    assert scheme_for_template("CAIQ v4") == "caiq-v4"
+    assert scheme_for_template("SIG") is None and scheme_for_template(None) is None
+    assert scheme_applies("caiq", "HECVAT 4") and scheme_applies("soc2", None)
+    library = Library(Path("."), (
+        Answer("sso", "Does your product support single sign-on?", "Yes, SAML.", short="Yes",
+               refs={"hecvat-v3": ("AAAI-01",)}),
+        Answer("mfa", "Do you require MFA for administrators?", "Yes.", short="Yes"),
+    ))
+    row = QuestionRow("Q", 5, "Is there a documented change process?", "AAAI-01")
+    matcher = Matcher(library)
+    for template, followed in (("HECVAT 3", True), ("HECVAT 4", False), (None, False)):
+        match = matcher.match([row], template=template)[0]
+        assert (match.best is not None and match.best.via == "id") is followed, template
+
+
+def test_lint_does_not_call_two_products_answers_ambiguous(
+        write_library: Callable[..., Path]) -> None:
+    from datetime import date
+
+    from qfill.lint import lint_library
+
+    same = """\
+        answers:
+          - id: hosting-atlas
+            question: Where is customer data hosted?
+            answer: In AWS eu-west-1.
+            products: [atlas]
+          - id: hosting-beacon
+            question: Where is customer data hosted?
+            answer: On the customer's own servers.
+            products: [beacon]
+        """
+    root = write_library({"answers/hosting.yaml": same})
+    result = lint_library(root, settings=Settings(), today=date(2026, 12, 1))
+    assert [f.rule for f in result.findings] == []
+    shared = same.replace("            products: [beacon]\n", "")
+    root = write_library({"answers/hosting.yaml": shared}, root=root.parent / "shared")
+    result = lint_library(root, settings=Settings(), today=date(2026, 12, 1))
+    assert [f.rule for f in result.findings] == ["ambiguous-entries"]

@@ -59,3 +59,57 @@ def test_harvested_caiq_refills_the_blank_caiq_with_the_vendors_own_answers(
                        for reason in row["reasons"]), row
     assert len(rows) == 261
     assert own / len(rows) >= 0.90
+
+
+def test_harvesting_the_completed_caiq_twice_changes_nothing(
+        shared_questionnaires: Path, write_library: Callable[..., Path]) -> None:
+    from qfill.harvest.harvesting import plan_harvest, write_harvest
+    from qfill.settings import Settings
+
+    completed = shared_questionnaires / "csa-caiq" / "CAIQv4.0.3_WhitePact_completed.xlsx"
+    root = write_library({})
+    first = plan_harvest([completed], root=root, settings=Settings())
+    write_harvest(first)
+    before = (root / "answers/harvested.yaml").read_bytes()
+    second = plan_harvest([completed], root=root, settings=Settings())
+    assert (second.new, second.aliases, second.conflicts, second.edits) == ([], [], [], {})
+    assert second.known == len(first.new)
+    assert (root / "answers/harvested.yaml").read_bytes() == before
+
+
+def test_harvested_hecvat3_answers_hecvat4_by_wording_not_by_its_moved_ids(
+        shared_questionnaires: Path, write_library: Callable[..., Path]) -> None:
+    from datetime import date
+
+    from qfill.answering import answer_questionnaire
+    from qfill.harvest.harvesting import plan_harvest, write_harvest
+    from qfill.library import load_library
+    from qfill.settings import Settings
+    from qfill.sheets.reader import read_questionnaire
+
+    folder = shared_questionnaires / "hecvat"
+    root = write_library({})
+    result = plan_harvest([folder / "HECVAT3_OpenDSA_20220830.xlsx"], root=root,
+                          settings=Settings())
+    write_harvest(result)
+    where = "HECVAT3_OpenDSA_20220830.xlsx, HECVAT - Full row"
+    skipped = {(n.kind, n.where) for n in result.notes if n.skipped}
+    assert ("about-questionnaire", f"{where} 3") in skipped  # DATE-01
+    assert {w for k, w in skipped if k == "personal-data"} == {
+        f"{where} {r}" for r in (12, 13, 14, 16, 17, 18)}  # contact names, titles, emails
+    library = load_library(root)
+    assert all(set(a.refs) == {"hecvat-v3"} for a in library.answers if a.refs)
+    questionnaire = read_questionnaire(folder / "HECVAT414.xlsx")
+    assert questionnaire.template == "HECVAT 4"
+    run = answer_questionnaire(questionnaire, library, Settings(), today=date(2026, 12, 1))
+    filled = [m for m in run.matches if m.status == "filled"]
+    assert len(filled) >= 100
+    assert [m.row.question_id for m in filled if m.best and m.best.via == "id"] == []
+    by_id = library.by_id()
+    # DOCU-01 asks about a SOC 2 audit in HECVAT 3 and about something else in HECVAT 4:
+    # the row is never answered with the entry whose refs name DOCU-01 unless it reads so.
+    docu = next(m for m in run.matches if m.row.question_id == "DOCU-01")
+    cited = next(a for a in library.answers if "DOCU-01" in a.refs.get("hecvat-v3", ()))
+    assert docu.status != "filled" or docu.best is None or docu.best.answer_id != cited.id \
+        or "SOC" in docu.row.question
+    assert all(by_id[m.best.answer_id].refs for m in filled if m.best is not None)

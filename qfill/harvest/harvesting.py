@@ -127,8 +127,7 @@ def plan_harvest(paths: Sequence[Path], *, root: Path, settings: Settings,
         result.notes.append(Note("conflict", ", ".join(conflict.draft.sources[:3]), (
             f"'{conflict.entry.id}' ({conflict.entry.source}) answers "
             f"{conflict.entry.short or conflict.entry.answer[:40]!r}; this row answers "
-            f"{conflict.draft.short or conflict.draft.answer[:40]!r}; settle it by hand"),
-            skipped=True))
+            f"{conflict.draft.short or conflict.draft.answer[:40]!r}; settle it by hand")))
     taken = {a.id for a in library.answers} if library else set()
     assign_ids(settled.new, taken)
     result.new = settled.new

@@ -70,7 +70,7 @@ class AnsweredRow:
     @property
     def blank(self) -> bool:
         return self.short is None and not self.choice and not self.narrative \
-            and not self.evidence
+            and not self.evidence and not self.marks
 
 
 def read_answered(path: Path, *, include_hidden: bool = False,

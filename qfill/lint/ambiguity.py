@@ -83,7 +83,8 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     ``qfill.yaml``, and at least ``matching.review_threshold``), a questionnaire row with
     that wording goes to review instead of being filled. Merge the two entries (one
     answer, the other question as an alias), or reword one so they differ. Reported once
-    per pair, at the later entry, naming both.
+    per pair, at the later entry, naming both. Entries bound to different ``products``
+    never meet in one questionnaire, so they are never ambiguous with each other.
 
     PASS::
 
@@ -133,7 +134,8 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
         for owner in owners.get(text, ()):
             own = scores.get(owner.id, 0.0)
             for other_id, score in scores.items():
-                if other_id == owner.id or other_id not in by_id:
+                if other_id == owner.id or other_id not in by_id or \
+                        _never_together(owner, by_id[other_id]):
                     continue
                 if score >= matching.review_threshold and score >= own - matching.margin:
                     pairs.setdefault((min(owner.id, other_id), max(owner.id, other_id)), text)
@@ -144,6 +146,12 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
                          f"{earlier.source}:{earlier.line}) both match \"{_clip(text)}\" too "
                          "closely for qfill to fill it from either; merge them (one answer, "
                          "the other question as an alias) or reword one")
+
+
+def _never_together(a: Answer, b: Answer) -> bool:
+    """Entries bound to different products never answer one questionnaire together
+    (``qfill answer --product`` uses one product's entries and the shared ones)."""
+    return bool(a.products) and bool(b.products) and not set(a.products) & set(b.products)
 
 
 def _clip(text: str, limit: int = 80) -> str:
