@@ -11,9 +11,12 @@ that function's docstring is the code's manual, the way lint rules are documente
 * the first paragraph is the one-line **meaning** (what it means that the code fired);
 * a paragraph starting ``Reviewer:`` says **what a person deciding the row should do**;
 * ``PASS::`` and ``FAIL::`` blocks are **examples that run as tests**: YAML with the row's
-  ``question`` and the library (``entry:`` for a one-entry library given by its question,
-  or ``entries:`` as in an answer file), optionally the row's cells (``row:``). A FAIL
-  example must raise the code, a PASS example must not. An example that cannot be one row
+  ``question`` (and ``section``) and the library (``entry:`` for a one-entry library given
+  by its question, with ``answer:`` and ``short:`` beside it, or ``entries:`` as in an
+  answer file; ``missing:`` lists cited evidence files left out), optionally the row's
+  cells (``row:`` with ``short: [dropdown values]``, ``answered: text`` already in the
+  answer cell, or ``cells: none``). A FAIL example must raise the code, a PASS example
+  must not. An example that cannot be one row
   and a small library is written as prose instead (``PASS: ...`` / ``FAIL: ...``).
 
 The API, for code that adds a check::

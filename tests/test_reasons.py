@@ -42,7 +42,8 @@ def _row(case: dict[str, Any]) -> QuestionRow:
     else:
         targets = (TargetCell("short", "C2", choices=tuple(map(str, spec.get("short", ())))),
                    TargetCell("answer", "D2", current=spec.get("answered")))
-    return QuestionRow("Questions", 2, case["question"], None, None, "B2", targets)
+    return QuestionRow("Questions", 2, case["question"], None, case.get("section"), "B2",
+                       targets)
 
 
 def codes_for(example: Example, tmp_path: Path) -> set[str]:
