@@ -179,6 +179,18 @@ class Scored:
 
 
 @dataclass(frozen=True, slots=True)
+class _Query:
+    """One question analysed and weighed, ready to score against entries."""
+
+    text: str
+    analysis: Analysis
+    terms: frozenset[str]
+    weights: dict[str, float]
+    total: float
+    heaviest: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Work:
     """One question on its way through matching: its id's entries and scored entries."""
 
@@ -238,6 +250,9 @@ class Matcher:
         self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
         for j, entry in enumerate(self._entry_of):
             self._phrasings_of[entry].append(j)
+        self._entry_of_id: dict[str, int] = {}
+        for index, answer in enumerate(self._answers):
+            self._entry_of_id.setdefault(answer.id, index)
         # id -> (entry, scheme): a pinned scheme's ids hold only in its template version.
         self._by_ref: dict[str, list[tuple[int, str]]] = {}
         for index, answer in enumerate(self._answers):
@@ -383,24 +398,56 @@ class Matcher:
 
         ``damped`` terms (the questionnaire's own boilerplate) weigh as boilerplate does.
         """
+        query = self._query(question, damped)
+        if query is None:
+            return []
+        # Cheap first pass: the weighted overlap of every phrasing of the retrieved
+        # entries; the expensive scorers then run on the best phrasing of the best few.
+        return self._score_entries(query, self._retrieve(query.terms, query.total), section)
+
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
+                   ) -> list[list[Candidate]]:
+        """The best candidates for each question, drawn only from the answer ids given
+        for it (unknown ids are ignored), scored as :meth:`rank` scores them.
+
+        Lint asks this for an entry's own wording against the entries a near-duplicate
+        join found for it: bounded work, where :meth:`rank` would search the library.
+        """
+        k = max(self.settings.matching.candidates, 1)
+        index = self._entry_of_id
+        result: list[list[Candidate]] = []
+        for question, ids in zip(questions, among, strict=True):
+            query = self._query(question, frozenset())
+            entries = list(dict.fromkeys(index[i] for i in ids if i in index))
+            scored = self._score_entries(query, entries, None) if query else []
+            result.append(self._candidates(_Work(None, (), scored), k, True)[0])
+        return result
+
+    def _query(self, question: str, damped: frozenset[str]) -> _Query | None:
         qa = self._analyze(question)
         qset = frozenset(qa.terms)
         if not qset:
-            return []
+            return None
         weight = self.weights.weight
         qweights = {t: weight(t) * (_BOILERPLATE_FACTOR if t in damped else 1.0)
                     for t in qset}
-        wq = math.fsum(qweights.values())
-        qmax = max(qweights.values())
+        return _Query(question, qa, qset, qweights, math.fsum(qweights.values()),
+                      max(qweights.values()))
+
+    def _score_entries(self, query: _Query, entries: Sequence[int], section: str | None
+                       ) -> list[Scored]:
+        """The best of ``entries`` by weighted overlap, scored with every feature and
+        guard, best first."""
+        qa, qset, qweights, wq, qmax = (query.analysis, query.terms, query.weights,
+                                        query.total, query.heaviest)
+        weight = self.weights.weight
         idf = self.weights.idf
         # The question's most telling words: the heaviest, with any tied with it, that
         # the library uses somewhere (a word it never uses says nothing about any entry).
         telling = [t for t in qset if qweights[t] >= qmax * (1.0 - 1e-9) and t in self._df]
         unseen = math.fsum(w for t, w in qweights.items() if t not in idf) / wq
-        # Cheap first pass: the weighted overlap of every phrasing of the retrieved
-        # entries; the expensive scorers then run on the best phrasing of the best few.
         best: list[tuple[float, int, int]] = []
-        for entry in self._retrieve(qset, wq):
+        for entry in entries:
             overlap, j = self._best_phrasing(entry, qset, qweights, wq)
             if overlap > 0.0:
                 best.append((overlap, entry, j))
@@ -408,7 +455,7 @@ class Matcher:
         meaning = None
         if self._meaning is not None and self._answers:
             # Entries close in meaning join the shortlist even when they share no word.
-            meaning = self._meaning.similarities(question)
+            meaning = self._meaning.similarities(query.text)
             listed = {entry for _, entry, _ in shortlist}
             order = [int(e) for e in (-meaning).argsort(kind="stable")[:_MEANING_ENTRIES]]
             closest = (order[0], float(meaning[order[0]]),

@@ -1,18 +1,20 @@
 """The ``ambiguous-entries`` rule: two entries that the matcher cannot tell apart.
 
-The verdict is the project's matcher's (:class:`qfill.matching.Matcher`), asked in one
-batch through its ``rank`` method, so lint flags what ``qfill answer`` would trip over:
-an entry's own question (or alias), asked as a questionnaire row, for which another entry
-scores as high as the entry itself, within ``matching.margin``, so the row cannot be
-filled from either. (The matcher lowers the confidence of both when two entries compete
-for one wording, so "both reach the fill threshold" never happens; "neither can be
-filled" is how the ambiguity shows.)
+The verdict is the project's matcher's (:class:`qfill.matching.Matcher`), so lint flags
+what ``qfill answer`` would trip over: an entry's own question (or alias), asked as a
+questionnaire row, for which another entry scores as high as the entry itself, within
+``matching.margin``, so the row cannot be filled from either. (The matcher lowers the
+confidence of both when two entries compete for one wording, so "both reach the fill
+threshold" never happens; "neither can be filled" is how the ambiguity shows.)
 
-Ranking every phrasing of a large library costs milliseconds each, so a cheap join on the
-matcher's own terms (:mod:`qfill.terms`: same normalisation, thesaurus and weights)
-first picks the phrasings that have a near twin in another entry; a pair whose weighted
-term overlap (Dice) is below :data:`MIN_TERM_OVERLAP` cannot score near an entry's match
-with its own wording. Only those phrasings are ranked.
+The work is bounded by the pairs that can be ambiguous, not by the library. A
+similarity join on the matcher's own terms (:mod:`qfill.terms`: same normalisation,
+thesaurus and weights; :func:`qfill.overlap.near_pairs`) finds, for each phrasing, the
+entries with a phrasing sharing at least :data:`MIN_TERM_OVERLAP` of its weighted terms;
+a rival below that cannot score near an entry's match with its own wording. The matcher
+then scores each such phrasing against its own entry and those rivals only
+(:meth:`~qfill.matching.Matcher.rank_among`), never the whole library, and a phrasing
+whose pairs are all flagged already is not scored again.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ _CANDIDATES = 6
 
 
 def near_twins(library: Library, settings: Settings,
-               min_overlap: float = MIN_TERM_OVERLAP) -> set[str]:
+               min_overlap: float = MIN_TERM_OVERLAP) -> dict[str, set[int]]:
     """Phrasing texts that share at least ``min_overlap`` of their weighted terms (Dice)
-    with a phrasing of another entry (:func:`qfill.overlap.near_pairs`, on the matcher's
-    terms and weights, without building the matcher)."""
+    with a phrasing of another entry, each with the entries (indices into
+    ``library.answers``) of those phrasings (:func:`qfill.overlap.near_pairs`, on the
+    matcher's terms and weights, without building the matcher)."""
     from qfill.overlap import near_pairs
     from qfill.terms import TermWeights, shared_analyzer
 
@@ -57,10 +60,10 @@ def near_twins(library: Library, settings: Settings,
         entry_terms.append(union)
     learned = TermWeights.learn(entry_terms)
     weight = {t: learned.weight(t) for union in entry_terms for t in union}
-    twins: set[str] = set()
+    twins: dict[str, set[int]] = {}
     for i, j, _ in near_pairs(sets, groups, weight.__getitem__, min_overlap):
-        twins.add(texts[i])
-        twins.add(texts[j])
+        twins.setdefault(texts[i], set()).add(groups[j])
+        twins.setdefault(texts[j], set()).add(groups[i])
     return twins
 
 
@@ -78,13 +81,14 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     """Two entries whose questions or aliases match each other so closely that qfill
     cannot fill a row worded like them from either.
 
-    For each entry's own question and aliases, the matcher ranks the library; when
-    another entry scores as high as the entry itself (within ``matching.margin`` in
-    ``qfill.yaml``, and at least ``matching.review_threshold``), a questionnaire row with
-    that wording goes to review instead of being filled. Merge the two entries (one
-    answer, the other question as an alias), or reword one so they differ. Reported once
-    per pair, at the later entry, naming both. Entries bound to different ``products``
-    never meet in one questionnaire, so they are never ambiguous with each other.
+    For each entry's own question and aliases, the matcher scores the entry and the
+    entries worded most like it; when another entry scores as high as the entry itself
+    (within ``matching.margin`` in ``qfill.yaml``, and at least
+    ``matching.review_threshold``), a questionnaire row with that wording goes to review
+    instead of being filled. Merge the two entries (one answer, the other question as an
+    alias), or reword one so they differ. Reported once per pair, at the later entry,
+    naming both. Entries bound to different ``products`` never meet in one
+    questionnaire, so they are never ambiguous with each other.
 
     PASS::
 
@@ -111,14 +115,13 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     answers = ctx.library.answers
     if len(answers) < 2:
         return
-    texts = sorted(near_twins(ctx.library, ctx.settings))
-    if not texts:
+    twins = near_twins(ctx.library, ctx.settings)
+    if not twins:
         return
     matching = ctx.settings.matching
     settings = dataclasses.replace(ctx.settings, matching=dataclasses.replace(
         matching, candidates=max(matching.candidates, _CANDIDATES)))
     ranker = (ctx.ranker or _matcher)(ctx.library, settings)
-    ranked = ranker.rank(texts)
     owners: dict[str, list[Answer]] = {}
     for answer in answers:
         for text in answer.phrasings:
@@ -127,18 +130,25 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     for answer in answers:
         by_id.setdefault(answer.id, answer)
     pairs: dict[tuple[str, str], str] = {}
-    for text, candidates in zip(texts, ranked, strict=True):
+    for text in sorted(twins):
+        mine = {a.id for a in owners[text]}
+        among = sorted(mine | {answers[e].id for e in twins[text]})
+        if all((min(o, x), max(o, x)) in pairs for o in mine for x in among
+               if x != o and not _never_together(by_id[o], by_id[x])):
+            continue  # every pair this wording could show is flagged already
+        [candidates] = ranker.rank_among([text], [among])
         scores: dict[str, float] = {}
         for candidate in candidates:
             scores.setdefault(candidate.answer_id, candidate.confidence)
-        for owner in owners.get(text, ()):
-            own = scores.get(owner.id, 0.0)
+        for owner_id in sorted(mine):
+            own = scores.get(owner_id, 0.0)
             for other_id, score in scores.items():
-                if other_id == owner.id or other_id not in by_id or \
-                        _never_together(owner, by_id[other_id]):
+                if other_id == owner_id or other_id not in by_id or \
+                        _never_together(by_id[owner_id], by_id[other_id]):
                     continue
                 if score >= matching.review_threshold and score >= own - matching.margin:
-                    pairs.setdefault((min(owner.id, other_id), max(owner.id, other_id)), text)
+                    pairs.setdefault((min(owner_id, other_id), max(owner_id, other_id)),
+                                     text)
     for (first_id, second_id), text in sorted(pairs.items()):
         earlier, later = sorted((by_id[first_id], by_id[second_id]),
                                 key=lambda a: (a.source, a.line, a.column))

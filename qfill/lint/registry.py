@@ -60,7 +60,8 @@ class RankedCandidate(Protocol):
 class Ranker(Protocol):
     """The slice of :class:`qfill.matching.Matcher` that ``ambiguous-entries`` relies on."""
 
-    def rank(self, questions: Sequence[str]) -> Sequence[Sequence[RankedCandidate]]: ...
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
+                   ) -> Sequence[Sequence[RankedCandidate]]: ...
 
 
 RankerFactory = Callable[[Library, Settings], Ranker]

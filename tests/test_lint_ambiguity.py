@@ -1,0 +1,154 @@
+"""``ambiguous-entries`` at scale: the join finds every near twin, and scoring each
+wording against its own entry and its twins only gives the verdict that ranking it
+against the whole library gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from lint_fixtures import run_lint
+
+from qfill.library import Answer, Library, load_library
+from qfill.lint.ambiguity import near_twins
+from qfill.matching import Candidate, Matcher
+from qfill.settings import Settings, load_settings
+from qfill.terms import TermWeights, shared_analyzer
+
+REPO = Path(__file__).resolve().parent.parent
+_PAIR = re.compile(r"entries '([^']+)' and '([^']+)'")
+
+
+def _library(questions: Sequence[Sequence[str]]) -> Library:
+    answers = tuple(Answer(id=f"e{n}", question=texts[0], aliases=tuple(texts[1:]),
+                           answer="Yes.", short="Yes") for n, texts in enumerate(questions))
+    return Library(Path("."), answers)
+
+
+def _all_pairs(library: Library, settings: Settings, bound: float) -> dict[str, set[int]]:
+    """The join's answer by brute force: every phrasing against every other."""
+    analyze = shared_analyzer(settings.synonyms)
+    rows = [(i, text, frozenset(analyze(text).terms))
+            for i, answer in enumerate(library.answers) for text in answer.phrasings]
+    unions: dict[int, set[str]] = {}
+    for i, _, terms in rows:
+        unions.setdefault(i, set()).update(terms)
+    weights = TermWeights.learn(unions[i] for i in range(len(library.answers)))
+    found: dict[str, set[int]] = {}
+    for a, (i, text, terms) in enumerate(rows):
+        for j, other, others in rows[a + 1:]:
+            total = weights.total(terms) + weights.total(others)
+            if i != j and total and 2 * weights.total(terms & others) >= bound * total:
+                found.setdefault(text, set()).add(j)
+                found.setdefault(other, set()).add(i)
+    return found
+
+
+def test_the_join_finds_what_comparing_every_pair_finds() -> None:
+    rng = random.Random(3)
+    words = [f"w{n}" for n in range(60)] + ["data", "policy", "access", "review"] * 10
+    questions: list[list[str]] = []
+    for n in range(120):
+        if n % 3 == 2:  # a near twin of the entry before, one word changed
+            base = questions[-1][0].split()
+            base[rng.randrange(len(base))] = rng.choice(words)
+            questions.append([" ".join(base)])
+        else:
+            questions.append([" ".join(rng.choices(words, k=rng.randint(2, 9)))
+                              for _ in range(rng.randint(1, 3))])
+    library, settings = _library(questions), Settings()
+    for bound in (0.5, 0.7, 0.9):
+        assert near_twins(library, settings, bound) == _all_pairs(library, settings, bound)
+
+
+def _sample_with_rivals(root: Path) -> Path:
+    """The sample library, plus entries that reword some of its questions by a word or two
+    (and one copied alias): the pairs a growing library really gets."""
+    for name in ("answers", "evidence"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "qfill.yaml", root / "qfill.yaml")
+    library = load_library(root)
+    rng = random.Random(5)
+    lines = ["answers:"]
+    for n, answer in enumerate(rng.sample(list(library.answers), 30)):
+        words = answer.question.rstrip("?").split()
+        for _ in range(1 + n % 2):
+            words[rng.randrange(len(words))] = rng.choice(("all", "customer", "annually",
+                                                           "staff", "production"))
+        question = " ".join(words) + "?"
+        lines += [f"  - id: rival-{n}", f"    question: '{question}'",
+                  f"    answer: '{answer.answer[:1]}es, as {answer.id} says.'"]
+    first = library.answers[0]
+    lines += ["  - id: rival-copy", "    question: Are laptops encrypted?",
+              "    aliases:", f"      - '{first.question}'", "    answer: Yes."]
+    (root / "answers" / "rivals.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def _ranked_against_the_library(root: Path) -> set[tuple[str, str]]:
+    """The rule's verdict as it was first written: every phrasing ranked against the whole
+    library by the matcher, six candidates."""
+    settings = load_settings(root)
+    library = load_library(root)
+    matching = dataclasses.replace(settings.matching, candidates=6, semantic=False)
+    matcher = Matcher(library, dataclasses.replace(settings, matching=matching))
+    pairs: set[tuple[str, str]] = set()
+    for answer in library.answers:
+        for candidates in matcher.rank(answer.phrasings):
+            scores = {c.answer_id: c.confidence for c in reversed(candidates)}
+            own = scores.get(answer.id, 0.0)
+            for other, score in scores.items():
+                if other != answer.id and score >= matching.review_threshold and \
+                        score >= own - matching.margin:
+                    pairs.add((min(answer.id, other), max(answer.id, other)))
+    return pairs
+
+
+def test_bounded_verdict_is_the_full_rankings_on_the_sample_library_with_rivals(
+        tmp_path: Path) -> None:
+    root = _sample_with_rivals(tmp_path)
+    findings = [f for f in run_lint(root).findings if f.rule == "ambiguous-entries"]
+    pairs = {tuple(sorted(_PAIR.search(f.message).groups())) for f in findings}  # type: ignore[union-attr]
+    first = load_library(root).answers[0].id
+    assert len(pairs) >= 5 and (first, "rival-copy") in pairs  # the rivals are rivals
+    assert pairs == _ranked_against_the_library(root)
+
+
+class _Counting:
+    """The real matcher, recording what lint asks of it."""
+
+    asked: list[list[str]]
+
+    def __init__(self, library: Library, settings: Settings) -> None:
+        self.matcher = Matcher(library, settings.with_matching(semantic=False))
+        _Counting.asked = []
+
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
+                   ) -> list[list[Candidate]]:
+        _Counting.asked.extend(list(ids) for ids in among)
+        return self.matcher.rank_among(questions, among)
+
+
+def test_each_wording_is_scored_against_its_twins_not_the_library(tmp_path: Path) -> None:
+    rng = random.Random(9)
+    vocabulary = [f"term{n}" for n in range(3000)]
+    lines = ["answers:"]
+    for n in range(300):
+        words = rng.sample(vocabulary, 6)
+        lines += [f"  - id: entry-{n}", f"    question: Do you {' '.join(words)}?",
+                  "    answer: Yes."]
+        if n % 10 == 0:  # every tenth entry has a twin, worded alike
+            lines += [f"  - id: twin-{n}",
+                      f"    question: Does your organization {' '.join(words)}?",
+                      "    answer: Yes."]
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "a.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_lint(tmp_path, ranker=_Counting)
+    assert len(result.findings) == 30
+    # At most two wordings per twin pair are scored, each against its pair only.
+    assert len(_Counting.asked) <= 60
+    assert all(len(ids) == 2 for ids in _Counting.asked)
