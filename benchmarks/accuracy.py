@@ -54,8 +54,8 @@ questionnaire. Ids and refs are stripped, so it is a pure wording test:
 
 * warm: HECVAT 4.1.4 questions against the library ``qfill harvest`` makes from a
   completed HECVAT 3.00 (OpenDSA's answers), built in a temporary folder; gold pairs in
-  ``benchmarks/data/gold_hecvat4_hecvat3.csv`` (ids only; labelled by reading both), and
-  any entry asking the row's very question.
+  ``benchmarks/data/gold_hecvat4_hecvat3.csv`` (ids only; labelled by reading both) and
+  ``gold_hecvat4_hecvat3_extra.csv`` (pairs that list leaves out, with the reason).
 * warm: CAIQ 4.0.3 questions against the library harvested from the same questionnaire
   completed (WhitePact's answers): the round trip.
 * AICM-CAIQ 1.1.0 questions against CAIQ 4.0.3 (WhitePact's answers); gold is the CAIQ
@@ -579,37 +579,24 @@ def harvested(path: Path) -> tuple[Library, dict[str, set[str]]]:
 def hecvat_dataset() -> Dataset:
     """Warm: HECVAT 4.1.4's questions against the library harvested (``qfill harvest``)
     from a completed HECVAT 3.00 (OpenDSA's answers). Gold pairs in
-    ``gold_hecvat4_hecvat3.csv``; a row whose HECVAT 3 counterpart gave no entry (left
-    unanswered, or dropped by harvest) has no answer in the library."""
+    ``gold_hecvat4_hecvat3.csv`` and ``gold_hecvat4_hecvat3_extra.csv``; a row whose
+    HECVAT 3 counterpart gave no entry (left unanswered, or dropped by harvest) has no
+    answer in the library."""
     folder = SHARED / "hecvat"
     library, entries = harvested(folder / "HECVAT3_OpenDSA_20220830.xlsx")
     with (folder / "hecvat_v4.1.4_questions.csv").open(encoding="utf-8") as f:
         v4 = list(csv.DictReader(f))
-    with (DATA / "gold_hecvat4_hecvat3.csv").open(encoding="utf-8") as f:
-        gold = {g["hecvat4_id"]: [i for i in (g["hecvat3_id"], *(g.get("also") or "").split(";"))
-                                  if i.strip()] for g in csv.DictReader(f)}
-    same = _same_question(library)
+    gold: dict[str, list[str]] = {}
+    for name in ("gold_hecvat4_hecvat3.csv", "gold_hecvat4_hecvat3_extra.csv"):
+        with (DATA / name).open(encoding="utf-8") as f:
+            for pair in csv.DictReader(f):
+                found = gold.setdefault(pair["hecvat4_id"], [])
+                if pair["hecvat3_id"]:
+                    found.append(pair["hecvat3_id"])
     rows = [Labelled(r["id"], r["question"], r["section"],
-                     frozenset(e for i in gold[r["id"]] for e in entries.get(_ref(i), ()))
-                     | same(r["question"]))
+                     frozenset(e for i in gold[r["id"]] for e in entries.get(_ref(i), ())))
             for r in v4 if r["id"] in gold]
     return Dataset("warm HECVAT 3 -> 4.1.4", library, halves(rows), kind="warm")
-
-
-def _same_question(library: Library) -> Callable[[str], frozenset[str]]:
-    """The entries whose question is the row's own, up to case, spacing and punctuation
-    (95% alike): the gold pairs were labelled against the CSV of one sheet, and harvest
-    also reads the workbook's other sheets, so an entry asking the very same question is
-    right too. Decided on the wording alone, for every row of both halves."""
-    from rapidfuzz import fuzz, utils
-
-    questions = [(utils.default_process(a.question), a.id) for a in library.answers]
-
-    def same(text: str) -> frozenset[str]:
-        mine = utils.default_process(text)
-        return frozenset(i for q, i in questions if fuzz.ratio(q, mine) >= 95)
-
-    return same
 
 
 def caiq_round_trip_dataset() -> Dataset:
