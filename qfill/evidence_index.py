@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from qfill.disk_cache import cache_folder, open_cache_db
 from qfill.documents import (
     READER_VERSION,
     SUFFIXES,
@@ -182,15 +183,7 @@ class DocumentCache:
     """
 
     def __init__(self, path: Path) -> None:
-        self._db: sqlite3.Connection | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(path), timeout=10)
-            db.execute("CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, data TEXT)")
-            db.commit()
-            self._db = db
-        except (OSError, sqlite3.Error):
-            self._db = None  # a read-only home or a full disk costs speed, nothing else
+        self._db = open_cache_db(path, "documents (key TEXT PRIMARY KEY, data TEXT)")
 
     @staticmethod
     def key(digest: str, suffix: str) -> str:
@@ -231,6 +224,4 @@ class DocumentCache:
 
 def default_document_cache() -> DocumentCache:
     """The cache beside the sentence vectors (``$QFILL_CACHE_DIR`` or the user cache)."""
-    from qfill.semantic import cache_folder
-
     return DocumentCache(cache_folder() / f"evidence-documents-v{READER_VERSION}.sqlite3")

@@ -17,13 +17,13 @@ cache folder, so a library is encoded once.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qfill.disk_cache import cache_folder, open_cache_db
 from qfill.errors import QfillError
 
 if TYPE_CHECKING:
@@ -79,15 +79,7 @@ class VectorCache:
     """Vectors by text digest in one SQLite file per model; unusable -> no caching."""
 
     def __init__(self, path: Path) -> None:
-        self._db: sqlite3.Connection | None = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(path), timeout=10)
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
-            db.commit()
-            self._db = db
-        except (OSError, sqlite3.Error):
-            self._db = None  # a read-only home or a full disk costs speed, nothing else
+        self._db = open_cache_db(path, "vectors (key TEXT PRIMARY KEY, vec BLOB)")
 
     @staticmethod
     def key(text: str) -> str:
@@ -127,15 +119,6 @@ class VectorCache:
                      for t, v in vectors.items()])
         except sqlite3.Error:
             pass
-
-
-def cache_folder() -> Path:
-    """``$QFILL_CACHE_DIR``, else ``$XDG_CACHE_HOME/qfill``, else ``~/.cache/qfill``."""
-    explicit = os.environ.get("QFILL_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qfill"
 
 
 _LOADED: dict[str, Encoder] = {}

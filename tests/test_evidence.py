@@ -478,3 +478,12 @@ def test_ranking_by_meaning_finds_a_passage_that_shares_no_word(
     assert by_meaning == ()
     ranked = Grounder(index, meaning, root).ranker.rank(question, 2)
     assert [r.passage.headings[-1] for r in ranked] == ["Emergencies", "Releases"]
+
+
+def test_an_unusable_document_cache_costs_speed_not_the_run(library: Path,
+                                                            tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    cache = DocumentCache(blocker / "documents.sqlite3")
+    index = build_evidence_index(library, today=TODAY, cache=cache)
+    assert len(index.documents) == 2 and index.notes == ()
