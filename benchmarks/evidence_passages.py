@@ -3,6 +3,8 @@
     python benchmarks/evidence_passages.py               # wording only
     python benchmarks/evidence_passages.py --semantic    # wording and meaning
     python benchmarks/evidence_passages.py --misses      # list the questions it misses
+    python benchmarks/evidence_passages.py --scale 20    # index time, cold and from the cache,
+                                                         # for the evidence copied 20 times
 
 ``benchmarks/data/evidence-questions.csv`` holds questions written for this benchmark in
 questionnaire style, each labelled with the sample library's passage that answers it (a
@@ -54,13 +56,52 @@ def read_set(path: Path) -> list[Labelled]:
     return rows
 
 
+def time_index(library: Path, copies: int) -> None:
+    """Index ``copies`` copies of the evidence with an empty cache, again from the cache,
+    and again after one document changed."""
+    import shutil
+    import tempfile
+
+    from qfill.evidence_index import DocumentCache
+
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp) / "library"
+        for n in range(copies):
+            shutil.copytree(library / "evidence", root / "evidence" / f"copy{n}")
+        cache = DocumentCache(Path(temp) / "cache.sqlite3")
+        timings = []
+        for step in ("cold", "cached", "one changed"):
+            if step == "one changed":
+                changed = next((root / "evidence").rglob("*.md"))
+                changed.write_text(changed.read_text() + "\nA new line.\n")
+            started = time.perf_counter()
+            index = build_evidence_index(root, today=AS_OF, cache=cache)
+            timings.append(f"{step} {time.perf_counter() - started:.2f} s")
+        started = time.perf_counter()
+        ranker = PassageRanker(index)
+        built = time.perf_counter() - started
+        questions = [row.question for row in read_set(DATA)]
+        started = time.perf_counter()
+        for question in questions:
+            ranker.rank(question, 3)
+        ranked = time.perf_counter() - started
+        print(f"index of {len(index.documents)} documents, {len(index.passages)} passages: "
+              + ", ".join(timings) + f"; ranker built in {built:.2f} s, {len(questions)} "
+              f"questions ranked in {ranked:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--library", type=Path, default=ROOT)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--semantic", action="store_true")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--scale", type=int, default=0,
+                        help="time indexing the evidence copied this many times, then stop")
     args = parser.parse_args()
+    if args.scale:
+        time_index(args.library, args.scale)
+        return
     library = load_library(args.library)
     settings = load_settings(args.library)
     started = time.perf_counter()
