@@ -21,6 +21,7 @@ from rich.console import Console
 
 from qfill import __version__
 from qfill.errors import ExitCode, QfillError, UsageError
+from qfill.escaping import terminal_text
 
 if TYPE_CHECKING:
     from qfill.settings import Settings
@@ -106,13 +107,16 @@ def parse_today(text: str | None) -> date:
 
 
 def say(message: str, *, style: str | None = None) -> None:
-    """One line to stderr, never wrapped, never read as markup (it holds user text)."""
-    err_console.print(message, style=style, markup=False, highlight=False, soft_wrap=True)
+    """One line to stderr, never wrapped, never read as markup (it holds user text), its
+    control characters shown rather than sent to the terminal."""
+    err_console.print(terminal_text(message), style=style, markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 def tell(message: str) -> None:
-    """One line of a command's result to stdout, never wrapped, never read as markup."""
-    console.print(message, markup=False, highlight=False, soft_wrap=True)
+    """One line of a command's result to stdout, never wrapped, never read as markup, its
+    control characters shown rather than sent to the terminal."""
+    console.print(terminal_text(message), markup=False, highlight=False, soft_wrap=True)
 
 
 def fail(error: QfillError) -> NoReturn:
@@ -134,6 +138,10 @@ def exit_on_error() -> Iterator[None]:
         raise typer.Exit(_interrupted_code(e)) from None
     except MemoryError:
         say("qfill: error: ran out of memory; the input is too large to process")
+        raise typer.Exit(int(ExitCode.UNUSABLE)) from None
+    except RecursionError:
+        say("qfill: error: the input is nested too deeply to process; save it again in the "
+            "application that made it")
         raise typer.Exit(int(ExitCode.UNUSABLE)) from None
     except Exception as e:
         if os.environ.get("QFILL_DEBUG"):

@@ -29,6 +29,7 @@ from qfill.cli import (
     with_semantic,
 )
 from qfill.errors import ExitCode, OutputError, UsageError
+from qfill.escaping import path_text
 
 if TYPE_CHECKING:
     from datetime import date
@@ -156,9 +157,9 @@ def answer(
             q, loaded, settings, today=run_date, highlight_review=highlight,
             progress=progress))
         evidence = _ground(run, library, loaded, settings, run_date)
-        result = build_report(run, loaded, questionnaire_name=str(questionnaire),
-                              output_name=str(out_path) if out_path else None,
-                              library_name=str(library), evidence=evidence)
+        result = build_report(run, loaded, questionnaire_name=path_text(questionnaire),
+                              output_name=path_text(out_path) if out_path else None,
+                              library_name=path_text(library), evidence=evidence)
         appended, header_row = q.append_columns, csv_header_row_of(q)
         # Every output is staged in full (and the copy checked as written to disk) before
         # any replaces what was there; they appear together or not at all.
@@ -237,7 +238,7 @@ def _print_summary(summary: Summary, written: dict[str, Path | None], *,
                    as_json: bool) -> None:
     """The result of the run, on stdout: counts by status, then each file written."""
     counts = summary.to_dict()
-    files = {name: str(path) for name, path in written.items() if path is not None}
+    files = {name: path_text(path) for name, path in written.items() if path is not None}
     if as_json:
         import json
 

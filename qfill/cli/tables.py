@@ -21,6 +21,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from qfill.escaping import terminal_text
+
 # Each column is padded by one space on either side and separated by one more.
 _PER_COLUMN = 3
 _INDENT = "   "
@@ -82,8 +84,9 @@ def print_table(console: Console, columns: Sequence[Column], rows: Sequence[Sequ
 
     Every cell is customer or library text: it is printed as plain text, never as markup.
     """
+    rows = [tuple(terminal_text(cell) for cell in row) for row in rows]
     if title:
-        console.print(title, markup=False, highlight=False, soft_wrap=True)
+        console.print(terminal_text(title), markup=False, highlight=False, soft_wrap=True)
     widths = column_widths(columns, rows, console.width)
     if widths is None:
         print_blocks(console, columns, rows)

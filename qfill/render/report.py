@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qfill.drafts import Draft
 from qfill.errors import OutputError
-from qfill.escaping import csv_safe, html_text, markdown_inline
+from qfill.escaping import csv_safe, html_text, markdown_code, markdown_inline
 from qfill.evidence_index import Passage
 from qfill.grounding import excerpt
 from qfill.report import Report, ReportRow
@@ -91,9 +91,10 @@ def render_markdown(report: Report) -> str:
     lines = [
         f"# qfill report: {markdown_inline(report.questionnaire)}",
         "",
-        f"Library `{report.library}`"
+        f"Library {markdown_code(report.library)}"
         + (f"; template {markdown_inline(report.template)}" if report.template else "")
-        + (f"; filled copy `{report.output}`" if report.output else "; no file written"),
+        + (f"; filled copy {markdown_code(report.output)}" if report.output
+           else "; no file written"),
         "",
         "| rows | filled | review | unanswered |",
         "| ---: | ---: | ---: | ---: |",

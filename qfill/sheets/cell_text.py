@@ -12,7 +12,8 @@ _ILLEGAL_CHAR = re.compile(f"[{_ILLEGAL_XML}]")
 # A literal "_xHHHH" that would read as an escape once followed by "_" (itself or the
 # start of an encoded character) gets its "_" written as "_x005F_", as Excel does.
 _LITERAL_ESCAPE = re.compile(f"_(?=x[0-9A-Fa-f]{{4}}(?:_|[{_ILLEGAL_XML}]))")
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ESCAPE = re.compile(r"_x(D[89AB][0-9A-F]{2})__x(D[C-F][0-9A-F]{2})_|_x([0-9A-Fa-f]{4})_",
+                     re.IGNORECASE)
 
 
 def encode_cell_text(value: str) -> str:
@@ -30,8 +31,20 @@ def encode_cell_text(value: str) -> str:
 
 
 def decode_cell_text(text: str) -> str:
-    """The inverse of :func:`encode_cell_text`: what Excel shows for a stored string."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+    """The inverse of :func:`encode_cell_text`: what Excel shows for a stored string.
+
+    An escaped UTF-16 surrogate pair (``_xD83D__xDE00_``) is the one character it encodes;
+    a lone surrogate escape is no character at all and stays as the text it is.
+    """
+    return _ESCAPE.sub(_decoded, text) if "_x" in text else text
+
+
+def _decoded(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        high, low = int(match.group(1), 16), int(match.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(match.group(3), 16)
+    return match.group() if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def xml_text(text: str) -> bytes:

@@ -12,6 +12,15 @@ from typing import Any, NoReturn
 
 from qfill.errors import InputError, OutputError
 
+# OOXML parts nest a dozen levels at most; past this a part is hostile, and the element
+# trees a check builds from it would exhaust Python's stack.
+MAX_XML_DEPTH = 100
+
+
+def too_deep(where: str, depth: int) -> InputError:
+    return InputError(f"{where}: elements nested {depth} deep, far beyond any workbook; "
+                      "refusing a damaged or hostile file (save it again in Excel)")
+
 
 def _refuse(*_args: object) -> NoReturn:
     raise _Hostile

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from qfill.errors import InputError, OutputError
 from qfill.sheets.a1 import COLUMNS, format_ref, parse_range
 from qfill.sheets.cell_text import encode_cell_text, xml_text
-from qfill.sheets.safe_xml import expat_parser, safe_parse
+from qfill.sheets.safe_xml import MAX_XML_DEPTH, expat_parser, safe_parse, too_deep
 from qfill.sheets.xml_edit import (
     apply_patches,
     end_tag_end,
@@ -132,6 +132,8 @@ class _SheetScanner:
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise too_deep(self.scan.where, self.depth)
         depth = self.depth
         if depth == 4:
             if self.detail and self.row is not None:

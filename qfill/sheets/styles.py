@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from qfill.errors import InputError, OutputError
-from qfill.sheets.safe_xml import expat_parser, safe_parse
+from qfill.sheets.safe_xml import MAX_XML_DEPTH, expat_parser, safe_parse, too_deep
 from qfill.sheets.xml_edit import (
     apply_patches,
     end_tag_end,
@@ -43,6 +43,8 @@ class _StylesScanner:
 
     def start(self, name: str, _attrs: dict[str, str]) -> None:
         self.depth += 1
+        if self.depth > MAX_XML_DEPTH:
+            raise too_deep(self.where, self.depth)
         index = self.parser.CurrentByteIndex
         if self.depth == 1:
             namespace, _, local = name.rpartition(" ")
