@@ -423,3 +423,36 @@ def test_lint_does_not_call_two_products_answers_ambiguous(
     root = write_library({"answers/hosting.yaml": shared}, root=root.parent / "shared")
     result = lint_library(root, settings=Settings(), today=date(2026, 12, 1))
     assert [f.rule for f in result.findings] == ["ambiguous-entries"]
+
+
+def test_usage_errors_are_one_line(planted: Path, write_library: Callable[..., Path],
+                                   run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    root = write_library({})
+    outside = run_cli("harvest", planted, "-l", root, "--into", tmp_path / "elsewhere.yaml")
+    assert outside.exit_code == 2
+    assert outside.stderr.startswith("qfill: error: --into ")
+    assert "new entries must go to a .yaml file under" in outside.stderr
+    assert outside.stderr.count("\n") == 1 and not (tmp_path / "elsewhere.yaml").exists()
+    product = run_cli("harvest", planted, "-l", root, "--product", "Atlas Cloud")
+    assert product.exit_code == 2 and product.stderr.count("\n") == 1
+    missing = run_cli("harvest", tmp_path / "nope.xlsx", "-l", root)
+    assert missing.exit_code == 2 and "Traceback" not in missing.stderr
+    assert list((root / "answers").iterdir()) == []
+
+
+def test_into_another_file_and_the_product_in_qfill_yaml(
+        tmp_path: Path, write_library: Callable[..., Path],
+        run_cli: Callable[..., CliResult]) -> None:
+    completed = build_completed(tmp_path / "atlas.xlsx", [
+        ("P-1", "Where is customer data hosted?", None, "In AWS eu-west-1 (Ireland)."),
+    ])
+    root = write_library({"qfill.yaml": "product: atlas\n"})
+    result = run_cli("harvest", completed, "-l", root, "--product", "atlas", "--into",
+                     root / "answers/products/atlas.yaml")
+    assert result.exit_code == 0, result.output
+    assert entries(root, "answers/products/atlas.yaml")[0]["products"] == ["atlas"]
+    blank = tmp_path / "q.csv"
+    blank.write_text("Question,Answer\nWhere is customer data hosted?,\n", encoding="utf-8")
+    answered = run_cli("answer", blank, "-l", root, "-o", tmp_path / "out.csv")
+    assert answered.exit_code == 0, answered.output  # qfill.yaml chose atlas
+    assert "In AWS eu-west-1 (Ireland)." in (tmp_path / "out.csv").read_text(encoding="utf-8")

@@ -81,11 +81,14 @@ _PLACEHOLDERS = (
 )
 
 _ABOUT_QUESTIONNAIRE = (
-    re.compile(r"^(?:today'?s\s+)?date(?:\s+(?:completed|submitted|of\s+(?:completion|"
-               r"submission|response|assessment)))?\W*$", re.I),
-    re.compile(r"\bdate\b.{0,30}\b(?:complet|submi|fill|prepar|sign|this\s+"
-               r"(?:questionnaire|assessment|form|document))", re.I),
-    re.compile(r"\b(?:complet|submi|prepar)\w*\s+(?:date|on)\b", re.I),
+    # The whole question is the form's date field: "Date", "Date completed", ...
+    re.compile(r"^(?:today'?s\s+)?date(?:\s+(?:completed|submitted|prepared|signed|of\s+"
+               r"(?:completion|submission|response|assessment|this\s+\w+)))?\W*$", re.I),
+    re.compile(r"\bdate\b.{0,30}\bthis\s+(?:questionnaire|assessment|form|document|"
+               r"response|survey)\b", re.I),
+    re.compile(r"\b(?:questionnaire|assessment|form|survey)\s+(?:completion|submission|"
+               r"response)\s+date\b|^(?:completed|submitted|prepared|signed)\s+(?:on|date)\b",
+               re.I),
     re.compile(r"\b(?:institution|customer|client|requester|requestor|university|college|"
                r"school|buyer|purchaser|organi[sz]ation\s+requesting)(?:'s)?\s+name\b", re.I),
     re.compile(r"\bname\s+of\s+(?:the\s+)?(?:institution|customer|client|requester|requestor|"
@@ -112,6 +115,11 @@ _ROLE_MAILBOX = re.compile(
     re.I)
 _PHONE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)\s?)?\d{2,4}[\s.-]\d{3,4}"
                     r"(?:[\s.-]\d{2,4})?(?![\w.])")
+# Words that make a "name" a role or a team, which is a reusable answer.
+_ROLE_WORDS = re.compile(r"\b(?:team|office|department|desk|group|officer|security|support|"
+                         r"services?|operations|cent(?:er|re)|committee|function|unit|"
+                         r"manager|lead|director|head|chief|privacy|compliance|legal|it)\b",
+                         re.I)
 _PERSON_NAME = re.compile(r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][a-zA-Z'\u2019-]+(?:\s+[A-Z]\.?)?"
                           r"(?:\s+[A-Z][a-zA-Z'\u2019-]+){1,3}$")
 
@@ -120,13 +128,15 @@ _RELATIVE_CONTACT = re.compile(
     r"\b[^.;\n]{0,20}\b(?:manager|representative|rep|executive|team|contact|partner|lead)\b",
     re.I)
 
-_REF_ID = r"(?:[A-Z]{1,6}&?[A-Z]{0,4}[-. ]?\d{1,3}(?:[.-]\d{1,3})*[a-z]?|\d{1,3}(?:\.\d{1,3})+)"
+# A questionnaire's own row ids: "GNRL-08", "A&A-01.2", "A.1.2", "4.2" (not "SOC 2").
+_REF_ID = (r"(?:[A-Z]{1,6}&?[A-Z]{0,4}-\d{1,3}(?:[.-]\d{1,3})*[a-z]?|[A-Z]{1,2}\.\d{1,3}"
+           r"(?:\.\d{1,3})*|\d{1,3}(?:\.\d{1,3})+)")
 _CROSS_REFERENCE = re.compile(
     r"(?i:\b(?:see|refer(?:\s+to)?|as\s+(?:per|in|stated\s+in|described\s+in|answered\s+in|"
     r"noted\s+in)|same\s+as|cf\.?|please\s+see|per)\s+(?:the\s+)?(?:(?:answer|response)s?\s+"
     r"(?:to|in|for|of)\s+)?(?:(?:question|row|item|section|line|q)\.?\s*#?\s*)?)"
     rf"(?P<ref>{_REF_ID}|(?<=question )\d{{1,4}}|(?<=row )\d{{1,4}}|(?<=#)\d{{1,4}})"
-    r"(?![\w&])")
+    r"(?![\w&])(?!\s+(?:of|in)\s+(?:our|the|your)\b)")  # "section 4.2 of our policy": a document
 _RELATIVE_REFERENCE = re.compile(
     r"\b(?:see|as|same\s+as|refer\s+to)\s+(?:the\s+)?(?:above|below|previous|prior|preceding)"
     r"(?:\s+(?:answer|response|question|row|item|section))?\b", re.I)
@@ -162,9 +172,7 @@ def personal_data(row: AnsweredRow) -> str | None:
     for email in _EMAIL.findall(value):
         if not _ROLE_MAILBOX.match(email.split("@", 1)[0]):
             return f"a personal email address ({_mask(email)})"
-    contact = bool(_CONTACT_QUESTION.search(row.question)) and bool(
-        _CONTACT_FIELD.search(row.question))
-    if not contact:
+    if not contact_field(row.question):
         return None
     if _EMAIL.search(value):
         return None  # a role mailbox (security@...) is a reusable contact
@@ -172,9 +180,17 @@ def personal_data(row: AnsweredRow) -> str | None:
         return "a contact's phone number"
     if re.search(r"\b(?:title|role|position|job)\b", row.question, re.I):
         return "a contact person's job title"
-    if _PERSON_NAME.match(value.strip()):
+    name = value.split(",")[0].split(" - ")[0].strip()
+    if _PERSON_NAME.match(name) and not _ROLE_WORDS.search(name):
         return "a contact person's name"
     return None
+
+
+def contact_field(question: str) -> bool:
+    """The question asks who to contact: a name, title, email or phone of a person."""
+    return (bool(_CONTACT_QUESTION.search(question)) and bool(_CONTACT_FIELD.search(question))) \
+        or bool(re.search(r"\bcontact\b(?!\s+(?:the|our|your|customers?|users?|them)\b)|"
+                          r"^\s*who\b", question, re.I))
 
 
 def _mask(email: str) -> str:
@@ -220,7 +236,8 @@ def clean_row(row: AnsweredRow) -> tuple[AnsweredRow | None, list[Note]]:
         note("about-questionnaire", f"{row.question[:60]!r} is about this questionnaire, "
              "not an answer to keep", skipped=True)
         return None, notes
-    if any(_RELATIVE_CONTACT.search(text) for text in (row.narrative, row.choice) if text):
+    if contact_field(row.question) and any(
+            _RELATIVE_CONTACT.search(text) for text in (row.narrative, row.choice) if text):
         note("relative-contact", "the answer points to the customer's own account contact, "
              "which depends on who asks", skipped=True)
         return None, notes

@@ -19,7 +19,7 @@ from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow
 from qfill.sheets.reader import read_questionnaire
 
 # "1) Yes", "Yes.", "YES - see below": an enumerator or punctuation around the word.
-_ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-z][.)])\s*", re.I)
+_ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,2}[.)]\s*|[a-z][.)]\s+)", re.I)
 _SHORTS: dict[str, Short] = {
     "yes": "Yes", "y": "Yes", "true": "Yes", "ja": "Yes", "oui": "Yes", "si": "Yes",
     "no": "No", "n": "No", "false": "No", "nein": "No", "non": "No",
