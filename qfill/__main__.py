@@ -1,5 +1,22 @@
-"""`python -m qfill`."""
+"""`python -m qfill` and the `qfill` command.
 
-from qfill.cli import main
+``qfill --version`` is answered here, before the command line (typer, rich and every
+command's options) is built: a script that checks the version pays for nothing else.
+"""
 
-main()
+import sys
+
+from qfill import __version__
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print(f"qfill {__version__}")
+        return
+    from qfill.cli import main as run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

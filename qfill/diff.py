@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
+from qfill.choices import FailOn
 from qfill.errors import LibraryError
 from qfill.findings import Finding, Severity
 from qfill.gitrev import Revision, Snapshot
@@ -38,14 +39,6 @@ class RiskCode(str, Enum):
     ANSWER_REMOVED = "answer-removed"  # an id is gone: refs and past reports citing it break
     MISSING_OWNER = "missing-owner"  # a new or changed entry nobody owns (after file defaults)
     NOT_REVIEWED = "not-reviewed"  # answer text changed but `reviewed` did not move forward
-
-
-class FailOn(str, Enum):
-    """When ``qfill diff`` exits 1: never, when a risk is present, on any change."""
-
-    NEVER = "never"
-    RISKY = "risky"
-    ANY = "any"
 
 
 @dataclass(frozen=True, slots=True)

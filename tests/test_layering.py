@@ -7,6 +7,7 @@ Run ``python -m pytest tests/test_layering.py`` to check the structure of a tree
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -38,13 +39,43 @@ def test_no_grab_bag_modules() -> None:
     assert not [p for p in PACKAGE.rglob("*.py") if p.stem in {"utils", "helpers", "misc"}]
 
 
-def test_lint_and_help_do_not_import_openpyxl() -> None:
-    for args in (["lint", "--help"], ["--help"]):
-        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "qfill", *args],
-                                capture_output=True, text=True, check=False)
-        assert result.returncode == 0, result.stderr
-        assert "openpyxl" not in result.stderr
-        assert "rapidfuzz" not in result.stderr
+HEAVY = ("openpyxl", "numpy", "rapidfuzz", "onnxruntime")
+
+
+def _imported(args: list[str], cwd: Path | None = None) -> set[str]:
+    """The top-level packages ``qfill ARGS`` imports, from ``python -X importtime``."""
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "qfill", *args],
+                            capture_output=True, text=True, check=False, cwd=cwd, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    return {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_help_and_the_library_commands_import_no_heavy_package(tmp_path: Path) -> None:
+    for args in (["--help"], ["lint", "--help"], ["diff", "--help"]):
+        assert not _imported(args) & {*HEAVY}, args
+    # A library whose entries have no near twin: lint never builds the matcher.
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    (answers / "a.yaml").write_text(
+        "answers:\n  - id: mfa\n    question: Is MFA required?\n    answer: Yes.\n"
+        "  - id: backups\n    question: Are backups tested yearly?\n    answer: Yes.\n",
+        encoding="utf-8")
+    assert not _imported(["lint", str(tmp_path)]) & {*HEAVY}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add",
+                    "."], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                    "-qm", "library"], cwd=tmp_path, check=True)
+    (answers / "a.yaml").write_text((answers / "a.yaml").read_text().replace("Yes.", "No."))
+    assert not _imported(["diff"], cwd=tmp_path) & {*HEAVY}
+
+
+def test_version_is_answered_before_the_command_line_is_built() -> None:
+    imported = _imported(["--version"])
+    assert "qfill" in imported
+    assert not imported & {"typer", "rich", "click", "yaml", *HEAVY}
 
 
 def _module_name(root: Path, path: Path) -> str:

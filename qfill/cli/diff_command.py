@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 
+from qfill.choices import DiffFormat, FailOn
 from qfill.cli import LibraryOption, app, exit_on_error
-from qfill.diff import FailOn
 from qfill.errors import ExitCode
-from qfill.render.diff import DiffFormat
 
 
 @app.command("diff")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
+from qfill.choices import LintFormat
 from qfill.cli import LibraryOption, TodayOption, app, console, exit_on_error, parse_today, say
 from qfill.errors import ExitCode, QfillError, UsageError
-from qfill.render.findings import LintFormat
 
 if TYPE_CHECKING:
     from qfill.lint import LintResult

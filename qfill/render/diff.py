@@ -15,8 +15,8 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Callable
-from enum import Enum
 
+from qfill.choices import DiffFormat
 from qfill.diff import (
     ChangeKind,
     EntryChange,
@@ -29,14 +29,6 @@ from qfill.diff import (
 )
 from qfill.escaping import markdown_inline
 from qfill.gitrev import Revision
-
-
-class DiffFormat(str, Enum):
-    AUTO = "auto"
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    JSON = "json"
-
 
 CONTEXT_WORDS = 8  # unchanged words kept either side of a change in a long answer
 TEXT_WIDTH = 100

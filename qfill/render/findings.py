@@ -12,26 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from enum import Enum
 from itertools import groupby
 from typing import Any
 
 from qfill import __version__
+from qfill.choices import LintFormat
 from qfill.findings import Finding, Severity
 from qfill.lint import RULES, LintResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-
-class LintFormat(str, Enum):
-    AUTO = "auto"
-    TEXT = "text"
-    JSON = "json"
-    GITHUB = "github"
-    SARIF = "sarif"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def resolve_format(fmt: LintFormat, *, github_actions: bool) -> LintFormat:
