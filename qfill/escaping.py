@@ -15,9 +15,12 @@ from pathlib import Path
 
 # Spreadsheet apps execute a CSV cell that starts with one of these (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Enough to stop links, images, code spans, emphasis and table breaks; `<` and `&` are
-# HTML-escaped first, so no raw HTML or autolink can form.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Enough to stop links, images, code spans, emphasis, raw HTML and table breaks: each is
+# backslash-escaped (CommonMark lets any ASCII punctuation be), so the raw Markdown still
+# reads as the text itself ("A&A-01.2", not "A&amp;A-01.2").
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~<>])")
+# A "&" that would start a character reference ("&lt;", "&#60;") is escaped too.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 # Characters that act rather than show: C0 controls, DEL, C1 controls (a terminal reads
@@ -64,10 +67,11 @@ def csv_safe(value: str) -> str:
 
 
 def markdown_inline(value: str) -> str:
-    """Text for a Markdown table cell or list item: HTML escaped, markup characters escaped,
-    newlines folded, so a question holding ``<script>`` or ``[x](javascript:..)`` stays inert."""
+    """Text for a Markdown table cell or list item: markup characters escaped, controls
+    shown, newlines folded, so a question holding ``<script>`` or ``[x](javascript:..)``
+    stays inert."""
     folded = " ".join(visible_controls(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(folded, quote=False))
+    return _ENTITY.sub(r"\\&", _MARKDOWN_SPECIAL.sub(r"\\\1", folded))
 
 
 def markdown_code(value: str) -> str:

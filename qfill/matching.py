@@ -38,6 +38,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
 from qfill import guards
+from qfill.confidence import confidence_text
 from qfill.library import Answer, Library
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -85,7 +86,9 @@ class Candidate:
 
     answer_id: str
     confidence: float
-    via: Literal["id", "text"] = "text"
+    # How it was found: the row's id in the entry's refs, shared words, or (with
+    # matching.semantic) closeness in meaning where wording alone did not shortlist it.
+    via: Literal["id", "text", "meaning"] = "text"
     reasons: tuple[Reason, ...] = ()  # guards that fired for this pairing
 
     def to_dict(self) -> dict[str, object]:
@@ -176,6 +179,7 @@ class Scored:
     confidence: float
     rank_key: float
     reasons: tuple[Reason, ...]
+    via: Literal["text", "meaning"] = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +390,7 @@ class Matcher:
         seen = set(by_id)
         for s in work.scored:
             if s.entry not in seen:
-                result.append(Candidate(self._answers[s.entry].id, s.confidence, "text",
+                result.append(Candidate(self._answers[s.entry].id, s.confidence, s.via,
                                         s.reasons))
             if len(result) >= k:
                 break
@@ -453,6 +457,7 @@ class Matcher:
                 best.append((overlap, entry, j))
         shortlist = heapq.nlargest(_SHORTLIST_ENTRIES, best)
         meaning = None
+        by_meaning: set[int] = set()  # entries only the sentence model brought in
         if self._meaning is not None and self._answers:
             # Entries close in meaning join the shortlist even when they share no word.
             meaning = self._meaning.similarities(query.text)
@@ -464,6 +469,7 @@ class Matcher:
                 if entry not in listed:
                     overlap, j = self._best_phrasing(entry, qset, qweights, wq)
                     shortlist.append((overlap, entry, j))
+                    by_meaning.add(entry)
         if not shortlist:
             return []
         fuzz = self._fuzz
@@ -526,7 +532,8 @@ class Matcher:
             support = self._answer_support(entry, qset, wq)
             lifted = confidence if confidence >= ceiling else min(
                 confidence + _ANSWER_BONUS * support, ceiling)
-            out.append(Scored(entry, j, full, lifted, lifted + 1e-6 * confidence, reasons))
+            out.append(Scored(entry, j, full, lifted, lifted + 1e-6 * confidence, reasons,
+                              "meaning" if entry in by_meaning else "text"))
         out.sort(key=lambda s: -s.rank_key)
         return out
 
@@ -650,7 +657,7 @@ def low_score(best: Candidate | None, threshold: float) -> Reason | None:
         return reason("low-score", "no answer in the library shares a meaningful word")
     if best.confidence < threshold:
         return reason("low-score", f"the best match, '{best.answer_id}', scores "
-                      f"{best.confidence:.2f}, below {threshold:.2f}")
+                      f"{confidence_text(best.confidence)}, below {threshold:.2f}")
     return None
 
 
@@ -696,8 +703,8 @@ def close_runner_up(best: Candidate, runner: Candidate | None, margin: float,
                       f"cite {question_id} in their refs")
     if best.confidence - runner.confidence < margin:
         return reason("close-runner-up", f"'{runner.answer_id}' scores "
-                      f"{runner.confidence:.2f} against {best.confidence:.2f} for "
-                      f"'{best.answer_id}'")
+                      f"{confidence_text(runner.confidence)} against "
+                      f"{confidence_text(best.confidence)} for '{best.answer_id}'")
     return None
 
 

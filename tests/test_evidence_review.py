@@ -102,9 +102,9 @@ def test_markdown_csv_html_and_review_file_show_the_draft(
     draft = "Multi-factor authentication is required for every workforce sign-in."
     _, review = _answer(run_cli, library, tmp_path, "r.md")
     markdown = (tmp_path / "r.md").read_text()
-    assert "## What your evidence says (1)" in markdown
-    assert ("### q!3 Q2: Is multi-factor authentication required for every workforce "
-            "sign-in?") in markdown
+    assert "### q!3 · Q2\n\n> Is multi-factor authentication required for every workforce " \
+        "sign-in?" in markdown
+    assert "**What your evidence says**, best first:" in markdown
     assert (f"> {draft} [evidence/policies/access-control.md, line 5]") in markdown
     (tmp_path / "r.md").unlink()
     for suffix in ("csv", "html"):
@@ -227,6 +227,6 @@ def test_the_draft_command_in_qfill_yaml_drafts_for_search_and_answer(
     _answer(run_cli, library, tmp_path, "r.md")
     assert (" refused: sentence 1 'Multi-factor authentication "
             "is required for every workforce sign-in and every...' is not supported by "
-            "evidence/policies/access-control.md, Access Control Policy &gt; 4.2 Multi-factor "
+            "evidence/policies/access-control.md, Access Control Policy \\> 4.2 Multi-factor "
             "authentication, line 5: the passage does not say 'customer', 'gets', "
             "'dedicated', 'HSM'\n") in markdown_path.read_text()

@@ -51,21 +51,28 @@ def _run() -> AnswerRun:
         _row("Security", 8, "Can our admins force MFA on <script>alert(1)</script> users?",
              "SC-02"),
         _row("Security", 9, "Do you keep a [dedicated](javascript:alert(1)) guard | on site?"),
+        QuestionRow("Security", 10, "Is MFA enforced for A&A-01.2 access?", "A&A-01.2",
+                    targets=(TargetCell("short", "C10", current="No",
+                                        choices=("Yes", "No", "N/A")),
+                             TargetCell("answer", "D10", current="Only for admins"))),
         _row("Privacy", 4, "=HYPERLINK(\"http://x\") what is your hotline?", "PR-1"),
     ]
     matches = (
         Match(rows[0], "filled", (Candidate("mfa-workforce", 0.97),
                                   Candidate("mfa-customers", 0.61))),
         Match(rows[1], "review", (Candidate("mfa-customers", 0.74),
-                                  Candidate("mfa-workforce", 0.7)),
-              (reason("close-runner-up", "'mfa-workforce' scores 0.70"),)),
-        Match(rows[2], "unanswered", (Candidate("mfa-workforce", 0.2),),
-              (reason("low-score", "no answer fits"),)),
-        Match(rows[3], "filled", (Candidate("formula-like", 0.93),)),
+                                  Candidate("mfa-workforce", 0.7, "meaning")),
+              (reason("close-runner-up", "'mfa-workforce' scores 0.70 against 0.74 for "
+                      "'mfa-customers'"),)),
+        Match(rows[2], "unanswered", (Candidate("mfa-workforce", 0.19),),
+              (reason("low-score", "the best match, 'mfa-workforce', scores 0.19, below "
+                      "0.20"),)),
+        Match(rows[3], "prefilled", (Candidate("mfa-workforce", 1.0, "id"),)),  # type: ignore[arg-type]
+        Match(rows[4], "filled", (Candidate("formula-like", 0.93),)),
     )
     questionnaire = Questionnaire(Path("customer.xlsx"), "xlsx", tuple(rows), sheets=(
         SheetLayout("Cover", "skipped", reason="no question header found"),
-        SheetLayout("Security", "questions", header_row=6, question_rows=3),
+        SheetLayout("Security", "questions", header_row=6, question_rows=4),
         SheetLayout("Privacy", "questions", header_row=3, question_rows=1)))
     return AnswerRun(questionnaire, matches, plan_fills(matches, LIBRARY))
 
@@ -88,31 +95,65 @@ def test_golden(name, render, update_golden: bool) -> None:
 
 def test_json_follows_the_contract() -> None:
     data = json.loads(render_json(_report()))
-    assert data["summary"] == {"rows": 4, "filled": 2, "review": 1, "unanswered": 1}
+    assert data["summary"] == {"rows": 5, "filled": 2, "review": 1, "unanswered": 1,
+                               "prefilled": 1}
     assert [(r["sheet"], r["row"]) for r in data["rows"]] == [
-        ("Security", 7), ("Security", 8), ("Security", 9), ("Privacy", 4)]
+        ("Security", 7), ("Security", 8), ("Security", 9), ("Security", 10), ("Privacy", 4)]
     first = data["rows"][0]
-    assert list(first) == ["sheet", "row", "question_id", "question", "status", "answer_id",
-                           "confidence", "cells", "candidates", "reasons", "reason_codes",
-                           "passages", "draft"]
-    assert (first["passages"], first["draft"]) == ([], None)
+    # The contract's keys first, in its order; added keys after them.
+    assert list(first)[:11] == ["sheet", "row", "question_id", "question", "status",
+                                "answer_id", "confidence", "cells", "candidates", "reasons",
+                                "reason_codes"]
     assert first["cells"] == {"short": "C7", "answer": "D7"}
-    assert first["candidates"] == [{"answer_id": "mfa-customers", "confidence": 0.61}]
+    assert first["written"] == {"C7": "Yes", "D7": "Yes. Okta with WebAuthn."}
+    assert (first["route"], first["action"]) == ("wording", "check")
+    assert first["candidates"][0]["answer_id"] == "mfa-customers"  # the runner-up
+    assert first["runner_up"] == {"answer_id": "mfa-customers", "confidence": 0.61}
+    assert first["entry"]["question"] == "Is MFA required for all workforce access?"
     review = data["rows"][1]
-    assert (review["status"], review["answer_id"], review["cells"]) == (
-        "review", "mfa-customers", {})
-    assert review["reasons"] == ["close-runner-up: 'mfa-workforce' scores 0.70"]
+    assert (review["status"], review["answer_id"], review["cells"], review["written"]) == (
+        "review", "mfa-customers", {}, {})
+    assert review["candidates"][0] == {
+        "answer_id": "mfa-customers", "confidence": 0.74, "route": "wording",
+        "question": "Can customers enforce MFA for their users?", "short": "Yes",
+        "answer": "Yes. Tenant admins can require it.", "reasons": []}
+    assert review["candidates"][1]["route"] == "meaning"
+    assert review["reasons"] == [
+        "close-runner-up: 'mfa-workforce' scores 0.70 against 0.74 for 'mfa-customers'"]
     assert review["reason_codes"] == ["close-runner-up"]
     assert data["rows"][2]["answer_id"] is None
+    prefilled = data["rows"][3]
+    assert (prefilled["action"], prefilled["existing"]) == (
+        "compare", {"C10": "No", "D10": "Only for admins"})
     assert data["skipped_sheets"] == [{"sheet": "Cover", "reason": "no question header found"}]
+    assert data["sheets"] == [
+        {"sheet": "Security", "rows": 4, "filled": 1, "review": 1, "unanswered": 1,
+         "prefilled": 1},
+        {"sheet": "Privacy", "rows": 1, "filled": 1, "review": 0, "unanswered": 0,
+         "prefilled": 0}]
+
+
+def test_confidence_is_shown_rounded_down_so_thresholds_read_true() -> None:
+    from qfill.confidence import confidence_text, shown_confidence
+
+    assert [confidence_text(v) for v in (0.899999, 0.896, 0.9, 0.29, 1.0, 0.0)] == [
+        "0.89", "0.89", "0.90", "0.29", "1.00", "0.00"]
+    assert shown_confidence(0.896) < 0.90 <= shown_confidence(0.90)
 
 
 def test_markdown_and_html_keep_untrusted_text_inert() -> None:
+    from markdown_it import MarkdownIt
+
     markdown = render_markdown(_report())
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+    assert "<script>" not in markdown and "\\<script\\>" in markdown
     assert "[dedicated](javascript" not in markdown and "\\[dedicated\\]" in markdown
+    # The raw Markdown reads as the text itself: no entities for a reader to decode.
+    assert "A&A-01.2" in markdown and "&amp;" not in markdown
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "<script>" not in rendered and "&lt;script&gt;alert(1)" in rendered
+    assert 'href="javascript' not in rendered and "A&amp;A-01.2" in rendered
     html = render_html(_report())
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
 def test_csv_neutralises_formula_triggers() -> None:

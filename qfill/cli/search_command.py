@@ -54,6 +54,7 @@ def search(
                          semantic=semantic, today=today)
         return
     with exit_on_error():
+        from qfill.confidence import shown_confidence
         from qfill.library import load_library
         from qfill.matching import Matcher
         from qfill.settings import load_settings
@@ -71,7 +72,7 @@ def search(
             results.append({
                 "rank": rank,
                 "answer_id": answer.id,
-                "confidence": round(candidate.confidence, 2),
+                "confidence": shown_confidence(candidate.confidence),
                 "question": answer.question,
                 "short": answer.short,
                 "answer": answer.answer,

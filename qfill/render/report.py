@@ -1,25 +1,47 @@
-"""The report of `qfill answer` as JSON (the contract), Markdown, CSV and HTML."""
+"""The report of `qfill answer` as JSON (the contract), Markdown, CSV and HTML.
+
+Every format carries the same facts: for a filled row, each cell written and its value,
+how the row was matched, the confidence and the runner-up; for a row a person must
+decide, the best suggestions with their Yes/No and answer text, and the reasons in
+words. Rows are grouped by what the reviewer must do (decide, write, compare, check).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from qfill.confidence import confidence_text
 from qfill.drafts import Draft
 from qfill.errors import OutputError
-from qfill.escaping import csv_safe, html_text, markdown_code, markdown_inline
-from qfill.evidence_index import Passage
+from qfill.escaping import csv_safe, markdown_code, markdown_inline
 from qfill.grounding import excerpt
-from qfill.report import Report, ReportRow
+from qfill.render.report_page import cited, render_html
+from qfill.report import Report, ReportCandidate, ReportRow, Summary
 
 CSV_COLUMNS = ("sheet", "row", "question_id", "question", "status", "answer_id", "confidence",
-               "cells", "candidates", "reasons", "passages", "draft")
+               "cells", "candidates", "reasons", "passages", "draft", "action", "route",
+               "written", "runner_up", "short", "answer", "suggestions", "existing",
+               "section")
 REVIEW_COLUMNS = ("sheet", "row", "question_id", "question", "status", "suggestion",
                   "confidence", "decision", "candidates", "reasons", "suggested_answer",
-                  "passages", "draft", "draft_evidence")
+                  "passages", "draft", "draft_evidence", "suggested_short")
+
+# The groups of a report, in the order a reviewer works through them.
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("review", "Decide", "Not written: pick a suggestion (its id, or `accept` for the first, "
+     "in the review file's `decision` column) or write the answer."),
+    ("unanswered", "Write an answer", "Nothing in the library answers these; write the "
+     "answer, and add it to the library so the next questionnaire is filled."),
+    ("prefilled", "Compare", "The customer's sheet already held an answer, so nothing was "
+     "written; compare it with the library's."),
+    ("filled", "Check the fills", "Written into the filled copy: each cell and the value "
+     "written, how the row was matched, and the runner-up."),
+)
+ROUTE_WORDS = {"id": "by id", "wording": "by wording", "meaning": "by meaning"}
 
 
 def render_json(report: Report) -> str:
@@ -27,7 +49,16 @@ def render_json(report: Report) -> str:
 
 
 def _candidates_text(row: ReportRow) -> str:
-    return "; ".join(f"{c.answer_id} ({c.confidence:.2f})" for c in row.candidates)
+    return "; ".join(f"{c.answer_id} ({confidence_text(c.confidence)})"
+                     for c in row.candidates)
+
+
+def _suggestion_text(c: ReportCandidate) -> str:
+    return f"{c.answer_id} ({confidence_text(c.confidence)}, {c.short or '-'}): {c.answer}"
+
+
+def _lines(pairs: Iterable[tuple[str, str]]) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in pairs)
 
 
 def _passages_text(row: ReportRow) -> str:
@@ -48,18 +79,25 @@ def render_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in report.rows:
+        runner = row.runner_up
+        entry = row.entry
         draft = _draft(row)
         writer.writerow([csv_safe(str(v)) for v in (
             row.sheet, row.row, row.question_id or "", row.question, row.status,
-            row.answer_id or "", f"{row.confidence:.2f}",
+            row.answer_id or "", confidence_text(row.confidence),
             " ".join(f"{role}={ref}" for role, ref in row.cells.items()),
             _candidates_text(row), " | ".join(row.reason_texts), _passages_text(row),
-            draft.text if draft else "")])
+            draft.text if draft else "", row.action, row.route or "",
+            _lines(row.written.items()),
+            f"{runner.answer_id} ({confidence_text(runner.confidence)})" if runner else "",
+            (entry.short or "") if entry else "", entry.answer if entry else "",
+            "\n".join(_suggestion_text(c) for c in row.suggestions),
+            _lines(row.existing.items()), row.section or "")])
     return buffer.getvalue()
 
 
 def render_review_file(report: Report) -> str:
-    """The review file: one row per review or unanswered row, with a `decision` to fill.
+    """The review file: one row per row a person must decide, with a `decision` to fill.
 
     ``draft`` is the quoted draft a person may take with ``decision: draft``;
     ``draft_evidence`` the documents it cites, which `qfill apply` checks it against again.
@@ -68,156 +106,149 @@ def render_review_file(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REVIEW_COLUMNS)
     for row in report.rows:
-        if row.status == "filled":
+        if row.status in ("filled", "prefilled"):
             continue
         best = row.candidates[0] if row.candidates and row.status == "review" else None
         draft = _draft(row)
         writer.writerow([csv_safe(str(v)) for v in (
             row.sheet, row.row, row.question_id or "", row.question, row.status,
-            best.answer_id if best else "", f"{best.confidence:.2f}" if best else "",
+            best.answer_id if best else "", confidence_text(best.confidence) if best else "",
             "", _candidates_text(row), " | ".join(row.reason_texts),
-            best.answer if best else "", _passages_text(row),
-            draft.text if draft else "", "; ".join(draft.paths) if draft else "")])
+            best.answer if best else "", _passages_text(row), draft.text if draft else "",
+            "; ".join(draft.paths) if draft else "", (best.short or "") if best else "")])
     return buffer.getvalue()
 
 
-def _where(row: ReportRow) -> str:
-    ident = f" {row.question_id}" if row.question_id else ""
-    return markdown_inline(f"{row.sheet}!{row.row}{ident}")
+# --------------------------------------------------------------------------- Markdown
 
 
-def render_markdown(report: Report) -> str:
-    s = report.summary
-    lines = [
-        f"# qfill report: {markdown_inline(report.questionnaire)}",
-        "",
-        f"Library {markdown_code(report.library)}"
-        + (f"; template {markdown_inline(report.template)}" if report.template else "")
-        + (f"; filled copy {markdown_code(report.output)}" if report.output
-           else "; no file written"),
-        "",
-        "| rows | filled | review | unanswered |",
-        "| ---: | ---: | ---: | ---: |",
-        f"| {s.rows} | {s.filled} | {s.review} | {s.unanswered} |",
-        "",
-    ]
-    review = [r for r in report.rows if r.status == "review"]
-    unanswered = [r for r in report.rows if r.status == "unanswered"]
-    filled = [r for r in report.rows if r.status == "filled"]
-    if review:
-        lines += [f"## Needs review ({len(review)})", "",
-                  "Not written: a person must decide. Suggestions are best first.", "",
-                  "| where | question | suggestions | why |", "| --- | --- | --- | --- |"]
-        for r in review:
-            suggestions = "<br>".join(
-                f"`{c.answer_id}` {c.confidence:.2f}: {markdown_inline(c.question)}"
-                for c in r.candidates)
-            lines.append(f"| {_where(r)} | {markdown_inline(r.question)} | {suggestions} | "
-                         f"{'<br>'.join(markdown_inline(x) for x in r.reason_texts)} |")
-        lines.append("")
-    if unanswered:
-        lines += [f"## Unanswered ({len(unanswered)})", "",
-                  "No answer in the library fits; write one, or add it to the library.", "",
-                  "| where | question | closest |", "| --- | --- | --- |"]
-        for r in unanswered:
-            closest = ", ".join(f"`{c.answer_id}` {c.confidence:.2f}" for c in r.candidates[:2])
-            lines.append(f"| {_where(r)} | {markdown_inline(r.question)} | {closest} |")
-        lines.append("")
-    grounded = [r for r in report.rows if r.evidence is not None and r.evidence.passages]
-    if grounded:
-        lines += [f"## What your evidence says ({len(grounded)})", "",
-                  "Passages of the documents under evidence/ for rows a person decides, best "
-                  "first. A draft is quoted from them word for word; it is not written into "
-                  "the file unless a person takes it (`decision: draft` in the review file).",
-                  ""]
-        for r in grounded:
-            lines += _markdown_evidence(r)
-    if filled:
-        lines += [f"## Filled ({len(filled)})", "",
-                  "| where | question | answer | confidence | cells |",
-                  "| --- | --- | --- | ---: | --- |"]
-        for r in filled:
-            cells = ", ".join(f"{role} {ref}" for role, ref in r.cells.items())
-            lines.append(f"| {_where(r)} | {markdown_inline(r.question)} | `{r.answer_id}` | "
-                         f"{r.confidence:.2f} | {cells} |")
-        lines.append("")
-    skipped = [sh for sh in report.sheets if sh.status == "skipped"]
-    if skipped:
-        lines += ["## Sheets without questions", ""]
-        lines += [f"- {markdown_inline(sh.sheet)}: {markdown_inline(sh.reason or 'skipped')}"
-                  for sh in skipped]
-        lines.append("")
-    return "\n".join(lines)
+def _md(text: str) -> str:
+    return markdown_inline(text)
 
 
-def _markdown_evidence(row: ReportRow) -> list[str]:
-    assert row.evidence is not None
-    lines = [f"### {_where(row)}: {markdown_inline(row.question)}", ""]
-    for r in row.evidence.passages:
-        p = r.passage
-        lines.append(f"- `{markdown_inline(p.path)}` {markdown_inline(p.heading_path)}"
-                     + (f", {p.location}" if p.location else "")
-                     + f" ({r.score:.2f}): {markdown_inline(excerpt(p.text))}")
-    draft = row.evidence.draft
-    if draft is not None:
-        said = f", says {draft.short}" if draft.short else ", no Yes/No stated"
-        lines += ["", f"**Draft** ({draft.origin}{said}):", ""]
-        lines += [f"> {markdown_inline(s.text)} [{markdown_inline(_cited_sentence(s.citations))}]"
-                  for s in draft.sentences]
-    lines += [f"- {markdown_inline(x)}" for x in row.evidence.refused]
-    lines.append("")
+def _counts_table(counts: list[tuple[str, Summary]], first: str | None) -> list[str]:
+    keys = list(Summary(0, 0, 0, 0).to_dict())
+    head = ([first] if first else []) + keys
+    lines = ["| " + " | ".join(head) + " |",
+             "| " + " | ".join(["---"] * (1 if first else 0) + ["---:"] * len(keys)) + " |"]
+    for name, summary in counts:
+        values = [str(v) for v in summary.to_dict().values()]
+        lines.append("| " + " | ".join(([_md(name)] if first else []) + values) + " |")
     return lines
 
 
-def _cited_sentence(citations: tuple[Passage, ...]) -> str:
-    return "; ".join(", ".join(x for x in (p.path, p.location) if x) for p in citations)
+def _where(row: ReportRow) -> str:
+    ident = f" · {row.question_id}" if row.question_id else ""
+    return _md(f"{row.sheet}!{row.row}{ident}")
 
 
-def _html_evidence(row: ReportRow) -> tuple[str, str]:
-    if row.evidence is None:
-        return "", ""
-    passages = "<br>".join(
-        f"{html_text(r.passage.path)} {html_text(r.passage.heading_path)} "
-        f"{html_text(r.passage.location)} ({r.score:.2f}): {html_text(excerpt(r.passage.text))}"
-        for r in row.evidence.passages)
+def _reason_text(row: ReportRow) -> list[str]:
+    """The reasons in words, each with its code (see `qfill reasons`) in brackets."""
+    said = [f"{_md(r.message)} (`{r.code}`)" if r.code else _md(r.message)
+            for r in row.reasons]
+    if len(said) == 1:
+        return [f"**Why:** {said[0]}", ""]
+    return ["**Why:**", "", *(f"- {text}" for text in said), ""]
+
+
+def _suggestion_line(n: int, c: ReportCandidate) -> list[str]:
+    short = f" · **{_md(c.short)}**" if c.short else ""
+    lines = [f"{n}. `{c.answer_id}` {confidence_text(c.confidence)}{short} · "
+             f"{ROUTE_WORDS[c.route]}: *{_md(c.question)}*"]
+    if c.answer:
+        lines.append(f"   <br>{_md(c.answer)}")
+    return lines
+
+
+def _markdown_row(row: ReportRow) -> list[str]:
+    lines = [f"### {_where(row)}", "", f"> {_md(row.question)}", ""]
+    if row.existing and row.status != "filled":
+        lines += ["**Already in the sheet:** " + "; ".join(
+            f"{ref} = {_md(value)}" for ref, value in row.existing.items()), ""]
+    if row.status == "filled":
+        entry = row.entry
+        runner = row.runner_up
+        how = (f"Filled from `{row.answer_id}` {ROUTE_WORDS[row.route or 'wording']}, "
+               f"confidence {confidence_text(row.confidence)}")
+        if entry is not None:
+            how += f", matched to *{_md(entry.question)}*"
+        how += (f"; runner-up `{runner.answer_id}` {confidence_text(runner.confidence)}"
+                if runner else "; no runner-up")
+        lines += [how + ".", ""]
+        lines += [f"- {ref}: {_md(value)}" for ref, value in row.written.items()]
+        lines.append("")
+        return lines
+    if row.reasons:
+        lines += _reason_text(row)
+    if row.evidence is not None:
+        lines += _markdown_evidence(row)
+    if row.suggestions:
+        title = "**Suggestions**, best first:" if row.status != "unanswered" else \
+            "**Closest entries** (none fits well enough to suggest):"
+        lines += [title, ""]
+        for n, c in enumerate(row.suggestions, start=1):
+            lines += _suggestion_line(n, c)
+        lines.append("")
+    return lines
+
+
+def _markdown_evidence(row: ReportRow) -> list[str]:
+    """Passages of the library's evidence for a row a person decides, and a quoted draft.
+
+    A draft is quoted word for word from the passages; it is not written into the file
+    unless a person takes it (``decision: draft`` in the review file).
+    """
+    assert row.evidence is not None
+    lines: list[str] = []
+    if row.evidence.passages:
+        lines += ["**What your evidence says**, best first:", ""]
+        for r in row.evidence.passages:
+            p = r.passage
+            lines.append(f"- `{_md(p.path)}` {_md(p.heading_path)}"
+                         + (f", {p.location}" if p.location else "")
+                         + f" ({r.score:.2f}): {_md(excerpt(p.text))}")
+        lines.append("")
     draft = row.evidence.draft
-    text = "" if draft is None else "<br>".join(
-        f"{html_text(s.text)} [{html_text(_cited_sentence(s.citations))}]"
-        for s in draft.sentences)
-    return passages, text
+    if draft is not None:
+        said = f", says {draft.short}" if draft.short else ", no Yes/No stated"
+        lines += [f"**Draft** ({draft.origin}{said}; not written unless taken with "
+                  "`decision: draft`):", ""]
+        lines += [f"> {_md(s.text)} [{_md(cited(s.citations))}]" for s in draft.sentences]
+        lines.append("")
+    if row.evidence.refused:
+        lines += [f"- {_md(x)}" for x in row.evidence.refused]
+        lines.append("")
+    return lines
 
 
-def render_html(report: Report) -> str:
-    s = report.summary
-    rows = []
-    for r in report.rows:
-        suggestions = "<br>".join(f"{html_text(c.answer_id)} ({c.confidence:.2f})"
-                                  for c in r.candidates)
-        passages, draft = _html_evidence(r)
-        rows.append(
-            f'<tr class="{r.status}"><td>{html_text(r.sheet)}!{r.row}</td>'
-            f"<td>{html_text(r.question_id or '')}</td><td>{html_text(r.question)}</td>"
-            f"<td>{r.status}</td><td>{html_text(r.answer_id or '')}</td>"
-            f"<td>{r.confidence:.2f}</td><td>{suggestions}</td>"
-            f"<td>{'<br>'.join(html_text(x) for x in r.reason_texts)}</td>"
-            f"<td>{passages}</td><td>{draft}</td></tr>")
-    return "\n".join([
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\">",
-        f"<title>qfill report: {html_text(report.questionnaire)}</title>",
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px;vertical-align:top}"
-        "tr.review{background:#fff6d5}tr.unanswered{background:#f3f3f3}</style>",
-        "</head><body>",
-        f"<h1>qfill report: {html_text(report.questionnaire)}</h1>",
-        f"<p>{s.rows} rows: {s.filled} filled, {s.review} to review, "
-        f"{s.unanswered} unanswered.</p>",
-        "<table><thead><tr><th>where</th><th>id</th><th>question</th><th>status</th>"
-        "<th>answer</th><th>confidence</th><th>candidates</th><th>reasons</th>"
-        "<th>evidence passages</th><th>draft (quoted, not written)</th></tr></thead>",
-        "<tbody>", *rows, "</tbody></table>", "</body></html>", ""])
+def render_markdown(report: Report) -> str:
+    lines = [
+        f"# qfill report: {_md(report.questionnaire)}",
+        "",
+        f"Library {markdown_code(report.library)}"
+        + (f"; template {_md(report.template)}" if report.template else "")
+        + (f"; filled copy {markdown_code(report.output)}" if report.output
+           else "; no file written"),
+        "",
+        *_counts_table([("", report.summary)], None),
+        "",
+    ]
+    sheets = report.sheet_summaries()
+    if len(sheets) > 1:
+        lines += ["By sheet:", "", *_counts_table(sheets, "sheet"), ""]
+    for status, title, explanation in GROUPS:
+        group = [r for r in report.rows if r.status == status]
+        if not group:
+            continue
+        lines += [f"## {title} ({len(group)})", "", explanation, ""]
+        for row in group:
+            lines += _markdown_row(row)
+    skipped = [sh for sh in report.sheets if sh.status == "skipped"]
+    if skipped:
+        lines += ["## Sheets without questions", ""]
+        lines += [f"- {_md(sh.sheet)}: {_md(sh.reason or 'skipped')}" for sh in skipped]
+        lines.append("")
+    return "\n".join(lines)
 
 
 REPORT_BY_SUFFIX: dict[str, Callable[[Report], str]] = {
