@@ -100,7 +100,8 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     assert list(report)[:5] == ["version", "questionnaire", "output", "library", "template"]
     rows = {(r["sheet"], r["row"]): r for r in report["rows"]}
     assert list(rows) == [("Security", 6), ("Security", 7), ("Security", 8), ("Payments", 6)]
-    assert report["summary"] == {"rows": 4, "filled": 2, "review": 1, "unanswered": 1}
+    assert report["summary"] == {"rows": 4, "filled": 2, "review": 1, "unanswered": 1,
+                                 "prefilled": 0}
     enc = rows[("Security", 6)]
     assert (enc["status"], enc["answer_id"], enc["question_id"]) == (
         "filled", "encryption-at-rest", "SEC-1")
@@ -112,9 +113,9 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     assert rows[("Security", 8)]["answer_id"] is None
     assert rows[("Payments", 6)]["answer_id"] == "cardholder-data"  # matched by id via refs
     for row in report["rows"]:
-        assert set(row) == {"sheet", "row", "question_id", "question", "status", "answer_id",
-                            "confidence", "cells", "candidates", "reasons", "reason_codes",
-                            "passages", "draft"}
+        assert list(row)[:13] == ["sheet", "row", "question_id", "question", "status",
+                                  "answer_id", "confidence", "cells", "candidates", "reasons",
+                                  "reason_codes", "passages", "draft"]
         assert 0 <= row["confidence"] <= 1
 
     ws = openpyxl.load_workbook(tmp_path / "o.xlsx")["Security"]
@@ -137,11 +138,11 @@ def test_default_outputs_beside_the_input_summary_on_stdout_tip_on_stderr(setup,
     filled = questionnaire.with_name("acme.filled.xlsx")
     report = questionnaire.with_name("acme.report.md")
     assert result.stdout.splitlines() == [
-        "┏━━━━━━┳━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━┓",
-        "┃ rows ┃ filled ┃ review ┃ unanswered ┃",
-        "┡━━━━━━╇━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━┩",
-        "│    4 │      2 │      1 │          1 │",
-        "└──────┴────────┴────────┴────────────┘",
+        "┏━━━━━━┳━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━┓",
+        "┃ rows ┃ filled ┃ review ┃ unanswered ┃ prefilled ┃",
+        "┡━━━━━━╇━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━┩",
+        "│    4 │      2 │      1 │          1 │         0 │",
+        "└──────┴────────┴────────┴────────────┴───────────┘",
         f"wrote {filled}",
         f"wrote {report}",
     ]
@@ -149,7 +150,7 @@ def test_default_outputs_beside_the_input_summary_on_stdout_tip_on_stderr(setup,
         f"tip: 2 row(s) need a person (see {report}); to decide them in a spreadsheet, "
         "rerun with --review-file review.csv, then run `qfill apply`\n")
     text = report.read_text(encoding="utf-8")
-    assert text.startswith("# qfill report: ") and "## Needs review (1)" in text
+    assert text.startswith("# qfill report: ") and "## Decide (1)" in text
 
 
 def test_summary_as_json_for_scripts(setup, run_cli, tmp_path: Path) -> None:
@@ -159,7 +160,8 @@ def test_summary_as_json_for_scripts(setup, run_cli, tmp_path: Path) -> None:
                      "--review-file", review)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
-        "version": 1, "summary": {"rows": 4, "filled": 2, "review": 1, "unanswered": 1},
+        "version": 1, "summary": {"rows": 4, "filled": 2, "review": 1, "unanswered": 1,
+                                  "prefilled": 0},
         "written": {"report": str(questionnaire.with_name("acme.report.md")),
                     "review file": str(review)}}
     assert result.stderr.startswith("tip: 2 row(s) need a person")
@@ -177,7 +179,7 @@ def test_redirecting_stdout_captures_the_summary(setup, tmp_path: Path) -> None:
                               stdout=stdout, stderr=stderr, check=False).returncode
     assert code == 0, err.read_text(encoding="utf-8")
     captured = out.read_text(encoding="utf-8")
-    assert "│    4 │      2 │      1 │          1 │" in captured
+    assert "│    4 │      2 │      1 │          1 │         0 │" in captured
     assert captured.splitlines()[-2:] == ["wrote acme.filled.xlsx", "wrote acme.report.md"]
     assert err.read_text(encoding="utf-8").startswith("tip: ")
 

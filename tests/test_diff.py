@@ -292,9 +292,9 @@ def test_markdown_keeps_untrusted_text_inert() -> None:
     result = compare({"answers/a.yaml": "answers: []\n"}, {"answers/a.yaml": HOSTILE})
     md = render_markdown(result)
     assert "<script>" not in md and "<b>" not in md
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert r"\<script\>alert(1)\</script\>" in md
     assert r"\[click\](javascript:alert(1))" in md
-    assert r"Q \| &lt;b&gt;bold&lt;/b&gt;?" in md
+    assert r"Q \| \<b\>bold\</b\>?" in md
     assert r"\*em\* \`code\` \$x\$" in md
     assert "@\u200bteam" in md and "@team" not in md
     assert "\x1b" not in md and "\u202e" not in md

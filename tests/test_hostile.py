@@ -264,9 +264,16 @@ def test_markdown_and_html_reports_keep_questions_inert(tmp_path: Path, run_cli,
         result = answer(run_cli, library, questionnaire, "--report", report, "--dry-run")
         assert result.exit_code == 0, result.output
         text = report.read_text(encoding="utf-8")
-        assert "<script>" not in text and "&lt;script&gt;" in text
         if suffix == ".md":
+            from markdown_it import MarkdownIt
+
+            assert "<script>" not in text and "\\<script\\>alert('x')" in text
             assert "[read this](javascript" not in text
+            rendered = MarkdownIt("commonmark").enable("table").render(text)
+            assert "<script>" not in rendered and "&lt;script&gt;alert" in rendered
+            assert 'href="javascript' not in rendered
+        else:  # the page's own script is the only one
+            assert "<script>alert" not in text and "&lt;script&gt;alert" in text
 
 
 # --------------------------------------------------------------------------- 4. files
