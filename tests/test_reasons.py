@@ -22,7 +22,7 @@ from qfill.reasons import REASONS, Example, Reason, all_codes, reason, reason_co
 from qfill.settings import load_settings
 
 TODAY = date(2026, 11, 29)
-README = Path(__file__).resolve().parent.parent / "README.md"
+REASON_CODES_PAGE = Path(__file__).resolve().parent.parent / "docs" / "reason-codes.md"
 CODES = all_codes()
 
 
@@ -113,8 +113,8 @@ def test_a_code_is_registered_once_and_in_kebab_case() -> None:
     assert "Not_Kebab" not in REASONS
 
 
-def test_readme_lists_every_code_with_its_meaning() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_reason_codes_page_lists_every_code_with_its_meaning() -> None:
+    text = REASON_CODES_PAGE.read_text(encoding="utf-8")
     listed = dict(re.findall(r"^\| `([a-z-]+)` \| (match|verify|write) \|", text, re.M))
     assert listed == {code: entry.stage for code, entry in CODES.items()}
     for code, entry in CODES.items():

@@ -49,7 +49,12 @@ LIBRARY = {
             answer: Yes. Every account belongs to one named person.
             short: "Yes"
     """,
-    "evidence/cryptography-policy.md": "# Cryptography policy\n",
+    "evidence/cryptography-policy.md": (
+        "# Cryptography policy\n\n## Data at rest\n\nAll customer data is encrypted at rest "
+        "with AES-256.\n"),
+    "evidence/office-security.md": (
+        "# Office security\n\n## Visitors\n\nVisitors sign in at reception and are escorted "
+        "at all times.\n"),
 }
 
 ROWS = [
@@ -60,6 +65,7 @@ ROWS = [
     ("SEC-4", "Is data encrypted?", None, None),
     ("SEC-5", "How many parking spaces does your office have?", None, None),
     ("SEC-6", "Do you have a current SOC 2 Type II report?", "Yes", "See our trust portal"),
+    ("SEC-7", "Are visitors escorted at all times in your offices?", None, None),
 ]
 
 
@@ -115,7 +121,10 @@ def test_every_format_carries_the_same_facts(reports: dict[str, str]) -> None:
     rows = {r["question_id"]: r for r in data["rows"]}
     assert {qid: r["status"] for qid, r in rows.items()} == {
         "SEC-1": "filled", "IAM-14.1": "filled", "SEC-3": "review", "SEC-4": "review",
-        "SEC-5": "unanswered", "SEC-6": rows["SEC-6"]["status"]}
+        "SEC-5": "unanswered", "SEC-6": rows["SEC-6"]["status"], "SEC-7": "unanswered"}
+    draft = rows["SEC-7"]["draft"]
+    assert draft["text"] == "Visitors sign in at reception and are escorted at all times."
+    assert f"> {draft['text']} [evidence/office-security.md, line 5]" in reports["report.md"]
     assert rows["SEC-6"]["status"] in ("prefilled", "review")
     assert rows["SEC-6"]["existing"] == {"C7": "Yes", "D7": "See our trust portal"}
     filled = rows["SEC-1"]

@@ -171,7 +171,8 @@ def _register() -> None:
     # `qfill lint` never pays for openpyxl.
     import importlib
 
-    for name in ("answer", "inspect", "search", "apply", "lint", "diff", "schema", "harvest"):
+    for name in ("answer", "inspect", "search", "apply", "lint", "diff", "schema", "harvest",
+                 "reasons"):
         importlib.import_module(f"qfill.cli.{name}_command")
 
 
