@@ -153,7 +153,7 @@ def test_markdown_header_escapes_file_names_and_library_path(tmp_path: Path, run
     assert result.exit_code == 0, result.output
     header = report.read_text(encoding="utf-8").splitlines()[:3]
     # The title escapes markup; paths are code spans no backtick inside can close.
-    assert header[0].endswith("evil\\`&lt;img src=x onerror=alert(1)&gt;\\`.xlsx")
+    assert header[0].endswith("evil\\`\\<img src=x onerror=alert(1)\\>\\`.xlsx")
     assert f"Library `` {library} ``" in header[2]  # padded: the name ends in a backtick
     assert "; filled copy ``" in header[2] and header[2].endswith("`.filled.xlsx``")
     html = MarkdownIt("commonmark").render("\n".join(header))
