@@ -456,3 +456,24 @@ def test_into_another_file_and_the_product_in_qfill_yaml(
     answered = run_cli("answer", blank, "-l", root, "-o", tmp_path / "out.csv")
     assert answered.exit_code == 0, answered.output  # qfill.yaml chose atlas
     assert "In AWS eu-west-1 (Ireland)." in (tmp_path / "out.csv").read_text(encoding="utf-8")
+
+
+def test_search_for_a_product_and_harvest_json_on_stdout(
+        tmp_path: Path, write_library: Callable[..., Path],
+        run_cli: Callable[..., CliResult]) -> None:
+    import json
+
+    completed = build_completed(tmp_path / "atlas.xlsx", [
+        ("P-1", "Where is customer data hosted?", None, "In AWS eu-west-1 (Ireland)."),
+    ])
+    root = write_library({})
+    harvested = run_cli("harvest", completed, "-l", root, "--product", "atlas", "--json")
+    assert harvested.exit_code == 0, harvested.output
+    assert json.loads(harvested.stdout)["new"][0]["question"] == "Where is customer data hosted?"
+    found = run_cli("search", "Where is customer data hosted?", "-l", root, "--product",
+                    "atlas", "--json")
+    assert found.exit_code == 0, found.output
+    assert "hosted" in found.stdout
+    shared_only = run_cli("search", "Where is customer data hosted?", "-l", root, "--json")
+    assert shared_only.exit_code == 0, shared_only.output
+    assert "entries bound to products (atlas) are not used" in shared_only.stderr

@@ -24,6 +24,7 @@ from qfill.errors import ExitCode, QfillError, UsageError
 from qfill.escaping import terminal_text
 
 if TYPE_CHECKING:
+    from qfill.library import Library
     from qfill.settings import Settings
 
 app = typer.Typer(
@@ -65,6 +66,26 @@ SemanticOption = Annotated[bool | None, typer.Option(
     "--semantic/--no-semantic",
     help="Rank by meaning as well as wording (needs the semantic extra; default: "
     "matching.semantic in qfill.yaml).", show_default=False)]
+
+
+# Which product's answers: `answer` and `search`.
+ProductOption = Annotated[str | None, typer.Option(
+    "--product", help="Answer for this product: its entries and the shared ones (default: "
+    "product in qfill.yaml; without one, shared entries only).")]
+
+
+def for_product(library: Library, product: str | None) -> Library:
+    """The entries that answer for ``product``; refuses a product no entry names."""
+    known = library.products()
+    if product is not None and product not in known:
+        names = ", ".join(known) if known else "none (no entry names a product)"
+        raise UsageError(f"--product {product}: no entry in {library.root} holds for it; "
+                         f"the products named are: {names}")
+    chosen = library.for_product(product)
+    if product is None and known:
+        say(f"note: {len(library.answers) - len(chosen.answers)} entries bound to products "
+            f"({', '.join(known)}) are not used; pass --product to answer for one")
+    return chosen
 
 
 def with_semantic(settings: Settings, semantic: bool | None) -> Settings:

@@ -13,6 +13,7 @@ from qfill.cli import (
     JsonFlag,
     LibraryOption,
     MapOption,
+    ProductOption,
     QuestionnaireArgument,
     SemanticOption,
     SheetOption,
@@ -23,12 +24,13 @@ from qfill.cli import (
     console,
     err_console,
     exit_on_error,
+    for_product,
     parse_today,
     say,
     wants_json,
     with_semantic,
 )
-from qfill.errors import ExitCode, OutputError, UsageError
+from qfill.errors import ExitCode, OutputError
 from qfill.escaping import path_text
 
 if TYPE_CHECKING:
@@ -109,9 +111,7 @@ def answer(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Match and report, but write no filled copy.")] = False,
     semantic: SemanticOption = None,
-    product: Annotated[str | None, typer.Option(
-        "--product", help="Answer for this product: its entries and the shared ones "
-        "(default: product in qfill.yaml; without one, shared entries only).")] = None,
+    product: ProductOption = None,
     fmt: TableFormatOption = TableFormat.TABLE,
     as_json: JsonFlag = False,
     today: TodayOption = None,
@@ -199,20 +199,6 @@ def _ground(run: AnswerRun, root: Path, library: Library, settings: Settings,
     if not index.documents:
         return {}
     return ground_matches(Grounder(index, settings, root), run.matches)
-
-
-def for_product(library: Library, product: str | None) -> Library:
-    """The entries that answer for ``product``; refuses a product no entry names."""
-    known = library.products()
-    if product is not None and product not in known:
-        names = ", ".join(known) if known else "none (no entry names a product)"
-        raise UsageError(f"--product {product}: no entry in {library.root} holds for it; "
-                         f"the products named are: {names}")
-    chosen = library.for_product(product)
-    if product is None and known:
-        say(f"note: {len(library.answers) - len(chosen.answers)} entries bound to products "
-            f"({', '.join(known)}) are not used; pass --product to answer for one")
-    return chosen
 
 
 def csv_header_row_of(q: Questionnaire) -> int | Literal["auto"]:

@@ -10,14 +10,18 @@ import typer
 
 from qfill.cli import (
     IncludeHiddenOption,
+    JsonFlag,
     LibraryOption,
     MapOption,
     SheetOption,
+    TableFormat,
+    TableFormatOption,
     TodayOption,
     app,
     exit_on_error,
     parse_today,
     say,
+    wants_json,
 )
 from qfill.errors import UsageError
 
@@ -40,8 +44,10 @@ def harvest(
         "--conflicts", help="Also write the conflicts, both answers side by side, as CSV.")
     ] = None,
     report: Annotated[Path | None, typer.Option(
-        "--report", "-r", help="Write the report to a file (.txt or .json) instead of "
+        "--report", "-r", help="Write the report to a file (.txt, .md or .json) instead of "
         "standard output.")] = None,
+    fmt: TableFormatOption = TableFormat.TABLE,
+    as_json: JsonFlag = False,
     include_hidden: IncludeHiddenOption = False,
     sheet: SheetOption = None,
     mapping: MapOption = None,
@@ -80,8 +86,9 @@ def harvest(
         if not dry_run:
             write_harvest(result)
             lint = lint_harvest(result, settings, today=parse_today(today))
-        render = render_json if report is not None and report.suffix.lower() == ".json" \
-            else render_text
+        json_out = report.suffix.lower() == ".json" if report is not None \
+            else wants_json(fmt, as_json)
+        render = render_json if json_out else render_text
         text = render(result, lint, dry_run=dry_run)
         if report is not None:
             atomic_write(report, text)

@@ -16,6 +16,7 @@ import typer
 from qfill.cli import (
     JsonFlag,
     LibraryOption,
+    ProductOption,
     SemanticOption,
     TableFormat,
     TableFormatOption,
@@ -23,6 +24,7 @@ from qfill.cli import (
     app,
     console,
     exit_on_error,
+    for_product,
     parse_today,
     say,
     wants_json,
@@ -43,6 +45,7 @@ def search(
     fmt: TableFormatOption = TableFormat.TABLE,
     as_json: JsonFlag = False,
     semantic: SemanticOption = None,
+    product: ProductOption = None,
     evidence: Annotated[bool, typer.Option(
         "--evidence", help="Show what the documents under evidence/ say instead: the best "
         "passages and a draft quoted from them.")] = False,
@@ -62,7 +65,7 @@ def search(
 
         run_date = parse_today(today)
         settings = with_semantic(load_settings(library), semantic)
-        loaded = load_library(library)
+        loaded = for_product(load_library(library), product or settings.product)
         candidates = Matcher(loaded, settings).search(text, k)
         answers = loaded.by_id()
         results: list[dict[str, Any]] = []
