@@ -477,3 +477,16 @@ def test_search_for_a_product_and_harvest_json_on_stdout(
     shared_only = run_cli("search", "Where is customer data hosted?", "-l", root, "--json")
     assert shared_only.exit_code == 0, shared_only.output
     assert "entries bound to products (atlas) are not used" in shared_only.stderr
+
+
+def test_harvested_files_validate_against_the_answer_file_schema(
+        planted: Path, write_library: Callable[..., Path]) -> None:
+    import jsonschema
+
+    from qfill.schema import answer_file_schema
+
+    root = write_library({})
+    harvest([planted], root, product="atlas")
+    data = yaml.safe_load((root / "answers/harvested.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, answer_file_schema())
+    assert all(e["products"] == ["atlas"] and e["source"] for e in data["answers"])

@@ -77,7 +77,8 @@ def harvest(
             raise UsageError(f"--report {report}: give a .txt, .md or .json file")
         root = library
         settings = load_settings(root)
-        result = plan_harvest(completed, root=root, settings=settings, into=into,
+        result = plan_harvest(completed, root=root, settings=settings,
+                              into=into.absolute() if into is not None else None,
                               product=product,
                               mapping=parse_column_mapping(mapping) if mapping else None,
                               sheets=tuple(sheet) if sheet else None,

@@ -65,10 +65,13 @@ class HarvestResult:
 
 
 def resolve_into(root: Path, into: Path | None) -> Path:
-    """The answer file new entries go to: inside ``answers/``, a .yaml/.yml file."""
+    """The answer file new entries go to: inside ``answers/``, a .yaml/.yml file.
+
+    A relative ``into`` is taken relative to the library root (the CLI makes a path typed
+    on the command line absolute first)."""
     if into is None:
         return root / DEFAULT_INTO
-    candidate = into if into.is_absolute() else Path.cwd() / into
+    candidate = into if into.is_absolute() else root / into
     try:
         relative = candidate.resolve().relative_to(root.resolve())
     except ValueError:
@@ -131,11 +134,11 @@ def plan_harvest(paths: Sequence[Path], *, root: Path, settings: Settings,
     taken = {a.id for a in library.answers} if library else set()
     assign_ids(settled.new, taken)
     result.new = settled.new
-    result.edits = _edits(result, library)
+    result.edits = _edits(result)
     return result
 
 
-def _edits(result: HarvestResult, library: Library | None) -> dict[Path, bytes]:
+def _edits(result: HarvestResult) -> dict[Path, bytes]:
     """Every changed file's new text, each edit proven by reloading it (see _prove)."""
     by_file: dict[Path, list[AliasAdd]] = {}
     for add in result.aliases:
