@@ -119,11 +119,21 @@ def question_table_rows(questionnaire: Questionnaire, *, width: int = 70
     """One tuple per question row, in :data:`ROW_HEADINGS` order (question shortened)."""
     out: list[tuple[str, ...]] = []
     for row in questionnaire.rows:
-        question = row.question if len(row.question) <= width else row.question[:width - 1] + "…"
+        question = _shortened(row.question, width)
         targets = " ".join(_target_text(t) for t in row.targets)
         out.append((row.sheet, str(row.row), row.question_id or "", question, row.section or "",
                     targets))
     return out
+
+
+def _shortened(text: str, width: int) -> str:
+    """``text`` cut to ``width`` at a word boundary, with an ellipsis (never inside a word)."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _target_text(target: TargetCell) -> str:
