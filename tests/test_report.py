@@ -167,3 +167,14 @@ def test_unknown_report_suffix_is_an_output_error() -> None:
     with pytest.raises(OutputError, match=r"report.txt: unknown report format '.txt'; use one "
                                           r"of \.csv, \.htm, \.html, \.json, \.markdown, \.md"):
         renderer_for(Path("report.txt"))
+
+
+def test_a_threshold_message_reads_true_as_printed() -> None:
+    from qfill.matching import close_runner_up, low_score
+
+    weak = low_score(Candidate("edr", 0.8996), 0.90)
+    assert weak is not None and str(weak) == (
+        "low-score: the best match, 'edr', scores 0.89, below 0.90")
+    tied = close_runner_up(Candidate("a", 0.9299), Candidate("b", 0.8751), 0.06, None)
+    assert tied is not None and str(tied) == (
+        "close-runner-up: 'b' scores 0.87 against 0.92 for 'a'")
