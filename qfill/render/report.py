@@ -137,6 +137,12 @@ def _counts_table(counts: list[tuple[str, Summary]], first: str | None) -> list[
     return lines
 
 
+def _anchor(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -")
+    return kept.replace(" ", "-")
+
+
 def _where(row: ReportRow) -> str:
     ident = f" · {row.question_id}" if row.question_id else ""
     return _md(f"{row.sheet}!{row.row}{ident}")
@@ -236,8 +242,13 @@ def render_markdown(report: Report) -> str:
     sheets = report.sheet_summaries()
     if len(sheets) > 1:
         lines += ["By sheet:", "", *_counts_table(sheets, "sheet"), ""]
-    for status, title, explanation in GROUPS:
-        group = [r for r in report.rows if r.status == status]
+    groups = [(title, explanation, [r for r in report.rows if r.status == status])
+              for status, title, explanation in GROUPS]
+    present = [(f"{title} ({len(rows)})") for title, _, rows in groups if rows]
+    if len(present) > 1:
+        lines += ["Jump to: " + " · ".join(f"[{heading}](#{_anchor(heading)})"
+                                           for heading in present), ""]
+    for title, explanation, group in groups:
         if not group:
             continue
         lines += [f"## {title} ({len(group)})", "", explanation, ""]
