@@ -60,9 +60,9 @@ questionnaire. Ids and refs are stripped, so it is a pure wording test:
   completed (WhitePact's answers): the round trip.
 * AICM-CAIQ 1.1.0 questions against CAIQ 4.0.3 (WhitePact's answers); gold is the CAIQ
   question of the same control (by id or title) that reads most alike, or a question
-  elsewhere that reads nearly the same (80%); rows with a related control but no
-  question reading 55% alike, or a question 55-80% alike elsewhere, are left out as
-  uncertain; the rest have no gold.
+  elsewhere that reads nearly the same (80%), and any question with the same words in
+  another order (95%); rows with a related control but no question reading 55% alike, or
+  a question 55-80% alike elsewhere, are left out as uncertain; the rest have no gold.
 * CAIQ 4.0.3 and HECVAT 4.1.4 questions against the library given by ``--library`` (the
   repo's own by default) with its refs as the gold and then stripped, and its aliases
   copied from that questionnaire (85% alike) dropped: a library matched cold, the way
@@ -650,6 +650,10 @@ def caiq_dataset() -> Dataset:
             gold = frozenset({_entry_id(overall["id"])})
         elif related or alike[overall["id"]] >= 55:
             continue  # uncertain: left out rather than guessed
+        # A CAIQ question with the same words (95% alike in any order) answers it too,
+        # whatever the control: AICM renumbers controls and reorders their questions.
+        gold |= {_entry_id(c["id"]) for c in caiq
+                 if fuzz.token_sort_ratio(norm(c["question"]), text) >= 95}
         rows.append(Labelled(r["id"], r["question"], r["section"], gold))
     return Dataset("cold AICM-CAIQ 1.1.0 vs CAIQ 4.0.3 answers",
                    Library(folder, tuple(answers)), halves(rows))

@@ -226,6 +226,8 @@ def test_renamed_fields_read_as_the_same_terms(old: str, new: str) -> None:
 def test_a_vendors_suppliers_are_still_third_parties() -> None:
     assert "third_party" in analyze("Do you assess your suppliers?").terms
     assert "third_party" in analyze("Do you assess your vendors?").terms
+    assert "third_party" in analyze("What due diligence is done when onboarding a supplier?"
+                                    ).terms
     assert "third_party" not in analyze("Supplier Name").terms
 
 
@@ -262,3 +264,13 @@ def test_renamed_hecvat_fields_are_matched_to_the_old_ones(
     for match, gold in zip(matches, rows.values(), strict=True):
         assert match.best is not None and match.best.answer_id == gold, match.row.question
         assert match.status == "filled", (match.row.question, match.reasons)
+
+
+@pytest.mark.parametrize(("said", "also", "term"), [
+    ("Are all code changes peer reviewed?", "Is a pull request review required for changes?",
+     "code_review"),
+    ("Is branch protection enforced?", "Are protected branches used?", "code_review"),
+])
+def test_the_thesaurus_knows_how_engineers_say_it(said: str, also: str, term: str) -> None:
+    assert term in analyze(said).terms
+    assert term in analyze(also).terms
