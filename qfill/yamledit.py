@@ -301,7 +301,7 @@ def _block_scalar(text: str, indent: int) -> list[str]:
         return ["|-", *(f"{pad}{line}" if line else "" for line in lines)]
     if "  " in text:
         return [double_quoted(text)]
-    if len(text) <= FOLD_WIDTH and _plain_ok(text):
-        return [text]
+    if len(text) <= FOLD_WIDTH:
+        return [text if _plain_ok(text) else double_quoted(text)]
     wrapped = textwrap.wrap(text, FOLD_WIDTH, break_long_words=False, break_on_hyphens=False)
     return [">-", *(f"{pad}{line}" for line in wrapped)]

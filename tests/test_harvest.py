@@ -490,3 +490,41 @@ def test_harvested_files_validate_against_the_answer_file_schema(
     data = yaml.safe_load((root / "answers/harvested.yaml").read_text(encoding="utf-8"))
     jsonschema.validate(data, answer_file_schema())
     assert all(e["products"] == ["atlas"] and e["source"] for e in data["answers"])
+
+
+GOLDEN = Path(__file__).parent / "golden" / "harvest"
+
+
+def test_a_sig_style_workbook_and_its_report(tmp_path: Path, write_library: Callable[..., Path],
+                                             update_golden: bool) -> None:
+    """SIG-style domains, sub-items and a free-text row; the text report is a golden file."""
+    from openpyxl import load_workbook
+
+    from qfill.render.harvest import render_text
+    from tests.questionnaire_fixtures import build_sig
+
+    path = build_sig(tmp_path / "sig-lite.xlsx")
+    wb = load_workbook(path)
+    risk, policy = wb["A. Risk Management"], wb["B. Security Policy"]
+    for cell, value in (("C5", "Yes"), ("D5", "Approved by the board every year."),
+                        ("C7", "Yes"), ("C8", "No"), ("D8", "See A.1"), ("C9", "Yes")):
+        risk[cell] = value
+    for cell, value in (("C5", "Yes"), ("C6", "Yes"), ("D6", "NA"), ("C7", "2024-05-02")):
+        policy[cell] = value
+    wb.save(path)
+    root = write_library({})
+    result = harvest([path], root)
+    by_question = {e["question"]: e for e in entries(root)}
+    assert by_question["Does the risk assessment program include: Identification of "
+                       "threats and vulnerabilities?"]["short"] == "Yes"
+    assert by_question["Is there an information security policy approved by management?"][
+        "tags"] == ["security-policy"]
+    assert by_question["Is there a risk assessment program that has been approved by "
+                       "management?"]["tags"] == ["risk-management"]
+    assert all("refs" not in e for e in entries(root))  # a SIG's version is unknown
+    text = render_text(result)
+    golden = GOLDEN / "sig-report.txt"
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), "rerun with --update-golden and review"

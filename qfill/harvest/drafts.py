@@ -40,6 +40,7 @@ _STOPWORDS = frozenset((
     "into", "within", "about", "over", "under",
 ))
 _URL = re.compile(r"^https://\S+$")
+_SECTION_NUMBER = re.compile(r"^\s*(?:[A-Z]|\d{1,3}(?:\.\d{1,3})*)[.)]\s+")  # "B. ", "4.2) "
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ def draft_of(row: AnsweredRow, product: str | None) -> Draft:
         text = row.short or ""
     scheme = scheme_for_template(row.template)
     refs = {scheme: [row.question_id]} if scheme and row.question_id else {}
-    tag = slug(row.section or "", words=5)
+    tag = slug(_SECTION_NUMBER.sub("", row.section or ""), words=5)
     return Draft(question=row.question, answer=text, short=row.short, section=row.section,
                  template=row.template, question_id=row.question_id, evidence=evidence,
                  refs=refs, tags=[tag] if tag else [], products=[product] if product else [],
