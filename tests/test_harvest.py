@@ -528,3 +528,20 @@ def test_a_sig_style_workbook_and_its_report(tmp_path: Path, write_library: Call
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8"), "rerun with --update-golden and review"
+
+
+def test_an_entry_in_flow_style_is_left_for_a_person_not_a_failed_harvest(
+        planted: Path, write_library: Callable[..., Path]) -> None:
+    flow = """\
+        answers:
+          - {id: encryption-at-rest, question: Is customer data encrypted at rest?, answer: "Yes. All customer data is encrypted with AES-256 in our managed databases.", short: "Yes"}
+        """
+    root = write_library({"answers/flow.yaml": flow})
+    before = (root / "answers/flow.yaml").read_bytes()
+    result = harvest([planted], root)
+    assert (root / "answers/flow.yaml").read_bytes() == before
+    assert result.aliases == [] and len(result.new) == 6
+    [note] = [n for n in result.notes if n.kind == "by-hand"]
+    assert note.where == "completed.xlsx, Security row 4, completed.xlsx, Security row 8"
+    assert "flow style" in note.message and "Do you encrypt customer data at rest?" \
+        in note.message

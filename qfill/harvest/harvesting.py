@@ -146,6 +146,7 @@ def _edits(result: HarvestResult) -> dict[Path, bytes]:
     if result.new:
         by_file.setdefault(result.into, [])
     edits: dict[Path, bytes] = {}
+    failed: list[AliasAdd] = []
     for path, adds in by_file.items():
         name = path.relative_to(result.root).as_posix()
         before = _read(path, name)
@@ -158,8 +159,18 @@ def _edits(result: HarvestResult) -> dict[Path, bytes]:
             for key, values, what in changes:
                 if not values or current is None:
                     continue
-                edited = add_list_items(current, add.entry.id, key, values, name=name,
-                                        what=what)
+                try:
+                    edited = add_list_items(current, add.entry.id, key, values, name=name,
+                                            what=what)
+                except LibraryError as e:
+                    # One entry written in a form qfill does not edit must not stop the
+                    # harvest: say what to add by hand and go on.
+                    result.notes.append(Note("by-hand", ", ".join(add.draft.sources[:3]),
+                                             str(e)))
+                    if key == "aliases":
+                        failed.append(add)
+                        break
+                    continue
                 if edited is not None:
                     current = edited
                     intended.setdefault(add.entry.id, {}).setdefault(key, set()).update(
@@ -172,6 +183,7 @@ def _edits(result: HarvestResult) -> dict[Path, bytes]:
             continue
         _prove(name, before, current, drafts, intended)
         edits[path] = current
+    result.aliases = [a for a in result.aliases if a not in failed]
     return edits
 
 

@@ -38,6 +38,8 @@ KINDS: dict[str, str] = {
     "duplicate-conflict": "the same question asked twice in the harvest with different "
                           "answers; the first kept, both listed",
     "conflict": "matches a library entry with a different answer; not merged, both listed",
+    "by-hand": "an alias or product for an entry written in a form qfill does not edit "
+               "(flow style); add it by hand",
     "lint": "what `qfill lint` says about the harvested entries",
 }
 
