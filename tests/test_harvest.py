@@ -532,10 +532,10 @@ def test_a_sig_style_workbook_and_its_report(tmp_path: Path, write_library: Call
 
 def test_an_entry_in_flow_style_is_left_for_a_person_not_a_failed_harvest(
         planted: Path, write_library: Callable[..., Path]) -> None:
-    flow = """\
-        answers:
-          - {id: encryption-at-rest, question: Is customer data encrypted at rest?, answer: "Yes. All customer data is encrypted with AES-256 in our managed databases.", short: "Yes"}
-        """
+    flow = ("answers:\n"
+            "  - {id: encryption-at-rest, question: Is customer data encrypted at rest?,\n"
+            "     answer: 'Yes. All customer data is encrypted with AES-256 in our managed\n"
+            "       databases.', short: 'Yes'}\n")
     root = write_library({"answers/flow.yaml": flow})
     before = (root / "answers/flow.yaml").read_bytes()
     result = harvest([planted], root)
