@@ -159,6 +159,14 @@ def test_filters_by_sheet_status_reason_and_text(page: Any) -> None:
     assert _visible(page) == ["DA-3"]
 
 
+def test_clicking_a_sheet_bar_shows_that_sheet(page: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    page.find_element(By.CSS_SELECTOR, ".sheet-name[data-sheet=Access]").click()
+    assert page.find_element(By.ID, "f-sheet").get_attribute("value") == "Access"
+    assert _visible(page) == ["AC-2", "AC-10", "AC-1"]
+
+
 def test_columns_sort_by_clicking_their_heading(page: Any) -> None:
     from selenium.webdriver.common.by import By
 

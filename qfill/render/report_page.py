@@ -38,6 +38,7 @@ h1{font-size:1.4em;margin:0 0 .3em}
 .seg-filled{background:var(--filled)}.seg-review{background:var(--review)}
 .seg-unanswered{background:var(--unanswered)}.seg-prefilled{background:var(--prefilled)}
 .counts{color:#444;font-size:.9em}
+.sheet-name[tabindex]{cursor:pointer;text-decoration:underline dotted}
 #filters{display:flex;flex-wrap:wrap;gap:.6em 1.2em;align-items:end;margin:0 0 .8em;
  padding:.6em;background:#f6f6f6;border-radius:4px}
 #filters label{display:flex;flex-direction:column;font-size:.85em;color:#444}
@@ -128,6 +129,13 @@ SCRIPT = """
     });
   });
   [sheet, status, reason].forEach(function (el) { el.addEventListener("change", apply); });
+  Array.prototype.forEach.call(document.querySelectorAll(".sheet-name"), function (el) {
+    el.tabIndex = 0;
+    el.title = "Show only this sheet";
+    function pick() { sheet.value = el.dataset.sheet; apply(); }
+    el.addEventListener("click", pick);
+    el.addEventListener("keydown", function (e) { if (e.key === "Enter") { pick(); } });
+  });
   search.addEventListener("input", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   form.hidden = false;
@@ -154,8 +162,8 @@ def _sheet_bar(name: str, summary: Summary) -> str:
         f'title="{counts[status]} {status}"></span>'
         for status in STATUSES if counts[status])
     words = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
-    return (f'<div class="sheet-name">{_e(name)}</div><div class="bar" role="img" '
-            f'aria-label="{_e(words)}">{segments}</div>'
+    return (f'<div class="sheet-name" data-sheet="{_e(name)}">{_e(name)}</div>'
+            f'<div class="bar" role="img" aria-label="{_e(words)}">{segments}</div>'
             f'<div class="counts">{summary.rows} rows: {_e(words)}</div>')
 
 
