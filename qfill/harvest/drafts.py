@@ -120,26 +120,30 @@ def same_answer(short_a: Short | None, text_a: str, short_b: Short | None, text_
 
 
 def collapse(drafts: Sequence[Draft]) -> tuple[list[Draft], list[Note]]:
-    """One draft per question and answer; near-identical questions merged (see module)."""
-    from rapidfuzz import fuzz, process
+    """One draft per question and answer; near-identical questions merged (see module).
 
+    Near-identical is a rapidfuzz ratio of :data:`NEAR_IDENTICAL` on the normalised text:
+    at most a few characters differ, in one or two places, so two such questions share
+    their first three words or their last three. Only questions sharing one of those are
+    compared, which keeps a harvest of thousands of rows linear in practice.
+    """
     groups: list[list[Draft]] = []
     keys: list[str] = []
     exact: dict[str, int] = {}
+    buckets: dict[tuple[str, ...], list[int]] = {}
     for draft in drafts:
         key = normalise(draft.question)
         index = exact.get(key)
-        if index is None and keys:
-            found = process.extractOne(key, keys, scorer=fuzz.ratio,
-                                       score_cutoff=NEAR_IDENTICAL)
-            index = found[2] if found is not None else None
         if index is None:
-            exact[key] = len(groups)
+            index = _near(key, keys, buckets)
+        if index is None:
+            index = len(groups)
             keys.append(key)
-            groups.append([draft])
-        else:
-            exact.setdefault(key, index)
-            groups[index].append(draft)
+            groups.append([])
+            for bucket in _buckets(key):
+                buckets.setdefault(bucket, []).append(index)
+        exact.setdefault(key, index)
+        groups[index].append(draft)
     result: list[Draft] = []
     notes: list[Note] = []
     for group in groups:
@@ -147,6 +151,26 @@ def collapse(drafts: Sequence[Draft]) -> tuple[list[Draft], list[Note]]:
         result.extend(kept)
         notes.extend(group_notes)
     return result, notes
+
+
+def _buckets(key: str) -> list[tuple[str, ...]]:
+    words = key.split()
+    if len(words) < 6:
+        return [("#short", str(len(words) // 2))]
+    return [("<", *words[:3]), (">", *words[-3:])]
+
+
+def _near(key: str, keys: Sequence[str], buckets: dict[tuple[str, ...], list[int]]
+          ) -> int | None:
+    from rapidfuzz import fuzz
+
+    candidates = sorted({i for b in _buckets(key) for i in buckets.get(b, ())})
+    best: tuple[float, int] | None = None
+    for i in candidates:
+        score = fuzz.ratio(key, keys[i], score_cutoff=NEAR_IDENTICAL)
+        if score and (best is None or score > best[0]):
+            best = (score, i)
+    return best[1] if best is not None else None
 
 
 def _settle_group(group: list[Draft]) -> tuple[list[Draft], list[Note]]:
