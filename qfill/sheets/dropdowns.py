@@ -15,14 +15,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW
+from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, parse_range
 from qfill.sheets.workbook import (
     MAX_INDEX_ENTRIES,
     USED_COLUMN_MARGIN,
     RawValidation,
     SheetGrid,
     SheetTooLarge,
-    parse_range,
 )
 
 MAX_CHOICES = 500

@@ -14,7 +14,6 @@ import contextlib
 import io
 import os
 import posixpath
-import re
 import stat
 import zipfile
 import zlib
@@ -29,7 +28,7 @@ from defusedxml.ElementTree import iterparse
 
 from qfill.errors import InputError
 from qfill.files import FileContent
-from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, column_index
+from qfill.sheets.a1 import COLUMNS, MAX_ROW, cell_ref, parse_range
 from qfill.sheets.cell_text import decode_cell_text
 
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one decompressed part
@@ -46,42 +45,10 @@ _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
                        "EncryptedPackage".encode("utf-16-le"))
 _PROLOG_BYTES = 4096  # a DOCTYPE must come before the root element
 _MACRO_TYPES = ("sheet.macroEnabled.main", "template.macroEnabled.main")
-_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
 
 class SheetTooLarge(Exception):
     """A sheet holds more cells, merges or validations than a questionnaire plausibly can."""
-
-
-# --------------------------------------------------------------------------- cell references
-
-
-def parse_cell_ref(ref: str) -> tuple[int, int] | None:
-    """'C12' or '$C$12' -> (12, 3); None when it is not a cell reference."""
-    match = _REF.match(ref.strip())
-    if not match:
-        return None
-    row, col = int(match.group(2)), column_index(match.group(1).upper())
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COLUMN):
-        return None
-    return row, col
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """'A1:C3' -> (1, 1, 3, 3) as (min_row, min_col, max_row, max_col); also 'C5', 'C:C', '3:3'."""
-    text = ref.replace("$", "").strip()
-    first, _, last = text.partition(":")
-    last = last or first
-    if first.isalpha() and last.isalpha():  # whole columns
-        c0, c1 = column_index(first.upper()), column_index(last.upper())
-        return (1, min(c0, c1), MAX_ROW, max(c0, c1)) if c0 <= MAX_COLUMN >= c1 else None
-    if first.isdigit() and last.isdigit():  # whole rows
-        r0, r1 = int(first), int(last)
-        return (min(r0, r1), 1, max(r0, r1), MAX_COLUMN) if 1 <= r0 <= MAX_ROW >= r1 >= 1 else None
-    a, b = parse_cell_ref(first), parse_cell_ref(last)
-    if a is None or b is None:
-        return None
-    return min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])
 
 
 # --------------------------------------------------------------------------- records
@@ -470,7 +437,6 @@ class WorkbookFile:
         row_number = 0
         col_number = 0
         sheet_data: Element | None = None
-        columns: dict[str, int] = {}
         for event, elem in self.iterparse(entry.part, events=("start", "end")):
             tag = _local(elem.tag)
             if event == "start":
@@ -482,7 +448,7 @@ class WorkbookFile:
                     sheet_data = elem
                 continue
             if tag == "c":
-                position = _fast_ref(elem.get("r"), columns)
+                position = _fast_ref(elem.get("r"))
                 if position is not None:
                     row_number, col_number = position
                 else:
@@ -509,19 +475,15 @@ class WorkbookFile:
         return grid
 
 
-def _fast_ref(ref: str | None, columns: dict[str, int]) -> tuple[int, int] | None:
-    """parse_cell_ref for the plain "AB12" form cells use, with column letters cached."""
+def _fast_ref(ref: str | None) -> tuple[int, int] | None:
+    """:func:`cell_ref` for the plain "AB12" form cells use, with column letters cached."""
     if not ref:
         return None
     letters = ref.rstrip("0123456789")
     digits = ref[len(letters):]
-    col = columns.get(letters)
-    if col is None:
-        if not (letters.isascii() and letters.isalpha()) or len(letters) > 3:
-            return parse_cell_ref(ref)
-        col = columns[letters] = column_index(letters.upper())
-    if not digits or not 1 <= (row := int(digits)) <= MAX_ROW or col > MAX_COLUMN:
-        return parse_cell_ref(ref)
+    col = COLUMNS[letters]
+    if not col or not digits or not 1 <= (row := int(digits)) <= MAX_ROW:
+        return cell_ref(ref)
     return row, col
 
 
