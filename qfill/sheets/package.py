@@ -1,28 +1,43 @@
 """An .xlsx/.xlsm file as a zip package held in memory, and where its parts live.
 
-Every zip member keeps its raw compressed bytes, so :func:`write_package` can copy the
-members it does not replace byte for byte; :func:`workbook_parts` follows the package's
-relationships to the workbook, its sheets, styles, calc chain and shared strings.
+The one container both the reader and the writer open. Customer files are untrusted, so
+opening one refuses what is hostile before anything is parsed: more members than a
+workbook has, a member that would expand past :data:`MAX_PART_BYTES` or at a suspicious
+ratio, a package that would expand past :data:`MAX_TOTAL_BYTES`, a name held twice, an
+encrypted member, and XML that declares a DOCTYPE or entities (every XML part is checked,
+so a later openpyxl load is covered too). Reading a member stops at its declared size, so
+a member that lies about it cannot inflate further.
+
+Every member keeps its raw compressed bytes, so :func:`write_package` can copy the
+members it does not replace byte for byte. :func:`relationships` is the one resolver of
+relationship targets; :func:`workbook_parts` follows it to the workbook, its sheets,
+styles, calc chain and shared strings.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element
 
-from defusedxml.ElementTree import fromstring as defused_fromstring
-
 from qfill.errors import InputError, OutputError
+from qfill.sheets.safe_xml import damaged, parse_tree, unsafe_xml
 
-MAX_PART_SIZE = 512 * 1024 * 1024  # a decompressed part larger than this is a zip bomb
+MAX_PART_BYTES = 200 * 1024 * 1024  # one decompressed part; larger is a zip bomb
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together
+MAX_RATIO = 200  # compression ratio refused for parts above RATIO_FLOOR_BYTES
+RATIO_FLOOR_BYTES = 5 * 1024 * 1024
+MAX_MEMBERS = 20_000
+_PROLOG_BYTES = 4096  # a DOCTYPE must come before the root element
+_XML_PARTS = (".xml", ".rels", ".vml")
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL_HEADER = struct.Struct("<4s4B4HL2L5H2L")
@@ -60,13 +75,18 @@ class Package:
         self.data = data
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-        except Exception as e:  # BadZipFile, LargeZipFile, struct.error, ... on hostile input
+        except zipfile.BadZipFile:
+            raise InputError(f"{path}: damaged or truncated .xlsx (the zip package is "
+                             "incomplete); download or export it again") from None
+        except Exception as e:  # LargeZipFile, struct.error, ... on hostile input
             raise InputError(f"{path}: not a readable .xlsx (zip) file ({e}); "
                              "open and re-save it in Excel") from None
         self.comment = self._zip.comment
+        infos = self._zip.infolist()
+        self._check_sizes(infos)
         members: list[Member] = []
         seen: set[str] = set()
-        for info in self._zip.infolist():
+        for info in infos:
             if info.filename in seen:
                 raise InputError(f"{path}: the zip holds {info.filename!r} twice; "
                                  "the file is damaged or hostile")
@@ -77,6 +97,53 @@ class Package:
             members.append(self._locate(info))
         self.members: tuple[Member, ...] = tuple(members)
         self._by_name = {m.name: m for m in members}
+        self._folded = {m.name.lower(): m.name for m in reversed(members)}
+        self._check_prologs()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _check_sizes(self, infos: list[zipfile.ZipInfo]) -> None:
+        if len(infos) > MAX_MEMBERS:
+            raise InputError(f"{self.path}: refused: the package holds {len(infos)} "
+                             "parts, far more than a workbook; re-save it in Excel")
+        total = 0
+        for info in infos:
+            size = info.file_size
+            total += size
+            if size > MAX_PART_BYTES:
+                raise InputError(
+                    f"{self.path}: refused: part {info.filename} would expand to "
+                    f"{size // (1024 * 1024)} MB (limit {MAX_PART_BYTES // (1024 * 1024)} MB), "
+                    "which looks like a zip bomb; re-save the workbook in Excel")
+            if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+                raise InputError(
+                    f"{self.path}: refused: part {info.filename} is compressed "
+                    f"{size // max(info.compress_size, 1)}:1 (limit {MAX_RATIO}:1), which looks "
+                    "like a zip bomb; re-save the workbook in Excel")
+        if total > MAX_TOTAL_BYTES:
+            raise InputError(f"{self.path}: refused: the package would expand to "
+                             f"{total // (1024 * 1024)} MB; re-save the workbook in Excel")
+
+    def _check_prologs(self) -> None:
+        # Refuse DTDs in every XML part, including those only openpyxl would read later.
+        for name in self._by_name:
+            if not name.lower().endswith(_XML_PARTS):
+                continue
+            with self.open_part(name) as stream:
+                prolog = stream.read(_PROLOG_BYTES)
+            if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+                raise unsafe_xml(self.path, name)
+            if prolog.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 XML: check decoded
+                text = prolog.decode("utf-16", errors="ignore").upper()
+                if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                    raise unsafe_xml(self.path, name)
 
     @classmethod
     def open(cls, path: Path) -> Package:
@@ -128,24 +195,55 @@ class Package:
         m = self._by_name[name]
         return self.data[m.start:m.end]
 
+    @contextlib.contextmanager
+    def open_part(self, name: str) -> Iterator[IO[bytes]]:
+        """The member's content as a stream that stops at its declared (checked) size."""
+        info = self._by_name[name].info
+        limit = min(info.file_size, MAX_PART_BYTES)
+        try:
+            with self._zip.open(info) as raw:
+                yield io.BufferedReader(_CountingReader(raw, limit, self._bomb(name)),
+                                        buffer_size=256 * 1024)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise damaged(self.path, name, str(e) or "truncated data") from None
+        except NotImplementedError:
+            raise InputError(f"{self.path}: part {name} uses an unsupported compression; "
+                             "re-save the workbook in Excel") from None
+
     def read(self, name: str) -> bytes:
         """The decompressed content (CRC-checked)."""
-        info = self._by_name[name].info
-        if info.file_size > MAX_PART_SIZE:
-            raise InputError(f"{self.path}: part {name} would expand to {info.file_size} bytes; "
-                             "refusing a possible zip bomb")
-        try:
-            return self._zip.read(info)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as e:
-            raise InputError(f"{self.path}: part {name} cannot be read ({e}); "
-                             "the file is damaged") from None
+        with self.open_part(name) as stream:
+            return stream.read()
+
+    def _bomb(self, name: str) -> InputError:
+        return InputError(f"{self.path}: refused: part {name} expands beyond its declared size "
+                          "(a zip bomb); re-save the workbook in Excel")
 
     def find(self, name: str) -> str | None:
         """The member name matching ``name``; OPC part names are case-insensitive."""
         if name in self._by_name:
             return name
-        folded = name.lower()
-        return next((n for n in self._by_name if n.lower() == folded), None)
+        return self._folded.get(name.lower())
+
+
+class _CountingReader(io.RawIOBase):
+    """A member stream that refuses to yield more than ``limit`` bytes."""
+
+    def __init__(self, stream: IO[bytes], limit: int, on_exceed: InputError) -> None:
+        self._stream = stream
+        self._left = limit
+        self._error = on_exceed
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(len(buffer))
+        self._left -= len(data)
+        if self._left < 0:
+            raise self._error
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def write_package(handle: IO[bytes], package: Package, replaced: Mapping[str, bytes]) -> None:
@@ -252,6 +350,7 @@ class SheetPart:
     sheet_id: str
     part: str | None  # zip member name, None if the relationship is broken
     kind: str  # "worksheet", "chartsheet", ...
+    state: str = "visible"  # "hidden", "veryHidden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +362,8 @@ class WorkbookParts:
     styles: str | None
     calc_chain: str | None
     shared_strings: str | None
+    # (lower-cased name, local sheet index or None, formula) of the workbook's defined names
+    defined_names: tuple[tuple[str, int | None, str], ...] = ()
 
     def sheet(self, name: str) -> SheetPart | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -272,53 +373,75 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _parse_small(package: Package, name: str) -> Element:
-    try:
-        root: Element = defused_fromstring(package.read(name), forbid_dtd=True)
-    except InputError:
-        raise
-    except Exception as e:  # ParseError, DTDForbidden, EntitiesForbidden, ...
-        raise InputError(f"{package.path}: part {name} is not valid XML ({e}); "
-                         "the file is damaged or hostile") from None
-    return root
+def part_tree(package: Package, name: str) -> Element:
+    with package.open_part(name) as stream:
+        return parse_tree(package.path, name, stream)
 
 
-def _relationships(package: Package, part: str) -> list[tuple[str, str, str]]:
-    """(id, type, target part) for the relationships of ``part``; external ones skipped."""
+def resolve_target(source: str, target: str) -> str:
+    """The part a relationship of part ``source`` points at: an absolute target from the
+    package root, a relative one from ``source``'s folder, normalised (``..`` resolved)."""
+    folder = posixpath.dirname(source)
+    joined = target if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(joined.lstrip("/")).lstrip("/")
+
+
+def relationships(package: Package, part: str) -> list[tuple[str, str, str | None]]:
+    """(id, type, member) for the internal relationships of ``part`` (``""``: the package);
+    member is the zip member the target names (part names are case-insensitive), or None."""
     folder, base = posixpath.split(part)
     rels_name = package.find(posixpath.join(folder, "_rels", base + ".rels").lstrip("/"))
     if rels_name is None:
         return []
-    out: list[tuple[str, str, str]] = []
-    for rel in _parse_small(package, rels_name):
+    out: list[tuple[str, str, str | None]] = []
+    for rel in part_tree(package, rels_name):
         if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target", "")
-        resolved = posixpath.normpath(target.lstrip("/") if target.startswith("/")
-                                      else posixpath.join(folder, target))
-        out.append((rel.get("Id", ""), rel.get("Type", ""), resolved.lstrip("/")))
+        member = package.find(resolve_target(part, target)) if target else None
+        out.append((rel.get("Id", ""), rel.get("Type", ""), member))
     return out
+
+
+def _find_workbook(package: Package) -> str:
+    office = next((m for _i, kind, m in relationships(package, "")
+                   if kind.endswith("/officeDocument") and m is not None), None)
+    part = office or package.find("xl/workbook.xml")
+    if part is None:
+        if package.find("xl/workbook.bin") is not None:
+            raise InputError(f"{package.path}: binary .xlsb workbook; open it in Excel and "
+                             "save it as .xlsx")
+        raise InputError(f"{package.path}: a zip file but not an Excel workbook (no "
+                         "workbook part); save the questionnaire as .xlsx")
+    if part.lower().endswith(".bin"):
+        raise InputError(f"{package.path}: binary .xlsb workbook; open it in Excel and save "
+                         "it as .xlsx")
+    return part
 
 
 def workbook_parts(package: Package) -> WorkbookParts:
     """Follow ``_rels/.rels`` to the workbook, then its relationships to sheets and styles."""
-    office = [t for _i, kind, t in _relationships(package, "") if kind.endswith("/officeDocument")]
-    workbook = package.find(office[0]) if office else package.find("xl/workbook.xml")
-    if workbook is None:
-        raise InputError(f"{package.path}: no workbook part; this is not an Excel workbook")
-    rels = {rid: (kind.rsplit("/", 1)[-1], target)
-            for rid, kind, target in _relationships(package, workbook)}
+    workbook = _find_workbook(package)
+    rels = {rid: (kind.rsplit("/", 1)[-1], member)
+            for rid, kind, member in relationships(package, workbook)}
     sheets: list[SheetPart] = []
-    for element in _parse_small(package, workbook).iter():
-        if _local(element.tag) != "sheet":
-            continue
-        rid = next((v for k, v in element.attrib.items() if _local(k) == "id" and "}" in k), "")
-        kind, target = rels.get(rid, ("", ""))
-        sheets.append(SheetPart(element.get("name", ""), element.get("sheetId", ""),
-                                package.find(target) if target else None, kind))
+    names: list[tuple[str, int | None, str]] = []
+    for element in part_tree(package, workbook).iter():
+        tag = _local(element.tag)
+        if tag == "sheet":
+            rid = next((v for k, v in element.attrib.items()
+                        if _local(k) == "id" and "}" in k), "")
+            kind, member = rels.get(rid, ("", None))
+            sheets.append(SheetPart(element.get("name", ""), element.get("sheetId", ""),
+                                    member, kind, element.get("state", "visible")))
+        elif tag == "definedName" and element.text:
+            local_id = element.get("localSheetId")
+            names.append((element.get("name", "").lower(),
+                          int(local_id) if local_id and local_id.isdigit() else None,
+                          element.text.strip()))
 
     def one(kind: str) -> str | None:
-        return next((package.find(t) for k, t in rels.values() if k == kind), None)
+        return next((m for k, m in rels.values() if k == kind and m is not None), None)
 
     return WorkbookParts(workbook, tuple(sheets), one("styles"), one("calcChain"),
-                         one("sharedStrings"))
+                         one("sharedStrings"), tuple(names))

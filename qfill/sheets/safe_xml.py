@@ -1,14 +1,23 @@
-"""Untrusted XML parsed with expat, DTDs and entity declarations refused.
+"""Untrusted XML, parsed with DTDs and entity declarations refused, one way everywhere.
 
-The same guards defusedxml installs, on a namespace-aware expat parser whose byte
-positions (``CurrentByteIndex``) let the sheet editor rewrite spans in place.
+Trees (workbook, relationships, shared strings, the reader's sheets) come from defusedxml's
+``iterparse``; the sheet editor needs byte positions (``CurrentByteIndex``), so it gets a
+namespace-aware expat parser with the same guards defusedxml installs. Either way a part
+that declares a DOCTYPE or entities is refused as unsafe, and one that is not XML as
+damaged, with the same messages.
 """
 
 from __future__ import annotations
 
 import re
 import xml.parsers.expat
-from typing import Any, NoReturn
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NoReturn
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as defused_iterparse
 
 from qfill.errors import InputError, OutputError
 
@@ -20,6 +29,37 @@ MAX_XML_DEPTH = 100
 def too_deep(where: str, depth: int) -> InputError:
     return InputError(f"{where}: elements nested {depth} deep, far beyond any workbook; "
                       "refusing a damaged or hostile file (save it again in Excel)")
+
+
+def unsafe_xml(path: Path | str, name: str) -> InputError:
+    return InputError(f"{path}: refused: {name} declares a DOCTYPE or entities "
+                      "(unsafe XML); re-save the workbook in Excel")
+
+
+def damaged(path: Path | str, name: str, why: str) -> InputError:
+    return InputError(f"{path}: damaged workbook ({name}: {why}); open it in Excel, "
+                      "save it again and retry")
+
+
+def iterparse(path: Path, name: str, stream: IO[bytes], events: tuple[str, ...] = ("end",)
+              ) -> Iterator[tuple[str, Element]]:
+    """defusedxml ``iterparse`` over part ``name``, with hostility and damage as InputError."""
+    try:
+        yield from defused_iterparse(stream, events=events, forbid_dtd=True)
+    except DefusedXmlException:
+        raise unsafe_xml(path, name) from None
+    except ParseError as e:
+        raise damaged(path, name, f"not valid XML, {e}") from None
+
+
+def parse_tree(path: Path, name: str, stream: IO[bytes]) -> Element:
+    """The root element of a small part (workbook, relationships, content types)."""
+    root: Element | None = None
+    for _event, elem in iterparse(path, name, stream):
+        root = elem
+    if root is None:
+        raise damaged(path, name, "empty part")
+    return root
 
 
 def _refuse(*_args: object) -> NoReturn:
@@ -54,7 +94,8 @@ def safe_parse(where: str, data: bytes, parser: Any) -> None:
     try:
         parser.Parse(data, True)
     except _Hostile:
-        raise InputError(f"{where}: the XML declares a DTD or entities; "
-                         "refusing a possibly hostile file") from None
+        raise InputError(f"{where}: refused: the XML declares a DOCTYPE or entities "
+                         "(unsafe XML); re-save the workbook in Excel") from None
     except xml.parsers.expat.ExpatError as e:
-        raise InputError(f"{where}: not well-formed XML ({e}); the file is damaged") from None
+        raise InputError(f"{where}: damaged workbook (not valid XML, {e}); open it in Excel, "
+                         "save it again and retry") from None

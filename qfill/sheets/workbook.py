@@ -1,41 +1,28 @@
-"""A customer workbook opened for reading: file checks, zip limits, and its parsed sheets.
+"""A customer workbook opened for reading: file checks, and its parsed sheets.
 
 Customer files are untrusted. Before anything is parsed this module refuses what is not a
-usable .xlsx/.xlsm (missing, empty, legacy .xls, encrypted, damaged) and what is hostile:
-zip members that would expand past :data:`MAX_MEMBER_BYTES` or at a suspicious ratio, and
-XML with a DOCTYPE or entity declarations (every XML part is checked, so the later
-openpyxl load is covered too). All XML goes through defusedxml. A sheet is read as a
-sparse grid of its real cells, so a dimension that claims a million rows costs nothing.
+usable .xlsx/.xlsm at all (missing, empty, legacy .xls, encrypted); the package itself
+(:class:`~qfill.sheets.package.Package`) refuses what is hostile or damaged inside the zip.
+A sheet is read as a sparse grid of its real cells, so a dimension that claims a million
+rows costs nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import posixpath
 import stat
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from xml.etree.ElementTree import Element
 
 from qfill.errors import InputError
 from qfill.files import FileContent
 from qfill.sheets.a1 import COLUMNS, MAX_ROW, cell_ref, parse_range
 from qfill.sheets.cell_text import decode_cell_text
+from qfill.sheets.package import Package, part_tree, workbook_parts
+from qfill.sheets.safe_xml import iterparse
 
-MAX_MEMBER_BYTES = 200 * 1024 * 1024  # one decompressed part
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # all parts together
-MAX_RATIO = 200  # compression ratio refused for parts above RATIO_FLOOR_BYTES
-RATIO_FLOOR_BYTES = 5 * 1024 * 1024
-MAX_MEMBERS = 20_000
 MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
 MAX_INDEX_ENTRIES = 1_000_000  # column spans of merges or validations indexed for one sheet
 USED_COLUMN_MARGIN = 64  # merges and validations are indexed up to this far past the last cell
@@ -43,7 +30,6 @@ USED_COLUMN_MARGIN = 64  # merges and validations are indexed up to this far pas
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
                        "EncryptedPackage".encode("utf-16-le"))
-_PROLOG_BYTES = 4096  # a DOCTYPE must come before the root element
 _MACRO_TYPES = ("sheet.macroEnabled.main", "template.macroEnabled.main")
 
 
@@ -176,26 +162,6 @@ def _ole2_error(path: Path, data: bytes) -> InputError:
 # --------------------------------------------------------------------------- package
 
 
-class _CountingReader(io.RawIOBase):
-    """A member stream that refuses to yield more than ``limit`` bytes."""
-
-    def __init__(self, stream: IO[bytes], limit: int, on_exceed: InputError) -> None:
-        self._stream = stream
-        self._left = limit
-        self._error = on_exceed
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._stream.read(len(buffer))
-        self._left -= len(data)
-        if self._left < 0:
-            raise self._error
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -212,183 +178,44 @@ class WorkbookFile:
         if not source.data.startswith(b"PK"):
             raise InputError(f"{path}: not an .xlsx workbook (the file is not a zip package); "
                              "save it as .xlsx")
+        self.package = Package(path, source.data)
         try:
-            self._zip = zipfile.ZipFile(io.BytesIO(source.data))
-        except zipfile.BadZipFile:
-            raise InputError(f"{path}: damaged or truncated .xlsx (the zip package is "
-                             "incomplete); download or export it again") from None
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror}); check the file") from None
-        try:
-            self._members = {info.filename: info for info in self._zip.infolist()}
-            self._check_members()
-            self._check_prologs()
-            self.workbook_part = self._find_workbook()
+            parts = workbook_parts(self.package)
+            self.workbook_part = parts.workbook
             self.macro_enabled = self._is_macro_enabled()
-            self.sheets, self.defined_names = self._read_workbook()
-            self._strings_part = self._related(self.workbook_part, "/sharedStrings")
+            self.sheets = [SheetEntry(s.name, s.part if s.kind == "worksheet" else None,
+                                      s.state) for s in parts.sheets]
+            self.defined_names = list(parts.defined_names)
+            self._strings_part = parts.shared_strings
             self._strings: list[str] | None = None
             self._grids: dict[str, SheetGrid | None] = {}
         except BaseException:
-            self._zip.close()
+            self.package.close()
             raise
 
     def __enter__(self) -> WorkbookFile:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._zip.close()
-
-    # ----------------------------------------------------------------- member safety
-
-    def _check_members(self) -> None:
-        if len(self._members) > MAX_MEMBERS:
-            raise InputError(f"{self.path}: refused: the package holds {len(self._members)} "
-                             "parts, far more than a workbook; re-save it in Excel")
-        total = 0
-        for info in self._members.values():
-            size = info.file_size
-            total += size
-            if size > MAX_MEMBER_BYTES:
-                raise InputError(
-                    f"{self.path}: refused: part {info.filename} would expand to "
-                    f"{size // (1024 * 1024)} MB (limit {MAX_MEMBER_BYTES // (1024 * 1024)} MB), "
-                    "which looks like a zip bomb; re-save the workbook in Excel")
-            if size > RATIO_FLOOR_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
-                raise InputError(
-                    f"{self.path}: refused: part {info.filename} is compressed "
-                    f"{size // max(info.compress_size, 1)}:1 (limit {MAX_RATIO}:1), which looks "
-                    "like a zip bomb; re-save the workbook in Excel")
-        if total > MAX_TOTAL_BYTES:
-            raise InputError(f"{self.path}: refused: the package would expand to "
-                             f"{total // (1024 * 1024)} MB; re-save the workbook in Excel")
-
-    def _bomb(self, name: str) -> InputError:
-        return InputError(f"{self.path}: refused: part {name} expands beyond its declared size "
-                          "(a zip bomb); re-save the workbook in Excel")
-
-    def _damaged(self, name: str, why: str) -> InputError:
-        return InputError(f"{self.path}: damaged workbook ({name}: {why}); open it in Excel, "
-                          "save it again and retry")
-
-    @contextlib.contextmanager
-    def _open(self, name: str) -> Iterator[IO[bytes]]:
-        info = self._members[name]
-        limit = min(info.file_size, MAX_MEMBER_BYTES)
-        try:
-            with self._zip.open(info) as raw:
-                yield io.BufferedReader(_CountingReader(raw, limit, self._bomb(name)),
-                                        buffer_size=256 * 1024)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-            raise self._damaged(name, str(e) or "truncated data") from None
-        except NotImplementedError:
-            raise InputError(f"{self.path}: part {name} uses an unsupported compression; "
-                             "re-save the workbook in Excel") from None
-
-    def read(self, name: str) -> bytes:
-        with self._open(name) as stream:
-            return stream.read()
-
-    def _check_prologs(self) -> None:
-        # Refuse DTDs in every XML part, including those only openpyxl will read later.
-        for name in self._members:
-            if not name.endswith((".xml", ".rels", ".vml")):
-                continue
-            with self._open(name) as stream:
-                prolog = stream.read(_PROLOG_BYTES)
-            if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-                raise self._unsafe(name)
-            if prolog.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 XML: check decoded
-                text = prolog.decode("utf-16", errors="ignore").upper()
-                if "<!DOCTYPE" in text or "<!ENTITY" in text:
-                    raise self._unsafe(name)
-
-    def _unsafe(self, name: str) -> InputError:
-        return InputError(f"{self.path}: refused: {name} declares a DOCTYPE or entities "
-                          "(unsafe XML); re-save the workbook in Excel")
+        self.package.close()
 
     def iterparse(self, name: str, events: tuple[str, ...] = ("end",)
                   ) -> Iterator[tuple[str, Element]]:
         """defusedxml iterparse over one member, with damage and hostility as InputError."""
-        with self._open(name) as stream:
-            try:
-                yield from iterparse(stream, events=events, forbid_dtd=True)
-            except DefusedXmlException:
-                raise self._unsafe(name) from None
-            except ParseError as e:
-                raise self._damaged(name, f"not valid XML, {e}") from None
-
-    def _parse_small(self, name: str) -> Element:
-        root: Element | None = None
-        for _event, elem in self.iterparse(name):
-            root = elem
-        if root is None:
-            raise self._damaged(name, "empty part")
-        return root
+        with self.package.open_part(name) as stream:
+            yield from iterparse(self.path, name, stream, events)
 
     # ----------------------------------------------------------------- structure
 
-    def _rels(self, part: str) -> list[tuple[str, str, str]]:
-        folder, base = posixpath.split(part)
-        rels = posixpath.join(folder, "_rels", base + ".rels")
-        if rels not in self._members:
-            return []
-        out: list[tuple[str, str, str]] = []
-        for rel in self._parse_small(rels):
-            if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
-                continue
-            target = rel.get("Target", "")
-            resolved = (target.lstrip("/") if target.startswith("/")
-                        else posixpath.normpath(posixpath.join(folder, target)))
-            out.append((rel.get("Id", ""), rel.get("Type", ""), resolved))
-        return out
-
-    def _related(self, part: str, kind: str) -> str | None:
-        return next((t for _i, typ, t in self._rels(part)
-                     if typ.endswith(kind) and t in self._members), None)
-
-    def _find_workbook(self) -> str:
-        part = self._related("", "/officeDocument")
-        if part is None and "xl/workbook.xml" in self._members:
-            part = "xl/workbook.xml"
-        if part is None:
-            if "xl/workbook.bin" in self._members:
-                raise InputError(f"{self.path}: binary .xlsb workbook; open it in Excel and "
-                                 "save it as .xlsx")
-            raise InputError(f"{self.path}: a zip file but not an Excel workbook (no "
-                             "workbook part); save the questionnaire as .xlsx")
-        if part.endswith(".bin"):
-            raise InputError(f"{self.path}: binary .xlsb workbook; open it in Excel and save it "
-                             "as .xlsx")
-        return part
-
     def _is_macro_enabled(self) -> bool:
-        if "[Content_Types].xml" not in self._members:
+        types = self.package.find("[Content_Types].xml")
+        if types is None:
             return False
-        for node in self._parse_small("[Content_Types].xml"):
+        for node in part_tree(self.package, types):
             name = node.get("PartName", "").lstrip("/")
-            if name == self.workbook_part:
+            if name.lower() == self.workbook_part.lower():
                 return any(t in node.get("ContentType", "") for t in _MACRO_TYPES)
         return False
-
-    def _read_workbook(self) -> tuple[list[SheetEntry], list[tuple[str, int | None, str]]]:
-        targets = {rid: (typ, target) for rid, typ, target in self._rels(self.workbook_part)}
-        sheets: list[SheetEntry] = []
-        names: list[tuple[str, int | None, str]] = []
-        for node in self._parse_small(self.workbook_part).iter():
-            tag = _local(node.tag)
-            if tag == "sheet":
-                rid = next((v for k, v in node.attrib.items() if _local(k) == "id"), "")
-                typ, target = targets.get(rid, ("", ""))
-                part = target if typ.endswith("/worksheet") and target in self._members else None
-                sheets.append(SheetEntry(node.get("name", ""), part,
-                                         node.get("state", "visible")))
-            elif tag == "definedName" and node.text:
-                local_id = node.get("localSheetId")
-                names.append((node.get("name", "").lower(),
-                              int(local_id) if local_id and local_id.isdigit() else None,
-                              node.text.strip()))
-        return sheets, names
 
     def shared_strings(self) -> list[str]:
         if self._strings is None:

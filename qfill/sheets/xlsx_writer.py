@@ -22,7 +22,7 @@ from qfill.sheets.a1 import format_ref, parse_ref
 from qfill.sheets.cell_text import encode_cell_text
 from qfill.sheets.output import Cell, Failer, planned_highlights, planned_writes
 from qfill.sheets.package import Package, WorkbookParts, workbook_parts, write_package
-from qfill.sheets.safe_xml import expat_parser, safe_parse
+from qfill.sheets.safe_xml import expat_parser, parse_tree, safe_parse
 from qfill.sheets.sheet_edit import (
     CellEdit,
     CellSpan,
@@ -211,11 +211,10 @@ def _xml(element: Element) -> bytes:
 def _check_styles(fail: Callable[[str], NoReturn], name: str, before: bytes, after: bytes
                   ) -> _HighlightStyles:
     """Check styles.xml gained one solid fill and highlighted copies of cell formats only."""
-    from defusedxml.ElementTree import fromstring
-
     try:
-        a, b = fromstring(before, forbid_dtd=True), fromstring(after, forbid_dtd=True)
-    except Exception as e:  # ParseError, DTDForbidden, ...
+        a = parse_tree(Path("input"), name, io.BytesIO(before))
+        b = parse_tree(Path("output"), name, io.BytesIO(after))
+    except InputError as e:
         fail(f"part {name} cannot be read ({e})")
     if a.tag != b.tag or a.attrib != b.attrib or [x.tag for x in a] != [y.tag for y in b]:
         fail(f"part {name} changed beyond the highlight")
