@@ -10,18 +10,16 @@ makes the cell *restricted*: it is never written, because any value might be rej
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, parse_range
+from qfill.sheets.a1 import MAX_COLUMN, parse_range
+from qfill.sheets.intervals import ColumnIntervals
 from qfill.sheets.workbook import (
-    MAX_INDEX_ENTRIES,
     USED_COLUMN_MARGIN,
     RawValidation,
     SheetGrid,
-    SheetTooLarge,
 )
 
 MAX_CHOICES = 500
@@ -103,42 +101,24 @@ class SheetDropdowns:
     def __init__(self, grid: SheetGrid, resolver: ListResolver) -> None:
         self._grid = grid
         self._resolver = resolver
-        # column -> sorted row intervals (start, end, validation index); ranges are clipped
-        # near the used area so "A1:XFD1048576" costs one interval per used column (an
-        # empty answer column just past the last filled one keeps its dropdown).
-        self._by_col: dict[int, list[tuple[int, int, int]]] = {}
-        self._lists: list[RawValidation] = []
-        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN)
-        entries = 0
+        # Ranges are clipped near the used area so "A1:XFD1048576" costs one interval per
+        # used column (an empty answer column just past the last filled one keeps its
+        # dropdown); ordinary validations are added first, so they win over x14 ones.
+        self._lists: ColumnIntervals[RawValidation] = ColumnIntervals(
+            grid.name, min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN))
         for validation in sorted(grid.validations, key=lambda v: v.x14):
             if validation.kind != "list":
                 continue
-            index = len(self._lists)
-            self._lists.append(validation)
             for part in validation.sqref.split():
                 bounds = parse_range(part)
-                if bounds is None:
-                    continue
-                r0, c0, r1, c1 = bounds
-                columns = range(c0, min(c1, last_col) + 1)
-                entries += len(columns)
-                if entries > MAX_INDEX_ENTRIES:
-                    raise SheetTooLarge(grid.name)
-                for col in columns:
-                    self._by_col.setdefault(col, []).append((r0, min(r1, MAX_ROW), index))
-        for intervals in self._by_col.values():
-            intervals.sort()
+                if bounds is not None:
+                    self._lists.add(*bounds, validation)
 
     def at(self, row: int, col: int) -> Dropdown | None:
         """The cell's dropdown, or None when the cell is free text."""
-        intervals = self._by_col.get(col)
-        if not intervals:
+        validation = self._lists.at(row, col)
+        if validation is None:
             return None
-        hits = [index for start, end, index in intervals[:bisect.bisect_right(
-            intervals, (row, MAX_ROW + 1, 0))] if start <= row <= end]
-        if not hits:
-            return None
-        validation = self._lists[min(hits)]
         choices = self._resolver.choices(validation.formula, self._grid.name)
         if not choices:  # unreadable, or a list with nothing in it
             return Dropdown(restricted=True)

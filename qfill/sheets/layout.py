@@ -28,15 +28,15 @@ layout, known template or not, goes through the same row reader, :func:`read_blo
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from qfill.questionnaire import QuestionRow, TargetCell
-from qfill.sheets.a1 import MAX_COLUMN, MAX_ROW, column_letters, format_ref
+from qfill.sheets.a1 import MAX_COLUMN, column_letters, format_ref
 from qfill.sheets.dropdowns import SheetDropdowns
-from qfill.sheets.workbook import MAX_INDEX_ENTRIES, USED_COLUMN_MARGIN, SheetGrid, SheetTooLarge
+from qfill.sheets.intervals import ColumnIntervals
+from qfill.sheets.workbook import USED_COLUMN_MARGIN, SheetGrid
 
 MAX_LABEL = 80
 _IGNORE = re.compile(
@@ -177,35 +177,20 @@ class BlockResult:
 
 
 class MergeIndex:
-    """Merged ranges by column, so one lookup costs a bisect, however large the merge."""
+    """Merged ranges by cell: a lookup is one bisect, however large the merge."""
 
     def __init__(self, grid: SheetGrid) -> None:
-        self._by_col: dict[int, list[tuple[int, int, int, int, int]]] = {}
-        last_col = min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN)
+        self._merges: ColumnIntervals[tuple[int, int, int]] = ColumnIntervals(
+            grid.name, min(grid.max_col + USED_COLUMN_MARGIN, MAX_COLUMN))
         last_row = max(grid.max_row, 1) + 1
-        entries = 0
         for r0, c0, r1, c1 in grid.merges:
             if r0 == r1 and c0 == c1:
                 continue
-            columns = range(c0, min(c1, last_col) + 1)
-            entries += len(columns)
-            if entries > MAX_INDEX_ENTRIES:
-                raise SheetTooLarge(grid.name)
-            for col in columns:
-                self._by_col.setdefault(col, []).append((r0, min(r1, last_row), r0, c0, c1))
-        for spans in self._by_col.values():
-            spans.sort()
+            self._merges.add(r0, c0, min(r1, last_row), c1, (r0, c0, c1))
 
     def at(self, row: int, col: int) -> tuple[int, int, int] | None:
         """(anchor row, anchor col, last col) of the merge covering the cell, if any."""
-        spans = self._by_col.get(col)
-        if not spans:
-            return None
-        i = bisect.bisect_right(spans, (row, MAX_ROW + 1, 0, 0, 0)) - 1
-        if i >= 0 and spans[i][0] <= row <= spans[i][1]:
-            _r0, _r1, anchor_row, anchor_col, last_col = spans[i]
-            return anchor_row, anchor_col, last_col
-        return None
+        return self._merges.at(row, col)
 
 
 class SheetContext:
