@@ -359,7 +359,10 @@ def test_ctrl_c_exits_130_and_leaves_no_files(tmp_path: Path, write_library) -> 
     before = digest(questionnaire)
     # Hold the run inside the atomic write (the temporary file exists), then press ^C.
     script = textwrap.dedent("""
-        import os, sys, time
+        import os, signal, sys, time
+        # As in a terminal: a shell starts background jobs with ^C ignored, and a Python
+        # started with SIGINT ignored keeps ignoring it, so the test would wait forever.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         import qfill.files
         def slow_fsync(fd):
             sys.stderr.write("WRITING\\n"); sys.stderr.flush()
