@@ -241,3 +241,27 @@ def _keep_aside(path: Path) -> Path:
             os.replace(path, backup)  # no hard links here: move it aside instead
             return backup
     raise OutputError(f"{path}: cannot keep the existing file aside; check the folder")
+
+
+def check_outputs(questionnaire: Path, outputs: list[Path], *, force: bool) -> None:
+    """Refuse, before any work, an output that is the input, two outputs on one path, an
+    output in a folder that does not exist, a special file, or an existing file without
+    ``force``. (The same is checked again, atomically, when the outputs are written.)"""
+    seen: dict[Path, Path] = {}
+    source = questionnaire.resolve()
+    for path in outputs:
+        target = path.resolve()
+        if target == source or (path.exists() and source.exists()
+                                and path.samefile(questionnaire)):
+            raise OutputError(f"{path}: is the questionnaire itself; qfill never modifies "
+                              "its input, choose another --out/--report path")
+        if target in seen:
+            raise OutputError(f"{path}: given for two outputs; choose distinct paths")
+        seen[target] = path
+        refuse_special_output(path)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OutputError(f"{path}: folder {folder} does not exist; create it or choose "
+                              "another path")
+        if path.exists() and not force:
+            raise OutputError(f"{path}: already exists; pass --force to overwrite it")

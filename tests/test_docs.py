@@ -57,3 +57,26 @@ def test_the_two_setup_commands_are_the_ones_ci_runs() -> None:
     test_command = next(line for line in ci.splitlines() if "pytest" in line)
     assert test_command in README
     assert "qfill answer examples/vendor-security-questionnaire.xlsx" in README
+
+
+def test_the_readme_python_example_fills_like_qfill_answer(tmp_path: Path, monkeypatch,
+                                                          run_cli) -> None:
+    """The README's Python snippet runs as printed and writes what `qfill answer` writes."""
+    import contextlib
+    import io
+    import shutil
+
+    block = README.split("### From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    for name in ("answers", "evidence", "examples"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    shutil.copy(REPO / "qfill.yaml", tmp_path / "qfill.yaml")
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(block, "README.md", "exec"), {})  # the README's own code, as printed
+    filled, _, review = printed.getvalue().strip().partition(" filled, ")
+    assert int(filled) > 0 and review.endswith(" to review")
+    result = run_cli("answer", "examples/vendor-security-questionnaire.xlsx",
+                     "--out", "cli.xlsx", "--report", "cli.md")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "filled.xlsx").read_bytes() == (tmp_path / "cli.xlsx").read_bytes()

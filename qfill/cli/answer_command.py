@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,7 +30,7 @@ from qfill.cli import (
     wants_json,
     with_semantic,
 )
-from qfill.errors import ExitCode, OutputError
+from qfill.errors import ExitCode
 from qfill.escaping import path_text
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from qfill.answering import AnswerRun
     from qfill.grounding import Grounding
     from qfill.library import Library
-    from qfill.questionnaire import Questionnaire
     from qfill.report import Summary
     from qfill.settings import Settings
 
@@ -54,32 +53,6 @@ def default_output(questionnaire: Path, file_format: str) -> Path:
 
 def default_report(questionnaire: Path) -> Path:
     return questionnaire.with_name(f"{questionnaire.stem}.report.md")
-
-
-def check_outputs(questionnaire: Path, outputs: list[Path], *, force: bool) -> None:
-    """Refuse, before any work, an output that is the input, two outputs on one path, an
-    output in a folder that does not exist, a special file, or an existing file without
-    ``force``. (The same is checked again, atomically, when the outputs are written.)"""
-    from qfill.files import refuse_special_output
-
-    seen: dict[Path, Path] = {}
-    source = questionnaire.resolve()
-    for path in outputs:
-        target = path.resolve()
-        if target == source or (path.exists() and source.exists()
-                                and path.samefile(questionnaire)):
-            raise OutputError(f"{path}: is the questionnaire itself; qfill never modifies "
-                              "its input, choose another --out/--report path")
-        if target in seen:
-            raise OutputError(f"{path}: given for two outputs; choose distinct paths")
-        seen[target] = path
-        refuse_special_output(path)
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"{path}: folder {folder} does not exist; create it or choose "
-                              "another path")
-        if path.exists() and not force:
-            raise OutputError(f"{path}: already exists; pass --force to overwrite it")
 
 
 @app.command("answer")
@@ -123,14 +96,14 @@ def answer(
     """
     with exit_on_error():
         from qfill.answering import answer_questionnaire
-        from qfill.files import FileContent, OutputSet
+        from qfill.files import OutputSet, check_outputs
         from qfill.library import load_library
         from qfill.render.report import render_review_file, renderer_for
         from qfill.report import build_report
         from qfill.settings import load_settings
         from qfill.sheets.mapping import parse_column_mapping
         from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
-        from qfill.sheets.writer import fill_copy, verify_copy
+        from qfill.sheets.writer import WriteTarget, stage_filled_copy
 
         report_path = report or default_report(questionnaire)
         given = [p for p in (out, report_path, review_file) if p is not None]
@@ -160,18 +133,12 @@ def answer(
         result = build_report(run, loaded, questionnaire_name=path_text(questionnaire),
                               output_name=path_text(out_path) if out_path else None,
                               library_name=path_text(library), evidence=evidence)
-        appended, header_row = q.append_columns, csv_header_row_of(q)
         # Every output is staged in full (and the copy checked as written to disk) before
         # any replaces what was there; they appear together or not at all.
         with OutputSet() as staged:
             if out_path is not None:
-                filled = fill_copy(source, run.plan, file_format=q.format, highlight=highlight,
-                                   csv_header_append=appended, csv_header_row=header_row)
-                temp = staged.stage(out_path, filled, replace=force)
-                if verify_output:
-                    verify_copy(source, FileContent(out_path, temp.read_bytes()), run.plan,
-                                file_format=q.format, highlight=highlight,
-                                csv_header_append=appended, csv_header_row=header_row)
+                stage_filled_copy(staged, out_path, source, run.plan, WriteTarget.of(q),
+                                  replace=force, highlight=highlight, verify=verify_output)
             staged.stage(report_path, render(result), replace=force)
             if review_file is not None:
                 staged.stage(review_file, render_review_file(result), replace=force)
@@ -201,11 +168,6 @@ def _ground(run: AnswerRun, root: Path, library: Library, settings: Settings,
     return ground_matches(Grounder(index, settings, root), run.matches)
 
 
-def csv_header_row_of(q: Questionnaire) -> int | Literal["auto"]:
-    """The header row the reader found in a CSV, so writer and checker agree on it."""
-    if q.format == "csv" and q.sheets and q.sheets[0].header_row:
-        return q.sheets[0].header_row
-    return "auto"
 
 
 def _with_progress(total: int, work):  # type: ignore[no-untyped-def]

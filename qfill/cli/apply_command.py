@@ -40,8 +40,7 @@ def apply(
 ) -> None:
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
     with exit_on_error():
-        from qfill.cli.answer_command import check_outputs, csv_header_row_of
-        from qfill.files import FileContent, OutputSet
+        from qfill.files import OutputSet, check_outputs
         from qfill.library import load_library, read_library
         from qfill.review import (
             check_learned,
@@ -51,7 +50,7 @@ def apply(
             read_decisions,
         )
         from qfill.sheets.reader import output_suffix, read_questionnaire, read_questionnaire_file
-        from qfill.sheets.writer import fill_copy, verify_copy
+        from qfill.sheets.writer import WriteTarget, stage_filled_copy
 
         if out is not None:
             check_outputs(filled, [out], force=force)
@@ -80,15 +79,10 @@ def apply(
         if learn and evidence is not None:
             proven += learn_drafts(loaded, applied, evidence)
         edits = [edit for edit in proven if edit.learned or edit.added]
-        appended, header_row = questionnaire.append_columns, csv_header_row_of(questionnaire)
         # The reviewed copy and the library edits appear together, or nothing changes.
         with OutputSet() as staged:
-            copy = fill_copy(source, plan, file_format=questionnaire.format,
-                             csv_header_append=appended, csv_header_row=header_row)
-            temp = staged.stage(out_path, copy, replace=force)
-            verify_copy(source, FileContent(out_path, temp.read_bytes()), plan,
-                        file_format=questionnaire.format, csv_header_append=appended,
-                        csv_header_row=header_row)
+            stage_filled_copy(staged, out_path, source, plan, WriteTarget.of(questionnaire),
+                              replace=force)
             for edit in edits:
                 staged.stage(edit.path, edit.after, replace=not edit.created)
             staged.commit()

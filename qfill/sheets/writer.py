@@ -12,61 +12,105 @@ text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from qfill.errors import InputError, QfillError, VerificationError
-from qfill.files import FileContent, atomic_write
+from qfill.files import FileContent, OutputSet, atomic_write
 from qfill.filling import FillPlan
+from qfill.questionnaire import FileFormat, Questionnaire
 from qfill.sheets.csv_writer import HeaderRow, verify_csv, write_csv
 from qfill.sheets.output import refuse_same_file
 from qfill.sheets.xlsx_writer import verify_workbook, write_workbook
 
 
-def fill_copy(source: FileContent, plan: FillPlan, *, file_format: str,
-              highlight: bool = False, csv_header_append: Sequence[str] = (),
-              csv_header_row: HeaderRow = "auto") -> bytes:
+@dataclass(frozen=True, slots=True)
+class WriteTarget:
+    """How a plan goes into a questionnaire's file, as the reader found that file.
+
+    ``file_format`` is the questionnaire's. For CSV, ``append_columns`` are the header
+    names written after the last column holding text (the file had no answer column,
+    :attr:`CsvTable.width` is the reader's rule, and writes may target them) and
+    ``header_row`` the record that gets them: ``"auto"`` is the first record holding text,
+    None a file without a header record.
+    """
+
+    file_format: FileFormat
+    append_columns: tuple[str, ...] = ()
+    header_row: HeaderRow = "auto"
+
+    @classmethod
+    def of(cls, questionnaire: Questionnaire) -> WriteTarget:
+        """The target the reader found: for a CSV the header row it detected, so the
+        writer and the check put the appended names where the reader named the cells."""
+        header_row: HeaderRow = "auto"
+        if questionnaire.format == "csv" and questionnaire.sheets \
+                and questionnaire.sheets[0].header_row:
+            header_row = questionnaire.sheets[0].header_row
+        return cls(questionnaire.format, questionnaire.append_columns, header_row)
+
+
+def stage_filled_copy(outputs: OutputSet, destination: Path, source: FileContent,
+                      plan: FillPlan, target: WriteTarget, *, replace: bool,
+                      highlight: bool = False, verify: bool = True) -> Path:
+    """Fill a copy of ``source``, stage it for ``destination`` and prove it: the one way a
+    filled file is written (``qfill answer`` and ``qfill apply`` both come here).
+
+    The copy is made from ``source.data``, the bytes that were read and matched
+    (:func:`fill_copy`), staged in ``outputs`` (it appears at ``destination`` when they are
+    committed; ``replace`` allows an existing file there), and, with ``verify``, read back
+    from disk and checked to be the source plus exactly the plan (:func:`verify_copy`).
+    Returns the staged file.
+    """
+    temp = outputs.stage(destination, fill_copy(source, plan, target, highlight=highlight),
+                         replace=replace)
+    if verify:
+        verify_copy(source, FileContent(destination, temp.read_bytes()), plan, target,
+                    highlight=highlight)
+    return temp
+
+
+def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
+              highlight: bool = False) -> bytes:
     """The bytes of a copy of ``source`` with the plan's cells filled.
 
     The copy differs from the source only in the planned cells (and, with ``highlight``, in
     the style of the plan's highlight cells plus the style entries they need). Values are
     written as text, never as formulas. It is made from ``source.data``, the bytes the
-    questionnaire was read (and matched) from, never from the file on disk again.
-
-    For CSV, ``csv_header_append`` names the columns appended after the last column that
-    holds text (:attr:`CsvTable.width`, the reader's rule); writes may target them. The
-    names go into record ``csv_header_row``: ``"auto"`` is the first record holding text
-    (where the reader finds the header), None means the file has no header record.
-    Planned CSV values that a spreadsheet would run as a formula are written with a
-    leading apostrophe.
+    questionnaire was read (and matched) from, never from the file on disk again. Planned
+    CSV values that a spreadsheet would run as a formula get a leading apostrophe.
 
     Raises OutputError (value too long for a cell, unknown sheet), InputError (a damaged
     source) and ValueError for a plan that breaks its contract (a write into a formula
     cell, an invalid reference, one cell planned twice).
     """
-    if file_format == "csv":
-        return write_csv(source, plan, tuple(csv_header_append), csv_header_row)
-    if file_format in ("xlsx", "xlsm"):
+    if target.file_format == "csv":
+        return write_csv(source, plan, target.append_columns, target.header_row)
+    if target.file_format in ("xlsx", "xlsm"):
         return write_workbook(source, plan, highlight=highlight)
-    raise ValueError(f"unknown file format {file_format!r}")
+    raise ValueError(f"unknown file format {target.file_format!r}")
 
 
-def verify_copy(source: FileContent, written: FileContent, plan: FillPlan, *,
-                file_format: str, highlight: bool | None = None,
-                csv_header_append: Sequence[str] | None = None,
-                csv_header_row: HeaderRow = "auto") -> None:
+def verify_copy(source: FileContent, written: FileContent, plan: FillPlan,
+                target: WriteTarget, *, highlight: bool) -> None:
     """Prove ``written`` is ``source`` plus exactly the plan.
 
     Workbooks: every zip member other than the written worksheets (and ``styles.xml`` when
     highlighting) is byte-identical, raw compressed bytes included; in the written sheets
     every row and cell outside the plan is byte-identical, and each planned cell is an
-    inline string holding exactly the planned text. ``highlight=None`` accepts the output
-    with or without the highlight, as long as it is all or nothing. CSV: the same records
-    and fields, except the planned cells and the appended header names; when
-    ``csv_header_append`` is None (not known), names appended to one record in blank
-    columns after the last filled one are accepted.
+    inline string holding exactly the planned text. CSV: the same records and fields,
+    except the planned cells and the appended header names.
 
     Raises VerificationError naming the first difference (its exit code is 1).
     """
+    _verify(source, written, plan, target.file_format, highlight, target.append_columns,
+            target.header_row)
+
+
+def _verify(source: FileContent, written: FileContent, plan: FillPlan, file_format: str,
+            highlight: bool | None, csv_header_append: Sequence[str] | None,
+            csv_header_row: HeaderRow) -> None:
     if file_format == "csv":
         header = None if csv_header_append is None else tuple(csv_header_append)
         verify_csv(source, written, plan, header, csv_header_row)
@@ -84,10 +128,9 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
     A destination that is the source is refused; the source is never modified.
     """
     refuse_same_file(source, destination)
-    data = fill_copy(_read(source, InputError), plan, file_format=file_format,
-                     highlight=highlight, csv_header_append=csv_header_append,
-                     csv_header_row=csv_header_row)
-    atomic_write(destination, data)
+    target = WriteTarget(_format(file_format), tuple(csv_header_append), csv_header_row)
+    atomic_write(destination, fill_copy(_read(source, InputError), plan, target,
+                                        highlight=highlight))
 
 
 def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: str,
@@ -95,10 +138,17 @@ def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: s
                   csv_header_append: Sequence[str] | None = None,
                   csv_header_row: HeaderRow = "auto") -> None:
     """Reopen ``written`` and prove it is ``source`` plus exactly the plan (see
-    :func:`verify_copy`)."""
-    verify_copy(_read(source, InputError), _read(written, VerificationError), plan,
-                file_format=file_format, highlight=highlight,
-                csv_header_append=csv_header_append, csv_header_row=csv_header_row)
+    :func:`verify_copy`). ``highlight=None`` accepts the output with or without the
+    highlight, as long as it is all or nothing; ``csv_header_append=None`` (not known)
+    accepts names appended to one record in blank columns after the last filled one."""
+    _verify(_read(source, InputError), _read(written, VerificationError), plan,
+            _format(file_format), highlight, csv_header_append, csv_header_row)
+
+
+def _format(name: str) -> FileFormat:
+    if name not in ("xlsx", "xlsm", "csv"):
+        raise ValueError(f"unknown file format {name!r}")
+    return cast(FileFormat, name)
 
 
 def _read(path: Path, error: type[QfillError]) -> FileContent:
