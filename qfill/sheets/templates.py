@@ -49,9 +49,17 @@ class SheetPlan:
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    """A known questionnaire template, recognised by its layout.
+
+    Either it plans each sheet itself (``plan_sheet``: the columns its publisher intends),
+    or its sheets are read by generic detection and those it ``claims`` carry its name,
+    each sheet's title standing for the section where no nearer one is found (SIG).
+    """
+
     name: str
-    plan_sheet: Callable[[SheetContext], SheetPlan]
+    plan_sheet: Callable[[SheetContext], SheetPlan] | None = None
     unique_ids: bool = False  # list each question id once across sheets
+    claims: Callable[[SheetContext], bool] | None = None
 
 
 ContextLoader = Callable[[str], "SheetContext | None"]
@@ -196,8 +204,8 @@ def is_sig_sheet(ctx: SheetContext) -> bool:
     return False
 
 
-def recognise_template(names: Sequence[str], load: ContextLoader) -> Template | str | None:
-    """The known template the workbook is, a name for generically read ones ("SIG"), or None.
+def recognise_template(names: Sequence[str], load: ContextLoader) -> Template | None:
+    """The known template the workbook is, or None.
 
     ``names`` are the sheets to look at (visible ones); ``load`` gives a sheet's context.
     """
@@ -214,6 +222,6 @@ def recognise_template(names: Sequence[str], load: ContextLoader) -> Template | 
         name = f"HECVAT {version}" if version else "HECVAT"
         return Template(name, _hecvat_plan, unique_ids=True)
     if any(is_sig_sheet(ctx) for ctx in contexts):
-        return "SIG"
+        return Template("SIG", claims=is_sig_sheet)
     return None
 

@@ -25,7 +25,7 @@ from qfill.sheets.layout import (
     read_block,
 )
 from qfill.sheets.mapping import apply_mapping
-from qfill.sheets.templates import Template, is_sig_sheet, recognise_template
+from qfill.sheets.templates import Template, recognise_template
 from qfill.sheets.workbook import (
     MAX_INDEX_ENTRIES,
     MAX_SHEET_CELLS,
@@ -101,8 +101,8 @@ def read_workbook(source: FileContent, *, include_hidden: bool = False,
             layout, sheet_rows = read_sheet(ctx, template, mapping)
             layouts.append(layout)
             rows.extend(sheet_rows)
-    name = template.name if isinstance(template, Template) else template
-    if isinstance(template, Template) and template.unique_ids:
+    name = template.name if template is not None else None
+    if template is not None and template.unique_ids:
         rows, layouts = _unique(rows, layouts)
     return Questionnaire(path=path, format=file_format, rows=tuple(rows),  # type: ignore[arg-type]
                          sheets=tuple(layouts), template=name)
@@ -128,21 +128,22 @@ def _select(path: Path, entries: Sequence[SheetEntry], wanted: Sequence[str] | N
     return chosen
 
 
-def read_sheet(ctx: SheetContext, template: Template | str | None,
+def read_sheet(ctx: SheetContext, template: Template | None,
                mapping: ColumnMapping | None) -> tuple[SheetLayout, list[QuestionRow]]:
     """One sheet's layout and rows (templates first, then detection, then the map)."""
     if not ctx.grid.cells:
         return SheetLayout(ctx.name, "skipped", "empty sheet", hidden=ctx.hidden), []
     template_name: str | None = None
-    if isinstance(template, Template):
+    if template is not None and template.plan_sheet is not None:
         sheet_plan = template.plan_sheet(ctx)
         blocks, why = list(sheet_plan.blocks), sheet_plan.reason
         template_name = template.name if blocks else None
     else:
         blocks, why = detect_blocks(ctx)
-        if blocks and template == "SIG" and is_sig_sheet(ctx):
+        if blocks and template is not None and template.claims is not None \
+                and template.claims(ctx):
             # A SIG sheet is one domain: its title is the rows' section where none is nearer.
-            template_name = "SIG"
+            template_name = template.name
             blocks = [replace(b, section=b.section or ctx.name) for b in blocks]
     note = None
     if mapping is not None:
