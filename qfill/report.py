@@ -154,8 +154,6 @@ class Report:
     rows: tuple[ReportRow, ...]
     template: str | None = None
     sheets: tuple[SheetLayout, ...] = ()
-    suggestions_written: bool = False
-    notes: tuple[str, ...] = field(default=())
 
     def sheet_summaries(self) -> list[tuple[str, Summary]]:
         """Counts per sheet with question rows, in workbook order."""

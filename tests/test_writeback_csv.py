@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from writeback_fixtures import plan_of
 
 from qfill.errors import OutputError, VerificationError
+from qfill.escaping import csv_safe
 from qfill.sheets.csv_table import read_csv_table
-from qfill.sheets.csv_writer import neutralise_csv_value
 from qfill.sheets.writer import verify_filled, write_filled
 
 
@@ -89,8 +89,8 @@ def test_formula_like_values_are_neutralised(tmp_path: Path, value: str) -> None
 
 
 def test_plain_values_are_not_touched(tmp_path: Path) -> None:
-    assert neutralise_csv_value("Yes - see policy") == "Yes - see policy"
-    assert neutralise_csv_value("1 = one") == "1 = one"
+    assert csv_safe("Yes - see policy") == "Yes - see policy"
+    assert csv_safe("1 = one") == "1 = one"
 
 
 def test_header_columns_are_appended_after_the_last_filled_column(tmp_path: Path) -> None:
@@ -183,4 +183,4 @@ def test_any_text_round_trips_through_csv(tmp_path: Path, value: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         source = write_csv(Path(folder) / "q.csv", "ID,Question,Answer\r\nQ1,Backups?,\r\n")
         out = fill(source, {"C2": value})
-        assert read_csv_table(out).records[1] == ("Q1", "Backups?", neutralise_csv_value(value))
+        assert read_csv_table(out).records[1] == ("Q1", "Backups?", csv_safe(value))

@@ -78,7 +78,8 @@ def read_csv_table(path: Path) -> CsvTable:
 def parse_csv_table(source: FileContent) -> CsvTable:
     """A CSV already read, as records (see :func:`read_csv_table`)."""
     text, bom, encoding = _decode(source.path, source.data)
-    return parse_csv(source.path, text, bom, encoding, _detect_delimiter(text), '"', True, None)
+    return parse_csv(source.path, text, bom=bom, encoding=encoding,
+                     delimiter=_detect_delimiter(text))
 
 
 CSV_DELIMITERS = ",;\t|"
@@ -97,8 +98,11 @@ def _detect_delimiter(text: str) -> str:
         return ","
 
 
-def parse_csv(path: Path, text: str, bom: bytes, encoding: str, delimiter: str,
-               quotechar: str, doublequote: bool, escapechar: str | None) -> CsvTable:
+def parse_csv(path: Path, text: str, *, bom: bytes, encoding: str, delimiter: str,
+              quotechar: str = '"', doublequote: bool = True,
+              escapechar: str | None = None) -> CsvTable:
+    """``text`` as records in the given dialect; the defaults are what spreadsheet apps
+    write (``"`` quotes, doubled inside a field)."""
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:

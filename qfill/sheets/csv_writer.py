@@ -24,11 +24,6 @@ from qfill.sheets.output import Cell, Failer, planned_writes
 HeaderRow = int | Literal["auto"] | None  # CSV record that gets appended column names
 
 
-# A CSV cell that spreadsheets show as text, not run as a formula: the same rule as the
-# CSV reports follow.
-neutralise_csv_value = csv_safe
-
-
 def _line_ending(raw: str) -> str:
     for ending in ("\r\n", "\n", "\r"):
         if raw.endswith(ending):
@@ -65,7 +60,7 @@ def _csv_cells(plan: FillPlan, source: Path) -> dict[Cell, str]:
                 raise ValueError(f"{source}: cell {format_ref(*cell)} planned twice")
             cells[cell] = value
     for cell, value in cells.items():
-        if excel_length(neutralise_csv_value(value)) > EXCEL_CELL_LIMIT:
+        if excel_length(csv_safe(value)) > EXCEL_CELL_LIMIT:
             raise OutputError(f"{source}: cell {format_ref(*cell)}: the text is longer than "
                               f"the {EXCEL_CELL_LIMIT:,} characters a spreadsheet cell holds; "
                               "shorten that answer in the library")
@@ -91,7 +86,7 @@ def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence
         fields = list(table.records[row_of_names - 1])
         fields += [""] * (table.width + len(header) - len(fields))
         for i, name in enumerate(header):
-            fields[table.width + i] = neutralise_csv_value(name)
+            fields[table.width + i] = csv_safe(name)
         changed[row_of_names - 1] = fields
     for (row, col), value in sorted(cells.items()):
         if row > len(table.records):
@@ -99,7 +94,7 @@ def _filled_records(table: CsvTable, cells: Mapping[Cell, str], header: Sequence
                               f"({len(table.records)}); check the plan")
         fields = changed.setdefault(row - 1, list(table.records[row - 1]))
         fields += [""] * (col - len(fields))
-        fields[col - 1] = neutralise_csv_value(value)
+        fields[col - 1] = csv_safe(value)
     return changed
 
 
@@ -133,14 +128,15 @@ def verify_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan
         text = data[len(table.bom):].decode(table.encoding)
     except UnicodeDecodeError:
         fail(f"the output is no longer {table.encoding} text")
-    out = parse_csv(written, text, table.bom, table.encoding, table.delimiter,
-                     table.quotechar, table.doublequote, table.escapechar)
+    out = parse_csv(written, text, bom=table.bom, encoding=table.encoding,
+                    delimiter=table.delimiter, quotechar=table.quotechar,
+                    doublequote=table.doublequote, escapechar=table.escapechar)
     if len(out.records) != len(table.records):
         fail(f"it has {len(out.records)} records, the input {len(table.records)}")
     names: dict[Cell, str] = {}
     row_of_names = _header_record(table, header_row) if header else None
     if header and row_of_names is not None:
-        names = {(row_of_names, table.width + 1 + i): neutralise_csv_value(name)
+        names = {(row_of_names, table.width + 1 + i): csv_safe(name)
                  for i, name in enumerate(header)}
     planned_rows = {r for r, _ in cells} | {r for r, _ in names}
     inferred = 0
@@ -158,7 +154,7 @@ def verify_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan
         for col in range(1, max(len(before), len(after)) + 1):
             got = after[col - 1] if col <= len(after) else ""
             if (row, col) in cells:
-                expected = neutralise_csv_value(cells[(row, col)])
+                expected = csv_safe(cells[(row, col)])
             elif (row, col) in names:
                 expected = names[(row, col)]
             else:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from qfill.errors import InputError, QfillError, VerificationError
 from qfill.files import FileContent, OutputSet, atomic_write
@@ -108,7 +107,7 @@ def verify_copy(source: FileContent, written: FileContent, plan: FillPlan,
             target.header_row)
 
 
-def _verify(source: FileContent, written: FileContent, plan: FillPlan, file_format: str,
+def _verify(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
             highlight: bool | None, csv_header_append: Sequence[str] | None,
             csv_header_row: HeaderRow) -> None:
     if file_format == "csv":
@@ -120,7 +119,7 @@ def _verify(source: FileContent, written: FileContent, plan: FillPlan, file_form
         raise ValueError(f"unknown file format {file_format!r}")
 
 
-def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format: str,
+def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format: FileFormat,
                  highlight: bool = False, csv_header_append: Sequence[str] = (),
                  csv_header_row: HeaderRow = "auto") -> None:
     """Write :func:`fill_copy` of the file at ``source`` to ``destination`` atomically.
@@ -128,12 +127,12 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
     A destination that is the source is refused; the source is never modified.
     """
     refuse_same_file(source, destination)
-    target = WriteTarget(_format(file_format), tuple(csv_header_append), csv_header_row)
+    target = WriteTarget(file_format, tuple(csv_header_append), csv_header_row)
     atomic_write(destination, fill_copy(_read(source, InputError), plan, target,
                                         highlight=highlight))
 
 
-def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: str,
+def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: FileFormat,
                   highlight: bool | None = None,
                   csv_header_append: Sequence[str] | None = None,
                   csv_header_row: HeaderRow = "auto") -> None:
@@ -142,13 +141,7 @@ def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: s
     highlight, as long as it is all or nothing; ``csv_header_append=None`` (not known)
     accepts names appended to one record in blank columns after the last filled one."""
     _verify(_read(source, InputError), _read(written, VerificationError), plan,
-            _format(file_format), highlight, csv_header_append, csv_header_row)
-
-
-def _format(name: str) -> FileFormat:
-    if name not in ("xlsx", "xlsm", "csv"):
-        raise ValueError(f"unknown file format {name!r}")
-    return cast(FileFormat, name)
+            file_format, highlight, csv_header_append, csv_header_row)
 
 
 def _read(path: Path, error: type[QfillError]) -> FileContent:
