@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,14 +33,27 @@ def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("qfill-cache")
 
 
-@pytest.fixture(autouse=True)
-def isolate_environment(monkeypatch: pytest.MonkeyPatch, vector_cache: Path) -> None:
+def _isolate(monkeypatch: pytest.MonkeyPatch, vector_cache: Path) -> None:
     monkeypatch.setenv("QFILL_CACHE_DIR", str(vector_cache))
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("QFILL_DEBUG", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")
+
+
+@pytest.fixture(scope="session")
+def child_environ(vector_cache: Path) -> dict[str, str]:
+    """The environment every test runs in (see ``isolate_environment``), for a child process
+    that a session- or module-wide fixture starts before any test's own is in place."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate(monkeypatch, vector_cache)
+        return dict(os.environ)
+
+
+@pytest.fixture(autouse=True)
+def isolate_environment(monkeypatch: pytest.MonkeyPatch, vector_cache: Path) -> None:
+    _isolate(monkeypatch, vector_cache)
 
 
 @pytest.fixture
@@ -92,3 +108,49 @@ def shared_questionnaires() -> Path:
     if not QUESTIONNAIRES.is_dir():
         pytest.skip(f"{QUESTIONNAIRES} not present (real questionnaires live beside the repo)")
     return QUESTIONNAIRES
+
+
+@pytest.fixture(scope="session")
+def answered_real(tmp_path_factory: pytest.TempPathFactory,
+                  vector_cache: Path) -> Callable[[str], Any]:
+    """`qfill answer` on a real questionnaire (a case of ``questionnaire_fixtures.EXPECTED``)
+    with this repo's sample library, run once per session for every test that checks it."""
+    if not QUESTIONNAIRES.is_dir():
+        pytest.skip(f"{QUESTIONNAIRES} not present (real questionnaires live beside the repo)")
+    from questionnaire_fixtures import EXPECTED, Answered
+    from typer.testing import CliRunner
+
+    from qfill.cli import app
+
+    runs: dict[str, Any] = {}
+
+    def answered(case: str) -> Any:
+        if case not in runs:
+            source = QUESTIONNAIRES / EXPECTED[case].path
+            folder = tmp_path_factory.mktemp(f"answered-{case}")
+            before = source.read_bytes()
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                _isolate(monkeypatch, vector_cache)
+                result = CliRunner().invoke(app, [
+                    "answer", str(source), "--library", str(REPO), "--out",
+                    str(folder / "filled.xlsx"), "--report", str(folder / "report.json"),
+                    "--today", "2026-11-29"], catch_exceptions=False)
+            report = json.loads((folder / "report.json").read_text(encoding="utf-8")) \
+                if result.exit_code == 0 else {}
+            runs[case] = Answered(source, before, folder / "filled.xlsx", report,
+                                  result.exit_code, result.stdout + result.stderr)
+        return runs[case]
+
+    return answered
+
+
+@pytest.fixture(scope="session")
+def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workbook whose sheet part expands to 1 MB more than the part limit: the smallest
+    bomb that proves the limit, built once (a few MB on disk). Copy it before changing it."""
+    from questionnaire_fixtures import zip_with_big_sheet
+
+    from qfill.sheets.package import MAX_PART_BYTES
+
+    return zip_with_big_sheet(tmp_path_factory.mktemp("bomb") / "bomb.xlsx",
+                              MAX_PART_BYTES + 1024 * 1024)

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
@@ -243,16 +244,15 @@ def zip_with_big_sheet(path: Path, size: int) -> Path:
     """A valid workbook whose sheet part expands to ``size`` bytes of spaces, streamed."""
     template = build_simple(path.with_name("template.xlsx"))
     part = sheet_part(template, "Security")
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(
+            path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename != part:
                 target.writestr(info, source.read(info.filename))
                 continue
             xml = source.read(part)
             head, tail = xml[:-len(b"</worksheet>")], b"</worksheet>"
-            big = zipfile.ZipInfo(part)
-            big.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(big, "w", force_zip64=True) as out:
+            with target.open(part, "w", force_zip64=True) as out:
                 out.write(head)
                 chunk = b" " * (1 << 22)
                 left = size - len(head) - len(tail)
@@ -261,3 +261,15 @@ def zip_with_big_sheet(path: Path, size: int) -> Path:
                     left -= len(chunk)
                 out.write(tail)
     return path
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One `qfill answer` run on a real questionnaire; tests read it, never change it."""
+
+    source: Path
+    source_before: bytes  # the questionnaire's bytes before the run
+    filled: Path
+    report: dict[str, Any]  # the JSON report
+    exit_code: int
+    output: str

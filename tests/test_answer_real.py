@@ -3,30 +3,24 @@ file, changed only in the cells the report says were written (read from ../share
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
 
 import openpyxl
 import pytest
-from questionnaire_fixtures import EXPECTED
+from questionnaire_fixtures import EXPECTED, Answered
 from writeback_fixtures import assert_only_planned_changes
 
 from qfill.filling import CellWrite, FillPlan
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
-def test_answer_changes_only_the_reported_cells(shared_questionnaires: Path, case: str,
-                                                tmp_path: Path, run_cli) -> None:
-    source = shared_questionnaires / EXPECTED[case].path
-    before = source.read_bytes()
-    out, report = tmp_path / "filled.xlsx", tmp_path / "report.json"
-    result = run_cli("answer", source, "--library", REPO, "--out", out, "--report", report,
-                     "--today", "2026-11-29")
-    assert result.exit_code == 0, result.output
-    assert source.read_bytes() == before
-    rows = json.loads(report.read_text(encoding="utf-8"))["rows"]
+def test_answer_changes_only_the_reported_cells(answered_real: Callable[[str], Answered],
+                                                case: str) -> None:
+    run = answered_real(case)
+    assert run.exit_code == 0, run.output
+    source, out = run.source, run.filled
+    assert source.read_bytes() == run.source_before
+    rows = run.report["rows"]
     written = [(r["sheet"], role, ref, r["row"]) for r in rows
                for role, ref in r["cells"].items()]
     assert all(r["status"] == "filled" for r in rows if r["cells"])

@@ -13,11 +13,18 @@ import csv
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from questionnaire_fixtures import CAIQ3, CAIQ4, EXPECTED, HECVAT3, HECVAT4, WHITEPACT
+from questionnaire_fixtures import (
+    CAIQ3,
+    CAIQ4,
+    EXPECTED,
+    HECVAT3,
+    HECVAT4,
+    WHITEPACT,
+    Answered,
+)
 
 from qfill.questionnaire import Questionnaire
 from qfill.sheets.reader import read_questionnaire
@@ -270,16 +277,14 @@ def test_csv_with_answers_reads_them_as_current_values(shared_questionnaires: Pa
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_answer_writes_only_writable_targets_and_dropdown_values(
-        shared_questionnaires: Path, case: str, tmp_path: Path, run_cli: Callable[..., Any]
+        shared_questionnaires: Path, case: str, answered_real: Callable[[str], Answered]
 ) -> None:
     expected = EXPECTED[case]
     source = shared_questionnaires / expected.path
     q = read(shared_questionnaires, expected.path)
-    out = tmp_path / "filled.xlsx"
-    library = Path(__file__).resolve().parent.parent  # the sample library of this repo
-    result = run_cli("answer", source, "--library", library, "--out", out,
-                     "--report", tmp_path / "report.json")
-    assert result.exit_code == 0, result.output
+    run = answered_real(case)
+    assert run.exit_code == 0, run.output
+    out = run.filled
     targets = {(r.sheet, t.ref): t for r in q.rows for t in r.targets}
     before = _values(source, set(expected.sheets))
     after = _values(out, set(expected.sheets))
