@@ -5,7 +5,7 @@ picks ``--writes`` empty, non-formula answer cells (C/D on the question rows of 
 response sheets, found with openpyxl in read-only mode), then times, in-process:
 
 - ``write_filled`` (package edit: raw copy of every zip member, splice of the written sheets),
-- ``verify_filled`` (reopen and compare every part and every row/cell outside the plan),
+- ``check_filled`` (reopen and compare every part and every row/cell outside the plan),
 - ``write_filled`` with ``highlight=True`` on 20 further cells,
 - a plain ``openpyxl.load_workbook`` + ``save`` of the same file, which is what a
   model-based writer pays at least (and which drops what openpyxl does not model).
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qfill.filling import CellWrite, FillPlan  # noqa: E402
-from qfill.sheets.writer import verify_filled, write_filled  # noqa: E402
+from qfill.sheets.writer import check_filled, write_filled  # noqa: E402
 
 QUESTIONNAIRES = REPO.parent / "shared" / "questionnaires"
 WORKBOOKS = {
@@ -100,11 +100,11 @@ def main() -> None:
             plan = FillPlan(writes, tuple(cells[args.writes:]))
             write = timed(lambda: write_filled(source, out, plan, file_format="xlsx"),
                           args.repeat)
-            verify = timed(lambda: verify_filled(source, out, plan, file_format="xlsx"),
+            verify = timed(lambda: check_filled(source, out, plan, file_format="xlsx"),
                            args.repeat)
             highlight = timed(lambda: write_filled(source, out, plan, file_format="xlsx",
                                                    highlight=True), args.repeat)
-            highlight_verify = timed(lambda: verify_filled(source, out, plan,
+            highlight_verify = timed(lambda: check_filled(source, out, plan,
                                                            file_format="xlsx"), args.repeat)
 
             def round_trip() -> None:

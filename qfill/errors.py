@@ -56,7 +56,8 @@ class UsageError(QfillError):
     """Options that contradict each other or name things that do not exist."""
 
 
-class VerificationError(QfillError):
-    """The written workbook does not hold exactly what was planned; nothing was kept."""
+class OutputCheckError(QfillError):
+    """The output check failed: the written file does not hold exactly what was planned;
+    nothing was kept."""
 
     exit_code: ClassVar[ExitCode] = ExitCode.PROBLEMS

@@ -8,7 +8,7 @@ import pytest
 from questionnaire_fixtures import build_simple
 from writeback_fixtures import plan_of
 
-from qfill.errors import VerificationError
+from qfill.errors import OutputCheckError
 from qfill.files import OutputSet
 from qfill.sheets import writer
 from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
@@ -51,21 +51,46 @@ def test_the_staged_copy_is_checked_as_read_back_and_a_failed_check_leaves_nothi
     plan = plan_of(row.sheet, {row.targets[0].ref: "Yes"})
     out = tmp_path / "out.xlsx"
     checked: list[bytes] = []
-    real_check = writer.verify_copy
+    real_check = writer.check_copy
 
     def failing_check(source_file, written, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         checked.append(written.data)
         real_check(source_file, written, *args, **kwargs)  # the real check passes first
-        raise VerificationError(f"{written.path}: cell changed")
+        raise OutputCheckError(f"{written.path}: cell changed")
 
-    monkeypatch.setattr(writer, "verify_copy", failing_check)
-    with pytest.raises(VerificationError), OutputSet() as outputs:
+    monkeypatch.setattr(writer, "check_copy", failing_check)
+    with pytest.raises(OutputCheckError), OutputSet() as outputs:
         stage_filled_copy(outputs, out, source, plan, WriteTarget("xlsx"), replace=False)
         outputs.commit()
     assert checked == [writer.fill_copy(source, plan, WriteTarget("xlsx"))]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q.xlsx"]  # nothing staged is left
     with OutputSet() as outputs:
         stage_filled_copy(outputs, out, source, plan, WriteTarget("xlsx"), replace=False,
-                          verify=False)
+                          check=False)
         outputs.commit()
     assert len(checked) == 1 and out.read_bytes() == checked[0]
+
+
+@pytest.mark.parametrize(("flag", "checked"), [(None, True), ("--no-check-output", False),
+                                               ("--no-verify-output", False),
+                                               ("--verify-output", True)])
+def test_the_output_check_flag_and_its_former_name(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli, write_library,
+        flag: str | None, checked: bool) -> None:
+    library = write_library({"answers/a.yaml": """
+        answers:
+          - id: control-1
+            question: Do you run security control number 1?
+            answer: Yes, every day.
+            short: "Yes"
+        """})
+    questionnaire = build_simple(tmp_path / "q.xlsx")
+
+    def failing_check(*_args, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        raise OutputCheckError("out.xlsx: cell changed")
+
+    monkeypatch.setattr(writer, "check_copy", failing_check)
+    result = run_cli("answer", questionnaire, "--library", library, "--out",
+                     tmp_path / "out.xlsx", *([flag] if flag else []))
+    assert result.exit_code == (1 if checked else 0), result.output
+    assert (tmp_path / "out.xlsx").exists() is not checked

@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 from questionnaire_fixtures import build_simple
 
-from qfill.errors import VerificationError
+from qfill.errors import OutputCheckError
 
 LIBRARY = {
     "answers/security.yaml": """
@@ -89,9 +89,9 @@ def test_a_failed_check_of_the_copy_keeps_the_earlier_outputs(
     library, questionnaire, before = earlier_run
 
     def fails(*_args, **_kwargs) -> None:
-        raise VerificationError(f"{tmp_path / 'q.filled.xlsx'}: part x differs; stop")
+        raise OutputCheckError(f"{tmp_path / 'q.filled.xlsx'}: part x differs; stop")
 
-    monkeypatch.setattr("qfill.sheets.writer.verify_copy", fails)
+    monkeypatch.setattr("qfill.sheets.writer.check_copy", fails)
     result = run_cli("answer", questionnaire, "--library", library, "--force",
                      "--review-file", tmp_path / "review.csv")
     assert_refused(result, 1, "part x differs")
@@ -193,7 +193,7 @@ HOLD = textwrap.dedent("""
                                              if not k.startswith("__")}, "fsync": hold})
     else:
         import qfill.sheets.writer
-        qfill.sheets.writer.verify_copy = hold
+        qfill.sheets.writer.check_copy = hold
     from qfill.cli import main
     sys.argv = ["qfill", "answer", sys.argv[1], "--library", sys.argv[2]]
     main()

@@ -13,7 +13,7 @@ from writeback_fixtures import plan_of
 from qfill.errors import InputError
 from qfill.sheets.package import MAX_PART_BYTES, Package, resolve_target, workbook_parts
 from qfill.sheets.reader import read_questionnaire
-from qfill.sheets.writer import verify_filled, write_filled
+from qfill.sheets.writer import check_filled, write_filled
 
 
 @pytest.mark.parametrize(("source", "target", "expected"), [
@@ -46,7 +46,7 @@ def test_reader_and_writer_find_the_same_sheet_part(tmp_path: Path, target: str)
     out = tmp_path / "out.xlsx"
     plan = plan_of(row.sheet, {ref: "Yes"})
     write_filled(path, out, plan, file_format="xlsx")
-    verify_filled(path, out, plan, file_format="xlsx")
+    check_filled(path, out, plan, file_format="xlsx")
     again = read_questionnaire(out).rows[1]
     assert [(t.ref, t.current) for t in again.targets if t.role == "short"] == [(ref, "Yes")]
 

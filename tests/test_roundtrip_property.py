@@ -17,7 +17,7 @@ from qfill.library import load_library
 from qfill.settings import Settings
 from qfill.sheets.cell_text import decode_cell_text
 from qfill.sheets.reader import read_questionnaire
-from qfill.sheets.writer import verify_filled, write_filled
+from qfill.sheets.writer import check_filled, write_filled
 
 # Text as people paste it: any printable Unicode, plus formula triggers, markup, control
 # characters and Excel's own _xHHHH_ escape syntax.
@@ -61,7 +61,7 @@ def test_written_values_round_trip_as_text(tmp_path_factory, answer_text: str,
                                today=date(2026, 11, 29))
     target = root / "q.filled.xlsx"
     write_filled(source, target, run.plan, file_format=questionnaire.format)
-    verify_filled(source, target, run.plan, file_format=questionnaire.format)
+    check_filled(source, target, run.plan, file_format=questionnaire.format)
 
     assert source.read_bytes() == before
     written = {w.ref: w.value for w in run.plan.writes}

@@ -24,12 +24,12 @@ from writeback_fixtures import (
     tamper,
 )
 
-from qfill.errors import InputError, OutputError, VerificationError
+from qfill.errors import InputError, OutputCheckError, OutputError
 from qfill.filling import FillPlan
 from qfill.sheets import xlsx_writer
 from qfill.sheets.cell_text import decode_cell_text
 from qfill.sheets.package import Package
-from qfill.sheets.writer import verify_filled, write_filled
+from qfill.sheets.writer import check_filled, write_filled
 
 SHEET = "Security"
 
@@ -83,7 +83,7 @@ def test_values_come_back_as_text_exactly(workbook: Path, tmp_path: Path, value:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": value, "D9": value})
     write_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx")
+    check_filled(workbook, out, plan, file_format="xlsx")
     got = read_values(out, SHEET, ["C2", "D9"])
     assert got == {"C2": (value, "s"), "D9": (value, "s")}
     assert_only_planned_changes(workbook, out, plan)
@@ -94,7 +94,7 @@ def test_control_characters_are_encoded_as_excel_does(workbook: Path, tmp_path: 
     value = "bell\x07 vt\x0b nul\x00 literal _x0041_ end"
     plan = plan_of(SHEET, {"C2": value})
     write_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx")
+    check_filled(workbook, out, plan, file_format="xlsx")
     (text, kind), = read_values(out, SHEET, ["C2"]).values()
     # openpyxl does not decode Excel's _xHHHH_ escapes; Excel and LibreOffice do.
     assert text == "bell_x0007_ vt_x000B_ nul_x0000_ literal _x005F_x0041_ end"
@@ -110,7 +110,7 @@ def test_any_text_round_trips_and_is_never_a_formula(workbook: Path, value: str)
         out = Path(folder) / "out.xlsx"
         plan = plan_of(SHEET, {"C4": value})
         write_filled(workbook, out, plan, file_format="xlsx")
-        verify_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format="xlsx")
         (text, kind), = read_values(out, SHEET, ["C4"]).values()
         assert kind == "s"
         assert decode_cell_text(str(text)) == value
@@ -132,7 +132,7 @@ def test_new_cells_and_rows_are_created_in_order(workbook: Path, tmp_path: Path)
     plan = plan_of(SHEET, {"F1": "right of the header", "B12": "new row", "A11": "before",
                            "Z3": "far right", "C7": "middle"})
     write_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx")
+    check_filled(workbook, out, plan, file_format="xlsx")
     assert_only_planned_changes(workbook, out, plan)
     wb = openpyxl.load_workbook(out)
     ws = wb[SHEET]
@@ -164,7 +164,7 @@ def test_new_cell_takes_the_column_style(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of("Sheet", {"B1": "Yes"})
     write_filled(source, out, plan, file_format="xlsx")
-    verify_filled(source, out, plan, file_format="xlsx")
+    check_filled(source, out, plan, file_format="xlsx")
     cell = openpyxl.load_workbook(out)["Sheet"]["B1"]
     assert cell.value == "Yes"
     assert cell.fill.fgColor.rgb == "FF00FF00"
@@ -175,10 +175,10 @@ def test_highlight_adds_one_fill_and_restyles_only_those_cells(workbook: Path,
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"}, highlights=["C3", "C4", "C5", "D9"])
     write_filled(workbook, out, plan, file_format="xlsx", highlight=True)
-    verify_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx", highlight=True)
-    with pytest.raises(VerificationError, match="nothing was to be highlighted"):
-        verify_filled(workbook, out, plan, file_format="xlsx", highlight=False)
+    check_filled(workbook, out, plan, file_format="xlsx")
+    check_filled(workbook, out, plan, file_format="xlsx", highlight=True)
+    with pytest.raises(OutputCheckError, match="nothing was to be highlighted"):
+        check_filled(workbook, out, plan, file_format="xlsx", highlight=False)
     assert_only_planned_changes(workbook, out, plan, extra_parts=["xl/styles.xml"])
     ws = openpyxl.load_workbook(out)[SHEET]
     assert {ws[r].fill.fgColor.rgb for r in ("C3", "C4", "C5", "D9")} == {"FFFFFF00"}
@@ -195,9 +195,9 @@ def test_without_highlight_flag_highlights_are_ignored(workbook: Path, tmp_path:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"}, highlights=["C3"])
     write_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx")
-    with pytest.raises(VerificationError, match="not highlighted"):
-        verify_filled(workbook, out, plan, file_format="xlsx", highlight=True)
+    check_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="not highlighted"):
+        check_filled(workbook, out, plan, file_format="xlsx", highlight=True)
     assert zipfile.ZipFile(out).read("xl/styles.xml") == \
         zipfile.ZipFile(workbook).read("xl/styles.xml")
 
@@ -338,7 +338,7 @@ def test_images_and_drawings_survive_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes", "C20": "below"})
     write_filled(source, out, plan, file_format="xlsx")
-    verify_filled(source, out, plan, file_format="xlsx")
+    check_filled(source, out, plan, file_format="xlsx")
     assert_only_planned_changes(source, out, plan)
     a, b = Package.open(source), Package.open(out)
     kept = [n for n in a.names if n.startswith(("xl/media/", "xl/drawings/"))
@@ -366,7 +366,7 @@ def test_xlsm_macros_stay_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsm"
     plan = plan_of(SHEET, {"C2": "Yes"})
     write_filled(macro, out, plan, file_format="xlsm")
-    verify_filled(macro, out, plan, file_format="xlsm")
+    check_filled(macro, out, plan, file_format="xlsm")
     assert_only_planned_changes(macro, out, plan)
     assert Package.open(out).raw("xl/vbaProject.bin") == Package.open(macro).raw(
         "xl/vbaProject.bin")
@@ -399,7 +399,7 @@ def test_members_with_data_descriptors_are_copied_raw(workbook: Path, tmp_path: 
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"})
     write_filled(source, out, plan, file_format="xlsx")
-    verify_filled(source, out, plan, file_format="xlsx")
+    check_filled(source, out, plan, file_format="xlsx")
     assert_only_planned_changes(source, out, plan)
     assert zipfile.ZipFile(out).testzip() is None
 
@@ -424,7 +424,7 @@ def test_prefixed_namespace_and_implicit_references(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"B1": "Yes", "D2": "far", "A4": "new row"})
     write_filled(source, out, plan, file_format="xlsx")
-    verify_filled(source, out, plan, file_format="xlsx")
+    check_filled(source, out, plan, file_format="xlsx")
     ws = openpyxl.load_workbook(out)[SHEET]
     assert [[c.value for c in row] for row in ws.iter_rows(max_col=4)] == [
         ["Q1", "Yes", None, None], ["Q2", None, None, "far"], [None] * 4,
@@ -442,7 +442,7 @@ def test_empty_sheet_data_is_opened(tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"B2": "Yes"})
     write_filled(source, out, plan, file_format="xlsx")
-    verify_filled(source, out, plan, file_format="xlsx")
+    check_filled(source, out, plan, file_format="xlsx")
     assert read_values(out, SHEET, ["B2"]) == {"B2": ("Yes", "s")}
 
 
@@ -476,7 +476,7 @@ def test_not_a_zip_is_an_input_error(tmp_path: Path) -> None:
                      file_format="xlsx")
 
 
-# ----------------------------------------------------------------- verify_filled catches
+# ----------------------------------------------------------------- check_filled catches
 
 
 @pytest.fixture
@@ -484,7 +484,7 @@ def filled(workbook: Path, tmp_path: Path) -> tuple[Path, FillPlan]:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes", "D2": "We use SSO."})
     write_filled(workbook, out, plan, file_format="xlsx")
-    verify_filled(workbook, out, plan, file_format="xlsx")
+    check_filled(workbook, out, plan, file_format="xlsx")
     return out, plan
 
 
@@ -492,34 +492,34 @@ def test_verify_catches_a_missing_planned_value(workbook: Path,
                                                 filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     more = FillPlan(plan.writes + plan_of(SHEET, {"C5": "No"}).writes)
-    with pytest.raises(VerificationError, match=r"sheet 'Security' cell C5: the planned cell "
+    with pytest.raises(OutputCheckError, match=r"sheet 'Security' cell C5: the planned cell "
                        "is missing"):
-        verify_filled(workbook, out, more, file_format="xlsx")
+        check_filled(workbook, out, more, file_format="xlsx")
 
 
 def test_verify_catches_a_different_value(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
     out, _plan = filled
     other = plan_of(SHEET, {"C2": "No", "D2": "We use SSO."})
-    with pytest.raises(VerificationError, match="cell C2: holds 'Yes', not the planned text"):
-        verify_filled(workbook, out, other, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="cell C2: holds 'Yes', not the planned text"):
+        check_filled(workbook, out, other, file_format="xlsx")
 
 
 def test_verify_catches_an_unplanned_cell_change(workbook: Path,
                                                  filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b"Question 7?", b"Question 8?"))
-    with pytest.raises(VerificationError,
+    with pytest.raises(OutputCheckError,
                        match=r"sheet 'Security' cell B8: changed but not planned"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_an_unplanned_change_in_a_written_row(
         workbook: Path, filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b"Question 1?", b"Question 9?"))
-    with pytest.raises(VerificationError, match=r"sheet 'Security' cell B2: changed but not "
+    with pytest.raises(OutputCheckError, match=r"sheet 'Security' cell B2: changed but not "
                        "planned"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_a_formula_in_a_planned_cell(workbook: Path,
@@ -527,16 +527,16 @@ def test_verify_catches_a_formula_in_a_planned_cell(workbook: Path,
     out, plan = filled
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(
         b'<is><t xml:space="preserve">Yes</t></is>', b"<f>1+1</f><v>2</v>"))
-    with pytest.raises(VerificationError, match="cell C2: is not a plain text cell"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="cell C2: is not a plain text cell"):
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_a_changed_non_sheet_part(workbook: Path,
                                                  filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     tamper(out, "docProps/core.xml", lambda x: x.replace(b"openpyxl", b"someone"))
-    with pytest.raises(VerificationError, match=r"part docProps/core\.xml differs"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match=r"part docProps/core\.xml differs"):
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_a_recompressed_part(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
@@ -546,8 +546,8 @@ def test_verify_catches_a_recompressed_part(workbook: Path, filled: tuple[Path, 
     with zipfile.ZipFile(out, "w") as z:
         for info, data in parts:
             z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-    with pytest.raises(VerificationError, match="differs from the input"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="differs from the input"):
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_a_dropped_part(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
@@ -557,21 +557,21 @@ def test_verify_catches_a_dropped_part(workbook: Path, filled: tuple[Path, FillP
     with zipfile.ZipFile(out, "w") as z:
         for info, data in parts:
             z.writestr(info, data)
-    with pytest.raises(VerificationError, match=r"part docProps/app\.xml is missing"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match=r"part docProps/app\.xml is missing"):
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_a_changed_dimension(workbook: Path,
                                             filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b'ref="A1:E9"', b'ref="A1:Q99"'))
-    with pytest.raises(VerificationError, match="dimension"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="dimension"):
+        check_filled(workbook, out, plan, file_format="xlsx")
 
 
 def test_verify_catches_an_unreadable_output(workbook: Path,
                                              filled: tuple[Path, FillPlan]) -> None:
     out, plan = filled
     out.write_bytes(out.read_bytes()[:500])
-    with pytest.raises(VerificationError, match="cannot be reopened"):
-        verify_filled(workbook, out, plan, file_format="xlsx")
+    with pytest.raises(OutputCheckError, match="cannot be reopened"):
+        check_filled(workbook, out, plan, file_format="xlsx")

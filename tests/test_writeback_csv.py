@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from writeback_fixtures import plan_of
 
-from qfill.errors import OutputError, VerificationError
+from qfill.errors import OutputCheckError, OutputError
 from qfill.escaping import csv_safe
 from qfill.sheets.csv_table import read_csv_table
-from qfill.sheets.writer import verify_filled, write_filled
+from qfill.sheets.writer import check_filled, write_filled
 
 
 def write_csv(path: Path, text: str, encoding: str = "utf-8", bom: bytes = b"") -> Path:
@@ -27,7 +27,7 @@ def fill(source: Path, cells: dict[str, str], **kw: object) -> Path:
     out = source.with_name("out.csv")
     plan = plan_of("questions", cells)
     write_filled(source, out, plan, file_format="csv", **kw)  # type: ignore[arg-type]
-    verify_filled(source, out, plan, file_format="csv", **kw)  # type: ignore[arg-type]
+    check_filled(source, out, plan, file_format="csv", **kw)  # type: ignore[arg-type]
     return out
 
 
@@ -112,14 +112,14 @@ def test_verify_without_the_header_names_accepts_them_on_one_record(tmp_path: Pa
     source = write_csv(tmp_path / "q.csv", "ID,Question\nQ1,Backups?\nQ2,Logs?\n")
     out = fill(source, {"C2": "Yes", "D2": "Daily"}, csv_header_append=["Short", "Answer"])
     plan = plan_of("q", {"C2": "Yes", "D2": "Daily"})
-    verify_filled(source, out, plan, file_format="csv")  # as a caller that does not know
-    with pytest.raises(VerificationError, match="record 1 changed but has no planned cell"):
-        verify_filled(source, out, plan, file_format="csv", csv_header_append=["Short"],
+    check_filled(source, out, plan, file_format="csv")  # as a caller that does not know
+    with pytest.raises(OutputCheckError, match="record 1 changed but has no planned cell"):
+        check_filled(source, out, plan, file_format="csv", csv_header_append=["Short"],
                       csv_header_row=3)
     out.write_text("ID,Question,Short,Answer\nQ1,Backups?,Yes,Daily\nQ2,Logs?,,junk\n",
                    encoding="utf-8")
-    with pytest.raises(VerificationError, match="record 3 changed but has no planned cell"):
-        verify_filled(source, out, plan, file_format="csv")
+    with pytest.raises(OutputCheckError, match="record 3 changed but has no planned cell"):
+        check_filled(source, out, plan, file_format="csv")
 
 
 def test_appended_columns_fill_blank_trailing_fields(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_appended_columns_without_a_header_record(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "Do you back up?\nDo you log?\n")
     out = fill(source, {"B1": "Yes", "B2": "No"}, csv_header_append=["Answer"],
                csv_header_row=None)
-    verify_filled(source, out, plan_of("q", {"B1": "Yes", "B2": "No"}), file_format="csv")
+    check_filled(source, out, plan_of("q", {"B1": "Yes", "B2": "No"}), file_format="csv")
     assert out.read_text(encoding="utf-8") == "Do you back up?,Yes\nDo you log?,No\n"
 
 
@@ -163,17 +163,17 @@ def test_verify_catches_changes_outside_the_plan(tmp_path: Path) -> None:
     out = fill(source, {"C2": "Yes"})
     plan = plan_of("q", {"C2": "Yes"})
     out.write_text("ID,Question,Answer\nQ1,Backups!,Yes\nQ2,Logs?,\n", encoding="utf-8")
-    with pytest.raises(VerificationError, match="cell B2 holds 'Backups!'"):
-        verify_filled(source, out, plan, file_format="csv")
+    with pytest.raises(OutputCheckError, match="cell B2 holds 'Backups!'"):
+        check_filled(source, out, plan, file_format="csv")
     out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs?,\r\n", encoding="utf-8")
-    with pytest.raises(VerificationError, match="record 3 has another line ending"):
-        verify_filled(source, out, plan, file_format="csv")
+    with pytest.raises(OutputCheckError, match="record 3 has another line ending"):
+        check_filled(source, out, plan, file_format="csv")
     out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs,\n", encoding="utf-8")
-    with pytest.raises(VerificationError, match="record 3 changed but has no planned cell"):
-        verify_filled(source, out, plan, file_format="csv")
+    with pytest.raises(OutputCheckError, match="record 3 changed but has no planned cell"):
+        check_filled(source, out, plan, file_format="csv")
     out.write_text("ID,Question,Answer\nQ1,Backups?,\nQ2,Logs?,\n", encoding="utf-8")
-    with pytest.raises(VerificationError, match="cell C2 holds '', expected 'Yes'"):
-        verify_filled(source, out, plan, file_format="csv")
+    with pytest.raises(OutputCheckError, match="cell C2 holds '', expected 'Yes'"):
+        check_filled(source, out, plan, file_format="csv")
 
 
 @settings(max_examples=60, deadline=None,

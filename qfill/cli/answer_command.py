@@ -70,9 +70,10 @@ def answer(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing outputs.")] = False,
     fail_on_review: Annotated[bool, typer.Option(
         "--fail-on-review", help="Exit 1 if any row is left for review.")] = False,
-    verify_output: Annotated[bool, typer.Option(
-        "--verify-output/--no-verify-output",
-        help="Reopen the written file and prove only the answered cells changed.")] = True,
+    check_output: Annotated[bool, typer.Option(
+        "--check-output/--no-check-output", "--verify-output/--no-verify-output",
+        help="Reopen the written file and prove only the answered cells changed "
+        "(--verify-output: the former name).")] = True,
     highlight: Annotated[bool, typer.Option(
         "--highlight", help="Colour the answer cells of rows left for review.")] = False,
     include_hidden: IncludeHiddenOption = False,
@@ -138,7 +139,7 @@ def answer(
         with OutputSet() as staged:
             if out_path is not None:
                 stage_filled_copy(staged, out_path, source, run.plan, WriteTarget.of(q),
-                                  replace=force, highlight=highlight, verify=verify_output)
+                                  replace=force, highlight=highlight, check=check_output)
             staged.stage(report_path, render(result), replace=force)
             if review_file is not None:
                 staged.stage(review_file, render_review_file(result), replace=force)

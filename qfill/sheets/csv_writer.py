@@ -116,7 +116,7 @@ def write_csv(input_file: FileContent, plan: FillPlan, header: Sequence[str],
     return payload
 
 
-def verify_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan,
+def check_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan,
                header: Sequence[str] | None, header_row: HeaderRow) -> None:
     source, written, data = input_file.path, output_file.path, output_file.data
     fail = Failer(written)

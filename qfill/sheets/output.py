@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import NoReturn
 
-from qfill.errors import OutputError, VerificationError
+from qfill.errors import OutputCheckError, OutputError
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import parse_ref
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
@@ -57,5 +57,5 @@ class Failer:
         self.written = written
 
     def __call__(self, what: str) -> NoReturn:
-        raise VerificationError(f"{self.written}: {what}; the output does not match the plan "
+        raise OutputCheckError(f"{self.written}: {what}; the output does not match the plan "
                                 "and must not be used (please report this as a qfill bug)")

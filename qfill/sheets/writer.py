@@ -1,9 +1,12 @@
 """Applying a fill plan to the customer's file, and proving nothing else changed.
 
+(In qfill "verify" is what happens to an answer before it is written; what happens to the
+written file is the output *check*.)
+
 The customer's workbook is theirs: validations, formats, images, macros and hidden sheets
 must come back exactly as they were sent. So :func:`write_filled` edits the file's package
 in place (see :mod:`qfill.sheets.xlsx_writer`) instead of re-saving it through a workbook
-model, and :func:`verify_filled` reopens the result and checks, part by part and cell by
+model, and :func:`check_filled` reopens the result and checks, part by part and cell by
 cell, that only the planned cells differ. CSV questionnaires are rewritten record by
 record (:mod:`qfill.sheets.csv_writer`): records without a planned cell keep their exact
 text.
@@ -15,13 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from qfill.errors import InputError, QfillError, VerificationError
+from qfill.errors import InputError, OutputCheckError, QfillError
 from qfill.files import FileContent, OutputSet, atomic_write
 from qfill.filling import FillPlan
 from qfill.questionnaire import FileFormat, Questionnaire
-from qfill.sheets.csv_writer import HeaderRow, verify_csv, write_csv
+from qfill.sheets.csv_writer import HeaderRow, check_csv, write_csv
 from qfill.sheets.output import refuse_same_file
-from qfill.sheets.xlsx_writer import verify_workbook, write_workbook
+from qfill.sheets.xlsx_writer import check_workbook, write_workbook
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +55,20 @@ class WriteTarget:
 
 def stage_filled_copy(outputs: OutputSet, destination: Path, source: FileContent,
                       plan: FillPlan, target: WriteTarget, *, replace: bool,
-                      highlight: bool = False, verify: bool = True) -> Path:
+                      highlight: bool = False, check: bool = True) -> Path:
     """Fill a copy of ``source``, stage it for ``destination`` and prove it: the one way a
     filled file is written (``qfill answer`` and ``qfill apply`` both come here).
 
     The copy is made from ``source.data``, the bytes that were read and matched
     (:func:`fill_copy`), staged in ``outputs`` (it appears at ``destination`` when they are
-    committed; ``replace`` allows an existing file there), and, with ``verify``, read back
-    from disk and checked to be the source plus exactly the plan (:func:`verify_copy`).
+    committed; ``replace`` allows an existing file there), and, with ``check``, read back
+    from disk and checked to be the source plus exactly the plan (:func:`check_copy`).
     Returns the staged file.
     """
     temp = outputs.stage(destination, fill_copy(source, plan, target, highlight=highlight),
                          replace=replace)
-    if verify:
-        verify_copy(source, FileContent(destination, temp.read_bytes()), plan, target,
+    if check:
+        check_copy(source, FileContent(destination, temp.read_bytes()), plan, target,
                     highlight=highlight)
     return temp
 
@@ -91,7 +94,7 @@ def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
     raise ValueError(f"unknown file format {target.file_format!r}")
 
 
-def verify_copy(source: FileContent, written: FileContent, plan: FillPlan,
+def check_copy(source: FileContent, written: FileContent, plan: FillPlan,
                 target: WriteTarget, *, highlight: bool) -> None:
     """Prove ``written`` is ``source`` plus exactly the plan.
 
@@ -101,20 +104,20 @@ def verify_copy(source: FileContent, written: FileContent, plan: FillPlan,
     inline string holding exactly the planned text. CSV: the same records and fields,
     except the planned cells and the appended header names.
 
-    Raises VerificationError naming the first difference (its exit code is 1).
+    Raises OutputCheckError naming the first difference (its exit code is 1).
     """
-    _verify(source, written, plan, target.file_format, highlight, target.append_columns,
+    _check(source, written, plan, target.file_format, highlight, target.append_columns,
             target.header_row)
 
 
-def _verify(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
+def _check(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
             highlight: bool | None, csv_header_append: Sequence[str] | None,
             csv_header_row: HeaderRow) -> None:
     if file_format == "csv":
         header = None if csv_header_append is None else tuple(csv_header_append)
-        verify_csv(source, written, plan, header, csv_header_row)
+        check_csv(source, written, plan, header, csv_header_row)
     elif file_format in ("xlsx", "xlsm"):
-        verify_workbook(source, written, plan, highlight)
+        check_workbook(source, written, plan, highlight)
     else:
         raise ValueError(f"unknown file format {file_format!r}")
 
@@ -132,15 +135,15 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
                                         highlight=highlight))
 
 
-def verify_filled(source: Path, written: Path, plan: FillPlan, *, file_format: FileFormat,
+def check_filled(source: Path, written: Path, plan: FillPlan, *, file_format: FileFormat,
                   highlight: bool | None = None,
                   csv_header_append: Sequence[str] | None = None,
                   csv_header_row: HeaderRow = "auto") -> None:
     """Reopen ``written`` and prove it is ``source`` plus exactly the plan (see
-    :func:`verify_copy`). ``highlight=None`` accepts the output with or without the
+    :func:`check_copy`). ``highlight=None`` accepts the output with or without the
     highlight, as long as it is all or nothing; ``csv_header_append=None`` (not known)
     accepts names appended to one record in blank columns after the last filled one."""
-    _verify(_read(source, InputError), _read(written, VerificationError), plan,
+    _check(_read(source, InputError), _read(written, OutputCheckError), plan,
             file_format, highlight, csv_header_append, csv_header_row)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 from xml.etree.ElementTree import Element, tostring
 
-from qfill.errors import InputError, OutputError, VerificationError
+from qfill.errors import InputError, OutputCheckError, OutputError
 from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import format_ref, parse_ref
@@ -120,7 +120,7 @@ def _refuse_formula_cells(package: Package, parts: WorkbookParts,
 # --------------------------------------------------------------------------- workbook check
 
 
-def verify_workbook(input_file: FileContent, output_file: FileContent, plan: FillPlan,
+def check_workbook(input_file: FileContent, output_file: FileContent, plan: FillPlan,
                     highlight: bool | None) -> None:
     source, written = input_file.path, output_file.path
     writes = planned_writes(plan)
@@ -129,7 +129,7 @@ def verify_workbook(input_file: FileContent, output_file: FileContent, plan: Fil
     try:
         output = Package(written, output_file.data)
     except InputError as e:
-        raise VerificationError(f"{written}: the output cannot be reopened ({e}); "
+        raise OutputCheckError(f"{written}: the output cannot be reopened ({e}); "
                                 "it is not a usable workbook") from None
     fail = Failer(written)
     if output.names != original.names:
