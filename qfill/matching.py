@@ -283,11 +283,11 @@ class Matcher:
         work = [self._prepare(q, _at(ids, i), _at(sections, i))
                 for i, q in enumerate(questions)]
         trust = self._id_trust(work)
-        return [self._candidates(w, k, trust)[0] for w in work]
+        return [self._candidates(w, k, trust=trust)[0] for w in work]
 
     def search(self, text: str, k: int = 5) -> list[Candidate]:
         """The ``k`` best entries for free text, with the guards that fired."""
-        return self._candidates(self._prepare(text, None, None), max(k, 1), True)[0]
+        return self._candidates(self._prepare(text, None, None), max(k, 1), trust=True)[0]
 
     def match(self, rows: Sequence[QuestionRow], progress: Progress | None = None, *,
               template: str | None = None) -> list[Match]:
@@ -310,7 +310,7 @@ class Matcher:
         trust = self._id_trust(work)
         result: list[Match] = []
         for row, w in zip(rows, work, strict=True):
-            candidates, note = self._candidates(w, k, trust)
+            candidates, note = self._candidates(w, k, trust=trust)
             result.append(self._decide(row, candidates, note))
         return result
 
@@ -379,7 +379,7 @@ class Matcher:
         overlap = {s.entry: s.values[0] for s in work.scored}
         return any(overlap.get(e, 0.0) >= _ID_SUPPORT for e in work.by_id)
 
-    def _candidates(self, work: _Work, k: int, trust: bool
+    def _candidates(self, work: _Work, k: int, *, trust: bool
                     ) -> tuple[list[Candidate], Reason | None]:
         by_id: tuple[int, ...] = work.by_id
         note = None
@@ -424,7 +424,7 @@ class Matcher:
             query = self._query(question, frozenset())
             entries = list(dict.fromkeys(index[i] for i in ids if i in index))
             scored = self._score_entries(query, entries, None) if query else []
-            result.append(self._candidates(_Work(None, (), scored), k, True)[0])
+            result.append(self._candidates(_Work(None, (), scored), k, trust=True)[0])
         return result
 
     def _query(self, question: str, damped: frozenset[str]) -> _Query | None:
