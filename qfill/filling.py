@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from qfill.library import Answer, Library
 from qfill.matching import Match
+from qfill.questionform import QuestionForm, classify_question, fits_field, opens_with_verdict
 from qfill.questionnaire import QuestionRow, TargetCell
+from qfill.reasons import Reason, reason, reason_code
 
 # Spellings a dropdown may use for each short value, most specific first.
 SHORT_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -81,49 +84,247 @@ def _mark_value(choices: Sequence[str]) -> str | None:
     return next((c for c in choices if c.strip().lower() in ("x", "yes", "y", "\u2713")), None)
 
 
-def evidence_text(answer: Answer) -> str:
-    return "; ".join(e.reference for e in answer.evidence)
+def evidence_text(answer: Answer, root: Path, local_note: str = "") -> str:
+    """The evidence cell's text: each document's title (and URL), never a library path."""
+    return "; ".join(e.customer_text(root, local_note) for e in answer.evidence)
 
 
-def row_writes(row: QuestionRow, answer: Answer) -> list[CellWrite]:
-    """The writes that put ``answer`` on ``row``; only into empty, non-formula cells.
+@dataclass(frozen=True, slots=True)
+class RowFill:
+    """What putting one answer on one row would write, and what it could not.
 
-    The yes/no value goes into the short cell (spelled as its dropdown spells it) or as an
-    X into the matching mark column; the narrative answer into the answer cell; evidence
-    references into the evidence cell. A row with no short cell gets the full answer text
-    in its answer cell, which already opens with the yes/no.
+    ``problems`` are ``"<code>: <detail>"`` reasons naming the cell and what it lacks
+    (``incomplete``, ``form-mismatch``, ``dropdown-mismatch``, ``no-answer-cell``): a
+    row is filled only when there are none, so every cell it asks for gets a value the
+    cell accepts, in the form the question asks for.
     """
+
+    writes: tuple[CellWrite, ...]
+    problems: tuple[Reason, ...] = ()
+
+
+def is_yes_no_cell(cell: TargetCell) -> bool:
+    """A yes/no cell: free text under a yes/no header, or a list that spells Yes or No."""
+    if cell.role == "mark" or not cell.choices:
+        return True
+    return spell_short("Yes", cell.choices) is not None or \
+        spell_short("No", cell.choices) is not None
+
+
+def pick_choice(values: Sequence[str], choices: Sequence[str]) -> str | None:
+    """The list's own spelling of the first of ``values`` it offers ("aws" -> "AWS",
+    "Amazon Web Services" -> "Amazon Web Services (AWS)"), or None."""
+    folded = {_fold_choice(c): c for c in choices}
+    for value in values:
+        key = _fold_choice(value)
+        if key in folded:
+            return folded[key]
+    for value in values:
+        key = _fold_choice(value)
+        starts = [c for f, c in folded.items()
+                  if key and (f.startswith(key + " ") or f.startswith(key + "("))]
+        if len(starts) == 1:
+            return starts[0]
+    return None
+
+
+def fill_row(row: QuestionRow, answer: Answer, *, root: Path, local_note: str = "",
+             form: QuestionForm | None = None, decided: bool = False) -> RowFill:
+    """The writes that put ``answer`` on ``row``, and every cell left without a value.
+
+    Only empty, non-formula cells are written. The yes/no goes into the yes/no cell
+    (spelled as its list spells it) or as an X into the matching mark column; a list of
+    other choices gets the entry's ``value`` in the list's spelling; the answer cell gets
+    the narrative (or, for a short field, a ``value`` that fits it); the evidence cell
+    the documents' titles. A row with no answer cell but a comments or evidence column
+    gets the narrative there, followed by the evidence.
+
+    ``decided``: a person chose this answer for this row (``qfill apply``), so a misfit
+    of form is still written where the cells take it; the problems still name it.
+    """
+    form = form or classify_question(row.question)
+    where = f"{row.sheet}!"
     writes: list[CellWrite] = []
+    problems: list[Reason] = []
 
     def put(target: TargetCell | None, value: str | None) -> None:
         if target is not None and target.writable and value:
             writes.append(CellWrite(row.sheet, target.ref, value, target.role, row.row))
 
+    if form.about_questionnaire:
+        return RowFill((), (form_mismatch(f"the row asks for {form.label} about this "
+                                          "questionnaire itself, which the library does not "
+                                          "answer"),))
     short_cell = row.target("short")
-    if answer.short is not None:
-        if short_cell is not None:
-            put(short_cell, spell_short(answer.short, short_cell.choices))
-        for mark in row.marks():
-            if mark.mark == answer.short:
-                put(mark, _mark_value(mark.choices))
     answer_cell = row.target("answer")
-    put(answer_cell, answer.answer)
-    if answer_cell is None and short_cell is None and not row.marks():
-        return []
-    put(row.target("evidence"), evidence_text(answer))
-    return writes
+    evidence_cell = row.target("evidence")
+    marks = [m for m in row.marks() if m.writable]
+    asked: list[TargetCell] = [short_cell] if short_cell is not None and \
+        short_cell.writable and is_yes_no_cell(short_cell) else []
+    asked += marks
+    if asked:
+        refs = ", ".join(where + c.ref for c in asked)
+        misfit = form.kind not in ("yes-no", "label")
+        if misfit:
+            problems.append(form_mismatch(f"{refs} takes Yes/No, but the question asks for "
+                                          f"{form.label}"))
+        if answer.short is None:
+            if not misfit:
+                problems.append(incomplete(f"{refs} needs Yes/No, and '{answer.id}' has no "
+                                           "short"))
+        elif decided or not misfit:
+            if short_cell is not None and short_cell in asked:
+                spelled = spell_short(answer.short, short_cell.choices)
+                if spelled is None:
+                    problems.append(dropdown_mismatch(
+                        f"the list in {where}{short_cell.ref} offers "
+                        f"{', '.join(short_cell.choices)}, not \"{answer.short}\""))
+                put(short_cell, spelled)
+            chosen = [m for m in marks if m.mark == answer.short]
+            if marks and not chosen:
+                problems.append(dropdown_mismatch(f"no mark column for \"{answer.short}\" "
+                                                  f"among {refs}"))
+            for mark in chosen:
+                put(mark, _mark_value(mark.choices))
+    elif short_cell is not None and short_cell.writable and short_cell.choices:
+        picked = pick_choice(answer.value, short_cell.choices)
+        if picked is None:
+            offered = ", ".join(short_cell.choices[:8])
+            more = ", ..." if len(short_cell.choices) > 8 else ""
+            problems.append(incomplete(f"{where}{short_cell.ref} needs one of {offered}{more}; "
+                                       f"'{answer.id}' states none (give it a `value`)"))
+        put(short_cell, picked)
+    narrative: str | None = answer.answer
+    if form.kind == "field" and form.field is not None:
+        narrative = next((v for v in (*answer.value, answer.answer)
+                          if fits_field(form.field, v)), None)
+        if narrative is None:
+            problems.append(form_mismatch(f"the row asks for {form.label}, and "
+                                          f"'{answer.id}' gives none that fits (give it a "
+                                          "`value`)"))
+            narrative = answer.answer if decided else None
+    elif form.kind != "yes-no" and not (form.kind == "label" and asked) and \
+            opens_with_verdict(answer.answer):
+        problems.append(form_mismatch(f"the row asks for {form.label}, and '{answer.id}' "
+                                      "answers yes or no first"))
+        narrative = answer.answer if decided else None
+    evidence = evidence_text(answer, root, local_note) if form.kind != "field" else ""
+    if answer_cell is not None:
+        put(answer_cell, narrative)
+        put(evidence_cell, evidence)
+    elif evidence_cell is not None and narrative:
+        # No free-text answer column: the comments or evidence column takes the narrative.
+        put(evidence_cell, f"{narrative}\n\nEvidence: {evidence}" if evidence else narrative)
+    if not writes and not problems:
+        problems.append(no_answer_cell())
+    return RowFill(tuple(writes), tuple(problems))
 
 
-def short_is_writable(row: QuestionRow, answer: Answer) -> bool:
-    """False when the row's dropdown cannot take this answer's short value."""
-    cell = row.target("short")
-    if cell is None or answer.short is None or not cell.choices:
-        return True
-    return spell_short(answer.short, cell.choices) is not None
+@reason_code("incomplete", stage="write")
+def incomplete(detail: str) -> Reason:
+    """A cell the row asks for would stay empty: a yes/no cell and an entry without a
+    `short`, or a list of other choices (a hosting option, a tier) and an entry without a
+    `value` that the list offers. A row is filled only when every cell it asks for is.
+
+    Reviewer: give the entry the `short` or `value` the cell needs (then accept), or fill
+    the cell by hand.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        short: "Yes"
+
+    FAIL::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+    """
+    return reason("incomplete", detail)
+
+
+@reason_code("form-mismatch", stage="write")
+def form_mismatch(detail: str) -> Reason:
+    """The answer is not in the form the question asks for: a Yes/No for a question that
+    is not a yes/no question, an answer opening "Yes." for a description or for one of two
+    alternatives, a sentence for a short field (a name, an email, a link, a country), or
+    any answer for a field about the questionnaire itself (the date it is completed).
+
+    Reviewer: write the answer in the form asked (or give the entry a `value` that fits
+    the field), then accept.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        short: "Yes"
+
+    FAIL::
+
+        question: Describe how customer data is encrypted at rest.
+        entry: Is customer data encrypted at rest?
+        short: "Yes"
+    """
+    return reason("form-mismatch", detail)
+
+
+@reason_code("dropdown-mismatch", stage="verify")
+def dropdown_mismatch(detail: str) -> Reason:
+    """The row's yes/no cell has a dropdown whose list has no spelling of the entry's
+    `short` (an "N/A" for a list of Yes and No), so writing it would break the sheet.
+
+    Reviewer: pick the list value that is true, or leave the cell and explain in the
+    answer text.
+
+    PASS::
+
+        question: Do you use a SIEM to collect security logs?
+        entry: Do you use a SIEM to collect security logs?
+        short: "Yes"
+        row: {short: [Y, N]}
+
+    FAIL::
+
+        question: Do you use a SIEM to collect security logs?
+        entry: Do you use a SIEM to collect security logs?
+        short: N/A
+        row: {short: ["Yes", "No"]}
+    """
+    return reason("dropdown-mismatch", detail)
+
+
+@reason_code("no-answer-cell", stage="write")
+def no_answer_cell() -> Reason:
+    """No empty cell on the row can take the answer: the questionnaire's layout was not
+    recognised on this row, or its answer cells are formulas or locked dropdowns.
+
+    Reviewer: check the layout with `qfill inspect` (and `--map` the columns if detection
+    is wrong), or write the answer by hand.
+
+    PASS::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        short: "Yes"
+
+    FAIL::
+
+        question: Is customer data encrypted at rest?
+        entry: Is customer data encrypted at rest?
+        row: {cells: none}
+    """
+    return reason("no-answer-cell", "no empty answer cell was found on this row; see "
+                  "`qfill inspect`")
+
+
+def row_writes(row: QuestionRow, answer: Answer, *, root: Path,
+               local_note: str = "") -> list[CellWrite]:
+    """The writes :func:`fill_row` plans for a row that passed the gate."""
+    return list(fill_row(row, answer, root=root, local_note=local_note).writes)
 
 
 def plan_fills(matches: Iterable[Match], library: Library, *,
-               highlight_review: bool = False) -> FillPlan:
+               highlight_review: bool = False, local_note: str = "") -> FillPlan:
     """The plan for every filled match; review rows are only highlighted, if asked."""
     answers = library.by_id()
     writes: list[CellWrite] = []
@@ -131,7 +332,8 @@ def plan_fills(matches: Iterable[Match], library: Library, *,
     for match in matches:
         row = match.row
         if match.status == "filled" and match.best is not None:
-            writes.extend(row_writes(row, answers[match.best.answer_id]))
+            writes.extend(row_writes(row, answers[match.best.answer_id], root=library.root,
+                                     local_note=local_note))
         elif match.status == "review" and highlight_review:
             cell = row.target("answer") or row.target("short") or (row.marks() or (None,))[0]
             if cell is not None and not cell.formula:

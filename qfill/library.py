@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from qfill.errors import LibraryError
@@ -46,9 +46,20 @@ class Evidence:
 
     @property
     def reference(self) -> str:
-        """What a questionnaire's evidence column shows for this item."""
+        """How the library names this item (title and where it is), for people who can
+        open the library; a customer's cell gets :meth:`customer_text` instead."""
         target = self.path or self.url or ""
         return f"{self.title} ({target})" if self.title else target
+
+    def customer_text(self, root: Path, local_note: str = "") -> str:
+        """What a customer's evidence cell shows: the document's title, then its URL where
+        the library gives one, or ``local_note`` ("available on request") for a local
+        document. Never a path inside the library, which a customer cannot open."""
+        title = self.title or (evidence_title(root, self.path) if self.path else None)
+        if self.url:
+            return f"{title} ({self.url})" if title else self.url
+        title = title or "Supporting document"
+        return f"{title} ({local_note})" if local_note else title
 
     def expired(self, today: date) -> bool:
         return self.valid_until is not None and self.valid_until < today
@@ -63,6 +74,7 @@ class Answer:
     answer: str
     aliases: tuple[str, ...] = ()
     short: Short | None = None
+    value: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     refs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
@@ -155,6 +167,11 @@ ENTRY_SCHEMA: dict[str, KeySpec] = {
     "aliases": KeySpec("text-list", description="Other phrasings of the same question."),
     "answer": KeySpec("text", required=True, description="The approved free-text answer."),
     "short": KeySpec("short", description='"Yes", "No" or "N/A", for yes/no columns.'),
+    "value": KeySpec("text-list", description=(
+        "The short value for a cell that takes neither Yes/No nor prose: the option to pick "
+        "in a list of other choices (a hosting option, a tier), or a short field (a name, an "
+        "email, a URL, a country). A list gives other spellings; the first the cell accepts "
+        "is written.")),
     "evidence": KeySpec("evidence-list", description="Documents the answer cites."),
     "refs": KeySpec("refs", description="Question or control ids this answers, by scheme."),
     "tags": KeySpec("text-list", description="Free tags."),
@@ -630,6 +647,32 @@ def escaping_evidence(library: Library) -> Iterator[tuple[Answer, Evidence]]:
             if item.path is not None and not item.path.startswith(("http://", "https://")) \
                     and resolve_evidence(library.root, item.path) is None:
                 yield answer, item
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>\S.*?)\s*#*\s*$|^title:\s*(?P<meta>\S.*)$",
+                      re.M | re.I)
+_TITLE_READ = 8192  # bytes read to find a document's first heading
+
+
+def evidence_title(root: Path, path: str) -> str:
+    """A local evidence document's title: its first Markdown heading (or a ``title:``
+    line), else its file name in words ("logging-monitoring-standard.md" -> "Logging
+    monitoring standard")."""
+    found = resolve_evidence(root, path)
+    if found is not None and found.suffix.lower() in (".md", ".markdown", ".txt", ".rst"):
+        try:
+            with found.open("rb") as handle:
+                head = handle.read(_TITLE_READ).decode("utf-8", "replace")
+        except OSError:
+            head = ""
+        match = _HEADING.search(head)
+        if match:
+            title = " ".join((match.group("title") or match.group("meta")).split())
+            if title:
+                return title[:200]
+    stem = PurePosixPath(path).stem
+    words = " ".join(re.sub(r"[-_.]+", " ", stem).split())
+    return (words[:1].upper() + words[1:]) if words else "Supporting document"
 
 
 def resolve_evidence(root: Path, path: str) -> Path | None:

@@ -49,7 +49,7 @@ from qfill.terms import Analysis, TermWeights, shared_analyzer
 if TYPE_CHECKING:
     from qfill.semantic import MeaningIndex
 
-Status = Literal["filled", "review", "unanswered"]
+Status = Literal["filled", "review", "unanswered", "prefilled"]
 Progress = Callable[[int], None]
 
 # How many entries retrieval hands to the cheap overlap pass, how many of those the
@@ -68,6 +68,10 @@ _GUARD_PENALTY = 0.15
 # CAIQ v4 refs 18% unsupported, HECVAT 4 against HECVAT 4 refs 3%; CAIQ v3.0.1 rows
 # against CAIQ v4 refs 84%, HECVAT 3 against HECVAT 4 refs 66%).
 _ID_SUPPORT = 0.15
+# Below this weighted overlap a row's words do not support its id match at all: the row
+# goes to review (measured on CAIQ v4 and HECVAT 4 against the sample library's refs:
+# every right id match shares more; a row reusing an id for another question shares less).
+_ID_WORDS = 0.05
 _ID_SAMPLE = 8
 _ID_UNSUPPORTED_SHARE = 0.4
 _SECTION_TIE = 0.02
@@ -358,7 +362,7 @@ class Matcher:
             by_id = tuple(dict.fromkeys(
                 entry for entry, scheme in self._by_ref.get(ref_key(qid), ())
                 if scheme_applies(scheme, template)))
-        return _Work(qid, by_id, self.score(question, section, damped))
+        return _Work(qid, by_id, self.score(question, section, damped, extra=by_id))
 
     def _id_trust(self, work: Sequence[_Work]) -> bool:
         """Whether this questionnaire's row ids mean what the library's refs mean.
@@ -386,7 +390,8 @@ class Matcher:
         if by_id and not trust:
             note = ids_not_used(work.qid or "", [self._answers[e].id for e in by_id])
             by_id = ()
-        result = [Candidate(self._answers[e].id, 1.0, "id") for e in by_id]
+        result = [Candidate(self._answers[e].id, 1.0, "id", self._id_reasons(work, e))
+                  for e in by_id]
         seen = set(by_id)
         for s in work.scored:
             if s.entry not in seen:
@@ -396,11 +401,25 @@ class Matcher:
                 break
         return result[:k], note
 
+    def _id_reasons(self, work: _Work, entry: int) -> tuple[Reason, ...]:
+        """Why an id match must not fill its row: the row's words must agree with the
+        entry, by the same guards as a match by wording (the uncovered-term guard aside:
+        an id says which entry, so the row need not share its rarest word)."""
+        scored = next((s for s in work.scored if s.entry == entry), None)
+        overlap = scored.values[0] if scored is not None else 0.0
+        unsupported = id_unsupported(work.qid or "", self._answers[entry].id, overlap)
+        if unsupported is not None:
+            return (unsupported,)
+        assert scored is not None
+        return tuple(r for r in scored.reasons if r.code != "uncovered-term")
+
     def score(self, question: str, section: str | None = None,
-              damped: frozenset[str] = frozenset()) -> list[Scored]:
+              damped: frozenset[str] = frozenset(), extra: Sequence[int] = ()
+              ) -> list[Scored]:
         """The shortlisted entries for ``question`` with their features, best first.
 
         ``damped`` terms (the questionnaire's own boilerplate) weigh as boilerplate does.
+        ``extra`` entries (the row's id matches) are scored whether retrieved or not.
         """
         query = self._query(question, damped)
         if query is None:
@@ -456,12 +475,17 @@ class Matcher:
             if overlap > 0.0:
                 best.append((overlap, entry, j))
         shortlist = heapq.nlargest(_SHORTLIST_ENTRIES, best)
+        listed = {entry for _, entry, _ in shortlist}
+        for entry in extra:
+            if entry not in listed:
+                overlap, j = self._best_phrasing(entry, qset, qweights, wq)
+                shortlist.append((max(overlap, 0.0), entry, j))
+                listed.add(entry)
         meaning = None
         by_meaning: set[int] = set()  # entries only the sentence model brought in
         if self._meaning is not None and self._answers:
             # Entries close in meaning join the shortlist even when they share no word.
             meaning = self._meaning.similarities(query.text)
-            listed = {entry for _, entry, _ in shortlist}
             order = [int(e) for e in (-meaning).argsort(kind="stable")[:_MEANING_ENTRIES]]
             closest = (order[0], float(meaning[order[0]]),
                        float(meaning[order[1]]) if len(order) > 1 else 0.0)
@@ -615,7 +639,11 @@ class Matcher:
         runner = candidates[1] if len(candidates) > 1 else None
         if best is not None and best.via == "id":
             tied = close_runner_up(best, runner, cfg.margin, row.question_id)
-            return Match(row, "review", found, (tied,)) if tied else Match(row, "filled", found)
+            if tied is not None:
+                return Match(row, "review", found, (tied,))
+            if best.reasons:  # the row's words disagree with the entry its id names
+                return Match(row, "review", found, best.reasons)
+            return Match(row, "filled", found)
         weak = low_score(best, cfg.review_threshold)
         if best is None or weak is not None:
             return Match(row, "unanswered", found, (weak,) if weak else ())
@@ -772,6 +800,28 @@ def ids_not_used(question_id: str, cited: Sequence[str]) -> Reason:
     return reason("id-match", f"{question_id} is in the refs of {names}, but most ids in "
                   "this questionnaire cite entries worded unlike their rows (refs for "
                   "another version?), so ids were not used")
+
+
+@reason_code("id-unsupported", stage="match")
+def id_unsupported(question_id: str, answer_id: str, overlap: float) -> Reason | None:
+    """The row's id is in an entry's refs, but the row's words share almost nothing with
+    that entry: ids are public (CAIQ, HECVAT), and a sheet may reuse one for another
+    question, so an id alone never fills a row that asks something else.
+
+    Reviewer: read the row; if the entry does answer it, accept it; if the ref in the
+    library is wrong, fix it.
+
+    PASS: "IAM-14.1 Is multi-factor authentication required for all workforce access?"
+    against an entry citing IAM-14.1 and asking the same is filled by id
+    (tests/test_gate.py).
+
+    FAIL: "BCR-08.2 Do you agree to accept unlimited liability and waive all
+    indemnification caps?" against a backup entry citing BCR-08.2 (tests/test_gate.py).
+    """
+    if overlap >= _ID_WORDS:
+        return None
+    return reason("id-unsupported", f"{question_id} is in the refs of '{answer_id}', but "
+                  f"the row's words share little with it ({overlap:.2f}); check the ref")
 
 
 def ref_key(ref: str) -> str:

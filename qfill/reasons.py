@@ -51,7 +51,8 @@ Stage = Literal["match", "verify", "write"]
 STAGES: tuple[Stage, ...] = ("match", "verify", "write")
 # The modules whose import registers every code (kept here so the registry can be listed
 # without importing the whole program at start-up).
-_MODULES = ("qfill.guards", "qfill.matching", "qfill.verification", "qfill.answering")
+_MODULES = ("qfill.guards", "qfill.matching", "qfill.filling", "qfill.verification",
+            "qfill.answering")
 
 _CODE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _BLOCK = re.compile(r"^(PASS|FAIL)::\n\n((?:(?:    .*)?\n)+)", re.MULTILINE)

@@ -141,7 +141,7 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             answer = answers[decision.suggestion]
         elif choice in answers:
             answer = answers[choice]
-        writes = tuple(row_writes(row, answer) if answer is not None
+        writes = tuple(row_writes(row, answer, root=library.root) if answer is not None
                        else _free_text_writes(row, choice))
         if not writes:
             raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!{decision.row} "

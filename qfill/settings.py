@@ -64,8 +64,21 @@ class EvidenceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FillSettings:
+    """How answers are put into a customer's cells.
+
+    ``local_evidence`` follows the title of a document kept in the library's
+    ``evidence/`` folder in an evidence cell ("SOC 2 Type II report (available on
+    request)"); empty: the title alone. A document with a URL shows the URL instead.
+    """
+
+    local_evidence: str = "available on request"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     matching: MatchSettings = field(default_factory=MatchSettings)
+    filling: FillSettings = field(default_factory=FillSettings)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lint: LintSettings = field(default_factory=LintSettings)
     evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
@@ -84,7 +97,8 @@ class Settings:
         return replace(self, matching=replace(self.matching, **changes))
 
 
-_TOP_KEYS = ("version", "matching", "synonyms", "lint", "evidence", "product")
+_TOP_KEYS = ("version", "matching", "filling", "synonyms", "lint", "evidence", "product")
+_FILL_KEYS = ("local_evidence",)
 _MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates", "semantic")
 _LINT_KEYS = ("rules", "required", "review_every")
 _EVIDENCE_KEYS = ("passages", "draft_command", "draft_timeout", "valid_until")
@@ -129,6 +143,15 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
         if matching.review_threshold > matching.fill_threshold:
             raise SettingsError(f"{name}: matching.review_threshold is above "
                                 "matching.fill_threshold; lower it")
+    filling = FillSettings()
+    if "filling" in top:
+        values = reader.mapping(top["filling"], _FILL_KEYS, "filling")
+        if "local_evidence" in values:
+            node = values["local_evidence"]
+            if node.kind not in ("str", "null"):
+                reader.fail(node, "filling.local_evidence must be text, e.g. "
+                            "\"available on request\", or \"\" for none")
+            filling = FillSettings(local_evidence=str(node.value or "").strip())
     synonyms: dict[str, tuple[str, ...]] = {}
     if "synonyms" in top:
         node = top["synonyms"]
@@ -167,8 +190,8 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
         if node.kind != "str" or not str(node.value).strip():
             reader.fail(node, "product must be a product name, e.g. product: atlas")
         product = str(node.value).strip()
-    return Settings(matching=matching, synonyms=synonyms, lint=lint, evidence=evidence,
-                    product=product, source=name)
+    return Settings(matching=matching, filling=filling, synonyms=synonyms, lint=lint,
+                    evidence=evidence, product=product, source=name)
 
 
 def _evidence_settings(reader: _Reader, node: YNode) -> EvidenceSettings:

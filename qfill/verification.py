@@ -1,9 +1,12 @@
-"""Verification before writing: a matched answer must still be fit to send.
+"""The gate before writing: a matched answer must still be fit to send, on this row.
 
-Matching decides which entry answers a row; this step checks the entry itself. A stale
-answer, one citing evidence that has expired or is not in the library, a ``short`` value
-that says the opposite of the answer text, or a short value the row's dropdown cannot
-take: each sends the row to review with its reason instead of into the customer's file.
+Matching decides which entry answers a row; this step checks the entry and what it would
+write. A stale answer, one citing evidence that has expired or is not in the library, a
+``short`` value that says the opposite of the answer text; a cell the row asks for left
+without a value it accepts (``incomplete``, ``dropdown-mismatch``), or an answer in a form
+the question does not ask for (``form-mismatch``): each sends the row to review with its
+reason instead of into the customer's file. ``qfill answer`` and ``qfill apply`` both go
+through :func:`gate_row`, whatever route chose the entry.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from qfill.filling import short_is_writable
+from qfill.filling import RowFill, fill_row
 from qfill.library import Answer, Library, resolve_evidence
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow
@@ -24,12 +27,20 @@ _OPENING_SHORT = {"yes": "Yes", "no": "No", "not applicable": "N/A", "n/a": "N/A
                   "na": "N/A"}
 
 
-def answer_problems(answer: Answer, library: Library, *, today: date,
-                    row: QuestionRow | None = None) -> tuple[Reason, ...]:
-    """Why ``answer`` must not be written as it is: every verification check's reasons."""
+def answer_problems(answer: Answer, library: Library, *, today: date) -> tuple[Reason, ...]:
+    """Why ``answer`` must not be written anywhere as it is: the entry's own checks."""
     return (*stale_answer(answer, today), *evidence_expired(answer, today),
-            *evidence_missing(answer, library), *short_contradicts_answer(answer),
-            *dropdown_mismatch(answer, row))
+            *evidence_missing(answer, library), *short_contradicts_answer(answer))
+
+
+def gate_row(row: QuestionRow, answer: Answer, library: Library, *, today: date,
+             local_note: str = "", decided: bool = False) -> tuple[RowFill, tuple[Reason, ...]]:
+    """What ``answer`` would write on ``row``, and every reason it must not be written
+    silently: the entry's own problems, then each cell left incomplete or misfitting.
+    ``decided``: a person chose this answer, so it is written where it fits the cells
+    even when a check fails (the reasons still say why)."""
+    fill = fill_row(row, answer, root=library.root, local_note=local_note, decided=decided)
+    return fill, (*answer_problems(answer, library, today=today), *fill.problems)
 
 
 @reason_code("stale-answer", stage="verify")
@@ -173,36 +184,6 @@ def short_contradicts_answer(answer: Answer) -> tuple[Reason, ...]:
                    f"\"{answer.short}\" but its answer opens with \"{said}\""),)
 
 
-@reason_code("dropdown-mismatch", stage="verify")
-def dropdown_mismatch(answer: Answer, row: QuestionRow | None) -> tuple[Reason, ...]:
-    """The row's yes/no cell has a dropdown whose list has no spelling of the entry's
-    `short` (an "N/A" for a list of Yes and No), so writing it would break the sheet.
-
-    Reviewer: pick the list value that is true, or leave the cell and explain in the
-    answer text.
-
-    PASS::
-
-        question: Do you use a SIEM to collect security logs?
-        entry: Do you use a SIEM to collect security logs?
-        short: "Yes"
-        row: {short: [Y, N]}
-
-    FAIL::
-
-        question: Do you use a SIEM to collect security logs?
-        entry: Do you use a SIEM to collect security logs?
-        short: N/A
-        row: {short: ["Yes", "No"]}
-    """
-    if row is None or short_is_writable(row, answer):
-        return ()
-    cell = row.target("short")
-    choices = ", ".join(cell.choices) if cell is not None else ""
-    return (reason("dropdown-mismatch", f"the dropdown in {cell.ref if cell else '?'} "
-                   f"offers {choices}, not \"{answer.short}\""),)
-
-
 def opening_short(text: str) -> str | None:
     """The yes/no an answer text opens with ("Yes. We ...", "No, ..."), if any."""
     found = _OPENING.match(text)
@@ -211,8 +192,8 @@ def opening_short(text: str) -> str | None:
     return _OPENING_SHORT.get(found.group(1).lower().replace(" /", "/"))
 
 
-def verify_matches(matches: Sequence[Match], library: Library, *, today: date
-                   ) -> list[Match]:
+def verify_matches(matches: Sequence[Match], library: Library, *, today: date,
+                   local_note: str = "") -> list[Match]:
     """Send each filled row whose answer fails a check to review, with the reasons.
 
     Review rows keep their status and gain the reasons of their best suggestion, so a
@@ -223,10 +204,11 @@ def verify_matches(matches: Sequence[Match], library: Library, *, today: date
     for match in matches:
         best = match.best
         answer = answers.get(best.answer_id) if best is not None else None
-        if match.status == "unanswered" or answer is None:
+        if match.status in ("unanswered", "prefilled") or answer is None:
             result.append(match)
             continue
-        problems = answer_problems(answer, library, today=today, row=match.row)
+        _fill, problems = gate_row(match.row, answer, library, today=today,
+                                   local_note=local_note)
         if not problems:
             result.append(match)
         elif match.status == "filled":

@@ -64,7 +64,10 @@ def build_questionnaire(path: Path) -> Path:
             ("SEC-2", "Do you require multi-factor authentication for all workforce access?",
              "Yes", "Answered by Acme last year"),
             ("SEC-3", "How many parking spaces does your office have?", None, None)]),
-            ("Payments", [("PAY-01", "Card data handling", None, None)])):
+            ("Payments", [("PAY-01", "Cardholder data stored, processed or transmitted", None,
+                           None),
+                          ("PAY-02", "Describe how customer data is encrypted at rest.", None,
+                           None)])):
         ws = wb.create_sheet(title)
         ws["A1"] = "Acme Corp"
         ws["A1"].font = Font(bold=True)
@@ -99,16 +102,20 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert list(report)[:5] == ["version", "questionnaire", "output", "library", "template"]
     rows = {(r["sheet"], r["row"]): r for r in report["rows"]}
-    assert list(rows) == [("Security", 6), ("Security", 7), ("Security", 8), ("Payments", 6)]
-    assert report["summary"] == {"rows": 4, "filled": 2, "review": 1, "unanswered": 1,
-                                 "prefilled": 0}
+    assert list(rows) == [("Security", 6), ("Security", 7), ("Security", 8), ("Payments", 6),
+                          ("Payments", 7)]
+    assert report["summary"] == {"rows": 5, "filled": 2, "review": 1, "unanswered": 1,
+                                 "prefilled": 1}
     enc = rows[("Security", 6)]
     assert (enc["status"], enc["answer_id"], enc["question_id"]) == (
         "filled", "encryption-at-rest", "SEC-1")
     assert enc["cells"] == {"short": "C6", "answer": "D6", "evidence": "E6"}
-    assert rows[("Security", 7)]["status"] == "review"  # the customer already answered it
-    assert rows[("Security", 7)]["reasons"][0].startswith("already-answered: Security!C7")
-    assert rows[("Security", 7)]["reason_codes"] == ["already-answered"]
+    prefilled = rows[("Security", 7)]  # the customer already answered it
+    assert (prefilled["status"], prefilled["answer_id"], prefilled["cells"]) == (
+        "prefilled", "mfa-workforce", {})
+    assert prefilled["reasons"] == ["already-answered: Security!C7, D7 already holds an "
+                                    "answer; compare it with 'mfa-workforce'"]
+    assert prefilled["reason_codes"] == ["already-answered"]
     assert rows[("Security", 8)]["status"] == "unanswered"
     assert rows[("Security", 8)]["answer_id"] is None
     assert rows[("Payments", 6)]["answer_id"] == "cardholder-data"  # matched by id via refs
@@ -122,12 +129,18 @@ def test_fills_close_rows_leaves_others_and_reports_every_row_once(setup, run_cl
     assert (ws["C6"].value, ws["C6"].data_type) == ("Yes", "s")
     assert (ws["D6"].value, ws["D6"].data_type) == (
         "=Yes. AES-256 via AWS KMS on every data store.", "s")  # text, never a formula
-    assert ws["E6"].value == "Cryptography policy (evidence/crypto-policy.md)"
+    assert ws["E6"].value == "Cryptography policy (available on request)"  # never a path
     assert (ws["C7"].value, ws["D7"].value) == ("Yes", "Answered by Acme last year")
     assert ws["C8"].value is None and ws["D8"].value is None
     assert ws["A1"].value == "Acme Corp" and ws["A1"].font.bold
     payments = openpyxl.load_workbook(tmp_path / "o.xlsx")["Payments"]
     assert payments["C6"].value == "No"
+    # A description asked for: the verdict-first answer is not written, and says why.
+    assert payments["C7"].value is None and payments["D7"].value is None
+    assert rows[("Payments", 7)]["reasons"] == [
+        "form-mismatch: Payments!C7 takes Yes/No, but the question asks for a description",
+        "form-mismatch: the row asks for a description, and 'encryption-at-rest' answers "
+        "yes or no first"]
 
 
 def test_default_outputs_beside_the_input_summary_on_stdout_tip_on_stderr(setup,
@@ -208,7 +221,8 @@ def test_fail_on_review_exits_1_and_review_file_lists_rows_to_decide(setup, run_
     header, *rows = review.read_text(encoding="utf-8").splitlines()
     assert header.startswith("sheet,row,question_id,question,status,suggestion,confidence,"
                              "decision")
-    assert [r.split(",")[:2] for r in rows] == [["Security", "7"], ["Security", "8"]]
+    # Not the prefilled row: the customer answered it.
+    assert [r.split(",")[:2] for r in rows] == [["Security", "8"], ["Payments", "7"]]
 
 
 def test_review_then_apply_with_learning(setup, run_cli, tmp_path: Path) -> None:

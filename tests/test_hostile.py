@@ -252,7 +252,8 @@ def test_formula_triggers_land_as_text_in_cells_and_neutralised_in_csv(
     lines = ["owner: x@example.com", "answers:"]
     for i, text in enumerate(TRIGGERS):
         lines += [f"  - id: answer-{i}", f"    question: Question number {i} about things?",
-                  f"    answer: {json.dumps(text)}", f"    refs: {{custom: [Q-{i}]}}"]
+                  f"    answer: {json.dumps(text)}", '    short: "Yes"',
+                  f"    refs: {{custom: [Q-{i}]}}"]
     library = write_library({"answers/a.yaml": "\n".join(lines) + "\n"})
     questionnaire = _questionnaire_with(tmp_path / "q.xlsx", [
         (f"Q-{i}", f"Question number {i} about things?") for i in range(len(TRIGGERS))])

@@ -26,7 +26,7 @@ def library_with(write_library: Callable[..., Path], entry: str,
 
 
 def verified(library: Library, question: str, row: QuestionRow | None = None) -> Match:
-    row = row or QuestionRow("Sheet", 2, question)
+    row = row or QuestionRow("Sheet", 2, question, targets=(TargetCell("answer", "C2"),))
     [match] = Matcher(library).match([row])
     assert match.status == "filled", match.reasons  # the question is the entry's own
     [result] = verify_matches([match], library, today=TODAY)
@@ -130,7 +130,7 @@ def test_a_dropdown_that_cannot_take_the_answer_goes_to_review(
                       targets=(TargetCell("short", "C5", choices=("Yes", "No")),))
     match = verified(library, row.question, row)
     assert match.status == "review"
-    assert texts(match.reasons) == ("dropdown-mismatch: the dropdown in C5 offers Yes, No, not "
+    assert texts(match.reasons) == ("dropdown-mismatch: the list in Sheet!C5 offers Yes, No, not "
                              "\"N/A\"",)
 
 
@@ -139,8 +139,10 @@ def test_review_rows_gain_the_reasons_and_unanswered_rows_are_untouched(
     library = library_with(write_library, ENTRY + "    reviewed: 2025-01-10\n"
                            "    review_every: 30\n")
     matches = Matcher(library).match([
-        QuestionRow("S", 2, "Do you use a SIEM?"),  # review: too short to be sure
-        QuestionRow("S", 3, "What is the maximum upload size?"),
+        QuestionRow("S", 2, "Do you use a SIEM?",  # review: too short to be sure
+                    targets=(TargetCell("answer", "C2"),)),
+        QuestionRow("S", 3, "What is the maximum upload size?",
+                    targets=(TargetCell("answer", "C3"),)),
     ])
     assert [m.status for m in matches] == ["review", "unanswered"]
     review, unanswered = verify_matches(matches, library, today=TODAY)
