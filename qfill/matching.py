@@ -318,6 +318,19 @@ class Matcher:
             result.append(self._decide(row, candidates, note))
         return result
 
+    def pair_reasons(self, question: str, answer_id: str) -> tuple[Reason, ...]:
+        """The guards that fire between ``question`` and one chosen entry (negation,
+        qualifiers), for a pairing a person made rather than the matcher: ``qfill apply``
+        checks a decision with the same guards as a fill."""
+        entry = next((i for i, a in enumerate(self._answers) if a.id == answer_id), None)
+        if entry is None:
+            return ()
+        scored = next((s for s in self.score(question, extra=(entry,)) if s.entry == entry),
+                      None)
+        if scored is None:
+            return ()
+        return tuple(r for r in scored.reasons if r.code != "uncovered-term")
+
     def questionnaire_boilerplate(self, questions: Sequence[str]) -> frozenset[str]:
         """Terms this questionnaire repeats that the library never uses: the customer's
         own name ("Will Contoso data be...", "Does the Institution..."), its product, its

@@ -4,6 +4,12 @@ and new phrasings taught to the library (``qfill apply --learn``).
 A decision is an answer id, ``accept`` (take the suggestion), ``draft`` (take the draft
 quoted from the evidence, checked against it again), ``skip`` or empty (leave the row), or
 any other text, which is written as the answer itself.
+
+A decided entry passes the same gate as a fill (:func:`qfill.verification.gate_row`,
+plus the matcher's guards between the row's question and the entry): a decision that
+fails a check is still written where the person chose it, but never silently: its
+reasons are listed, it is not learned, and ``--strict`` refuses it. A decided row that no
+longer holds the question the review file names (the workbook changed) is refused.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ from qfill.drafts import Draft
 from qfill.errors import InputError, LibraryError
 from qfill.escaping import FORMULA_TRIGGERS
 from qfill.evidence_index import EvidenceIndex
-from qfill.filling import CellWrite, FillPlan, row_writes, spell_short
+from qfill.filling import CellWrite, FillPlan, incomplete, is_yes_no_cell, spell_short
 from qfill.findings import Finding, Severity
 from qfill.library import Answer, Library, check_answer_file, read_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
+from qfill.reasons import Reason
+from qfill.settings import Settings
 from qfill.terms import STOPWORDS, shared_analyzer
 from qfill.yamledit import YamlText, add_list_items, double_quoted
 
@@ -41,15 +49,29 @@ class Decision:
     line: int  # line in the review file, for messages
     draft: str = ""  # the quoted draft offered for the row, if any
     draft_evidence: tuple[str, ...] = ()  # the documents it cites
+    question: str | None = None  # the question the review file names for the row
 
 
 @dataclass(frozen=True, slots=True)
 class AppliedDecision:
+    """One decided row: what is written, and why it is not clean.
+
+    ``problems`` are the gate's reasons (the decision is written anyway, listed, and not
+    learned); ``refused`` says why nothing is written for it (the row moved, or
+    ``--strict`` refused a decision with problems).
+    """
+
     decision: Decision
     question: QuestionRow
     answer: Answer | None  # None when the decision was free text or a draft
     writes: tuple[CellWrite, ...]
     draft: Draft | None = None  # the draft taken, as verified against the evidence
+    problems: tuple[Reason, ...] = ()
+    refused: str | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems and self.refused is None
 
 
 def _unquote(value: str) -> str:
@@ -88,13 +110,15 @@ def read_decisions(path: Path) -> list[Decision]:
             except ValueError:
                 raise InputError(f"{path}:{line}: row {record['row']!r} is not a number; "
                                  "keep the row column as written") from None
+            question = record.get("question")
             evidence = _unquote(record.get("draft_evidence") or "")
             decisions.append(Decision(_unquote(record["sheet"] or ""), row,
                                       (record["decision"] or "").strip(),
                                       _unquote(record["suggestion"] or "").strip(), line,
                                       _unquote(record.get("draft") or "").strip(),
                                       tuple(p.strip() for p in evidence.split(";")
-                                            if p.strip())))
+                                            if p.strip()),
+                                      _unquote(question) if question is not None else None))
     except csv.Error as e:
         raise InputError(f"{path}:{reader.line_num}: malformed CSV ({e})") from None
     return decisions
@@ -102,13 +126,21 @@ def read_decisions(path: Path) -> list[Decision]:
 
 def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
                    library: Library, *, review_path: Path,
-                   evidence: EvidenceIndex | None = None,
+                   evidence: EvidenceIndex | None = None, today: date | None = None,
+                   settings: Settings | None = None, strict: bool = False
                    ) -> tuple[FillPlan, list[AppliedDecision]]:
-    """Cell writes for every decided row; raises on a decision that names nothing known.
+    """Cell writes for every decided row, each through the gate; raises on a decision
+    that names nothing known. Refused decisions are returned too, with no writes.
 
     A taken draft (``draft``) is verified against ``evidence`` again first: it is written
     only if every sentence is still quoted from a cited document that has not expired.
     """
+    from qfill.matching import Matcher
+    from qfill.verification import gate_row
+
+    settings = settings or Settings()
+    today = today or date.today()
+    matcher: Matcher | None = None
     # A CSV's one "sheet" is named after its file, and the filled copy's name differs
     # ("q" vs "q.filled"), so in a CSV rows are found by number alone.
     by_number = questionnaire.format == "csv"
@@ -124,6 +156,12 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             raise InputError(f"{review_path}:{decision.line}: no question row at "
                              f"{decision.sheet}!{decision.row} in {questionnaire.path.name}; "
                              "apply the review file to the file it was written for")
+        if decision.question is not None and _fold(decision.question) != _fold(row.question):
+            applied.append(AppliedDecision(decision, row, None, (), refused=(
+                f"{decision.sheet}!{decision.row} now reads {_quote(row.question)}, not "
+                f"{_quote(decision.question)} as in the review file (rows moved or "
+                "changed); apply the review file to the file it was written for")))
+            continue
         answer: Answer | None = None
         if choice.lower() == "draft":
             draft = _taken_draft(decision, evidence, review_path)
@@ -131,7 +169,8 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             if not writes:
                 raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!"
                                  f"{decision.row} has no empty answer cell to write into")
-            applied.append(AppliedDecision(decision, row, None, writes, draft))
+            applied.append(AppliedDecision(decision, row, None, writes, draft=draft,
+                                           problems=_free_text_problems(row, writes)))
             continue
         if choice.lower() == "accept":
             if decision.suggestion not in answers:
@@ -141,12 +180,27 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             answer = answers[decision.suggestion]
         elif choice in answers:
             answer = answers[choice]
-        writes = tuple(row_writes(row, answer, root=library.root) if answer is not None
-                       else _free_text_writes(row, choice))
+        problems: tuple[Reason, ...]
+        if answer is not None:
+            if matcher is None:
+                matcher = Matcher(library, settings)
+            fill, gated = gate_row(row, answer, library, today=today,
+                                   local_note=settings.filling.local_evidence, decided=True)
+            writes = fill.writes
+            problems = (*matcher.pair_reasons(row.question, answer.id), *gated)
+        else:
+            writes = tuple(_free_text_writes(row, choice))
+            problems = _free_text_problems(row, writes)
         if not writes:
             raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!{decision.row} "
                              "has no empty answer cell to write into")
-        applied.append(AppliedDecision(decision, row, answer, writes))
+        refused = None
+        if strict and problems:
+            refused = (f"{decision.sheet}!{decision.row}: --strict refuses a decision that "
+                       f"fails a check ({'; '.join(str(p) for p in problems)})")
+            writes = ()
+        applied.append(AppliedDecision(decision, row, answer, writes, problems=problems,
+                                       refused=refused))
     plan = FillPlan(tuple(w for a in applied for w in a.writes))
     return plan, applied
 
@@ -181,6 +235,23 @@ def _draft_writes(row: QuestionRow, draft: Draft) -> list[CellWrite]:
         if spelled:
             writes.append(CellWrite(row.sheet, short_cell.ref, spelled, "short", row.row))
     return writes
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[:limit - 3] + "...")
+
+
+def _free_text_problems(row: QuestionRow, writes: Sequence[CellWrite]) -> tuple[Reason, ...]:
+    """A free-text decision on a row with a yes/no cell leaves that cell empty: say so."""
+    written = {w.ref for w in writes}
+    cells = [t for t in (row.target("short"), *row.marks()) if t is not None and t.writable
+             and is_yes_no_cell(t)]
+    if not cells or any(c.ref in written for c in cells):
+        return ()
+    refs = ", ".join(f"{row.sheet}!{c.ref}" for c in cells)
+    return (incomplete(f"{refs} needs Yes/No, and the decision is text; write Yes, No or "
+                       "N/A there by hand, or decide with an answer id"),)
 
 
 def _free_text_writes(row: QuestionRow, text: str) -> list[CellWrite]:
@@ -268,7 +339,9 @@ def learn_phrasings(library: Library, applied: Sequence[AppliedDecision]) -> lis
     """
     by_file: dict[str, list[tuple[str, str]]] = {}
     for item in applied:
-        if item.answer is not None:
+        # Only a clean decision teaches: one that failed a check (or was refused) would
+        # make its entry win rows that ask something else.
+        if item.answer is not None and item.clean:
             by_file.setdefault(item.answer.source, []).append(
                 (item.answer.id, item.question.question))
     edits: list[LibraryEdit] = []
@@ -327,7 +400,7 @@ def learn_drafts(library: Library, applied: Sequence[AppliedDecision],
     appended, so nothing people wrote changes; the result must read as the old entries
     plus exactly the new ones, or LibraryError is raised and nothing is written.
     """
-    taken = [a for a in applied if a.draft is not None]
+    taken = [a for a in applied if a.draft is not None and a.refused is None]
     if not taken:
         return []
     path = library.root / DRAFTS_FILE

@@ -154,7 +154,7 @@ def test_default_outputs_beside_the_input_summary_on_stdout_tip_on_stderr(setup,
         "┏━━━━━━┳━━━━━━━━┳━━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━┓",
         "┃ rows ┃ filled ┃ review ┃ unanswered ┃ prefilled ┃",
         "┡━━━━━━╇━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━┩",
-        "│    4 │      2 │      1 │          1 │         0 │",
+        "│    5 │      2 │      1 │          1 │         1 │",
         "└──────┴────────┴────────┴────────────┴───────────┘",
         f"wrote {filled}",
         f"wrote {report}",
@@ -173,8 +173,8 @@ def test_summary_as_json_for_scripts(setup, run_cli, tmp_path: Path) -> None:
                      "--review-file", review)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
-        "version": 1, "summary": {"rows": 4, "filled": 2, "review": 1, "unanswered": 1,
-                                  "prefilled": 0},
+        "version": 1, "summary": {"rows": 5, "filled": 2, "review": 1, "unanswered": 1,
+                                      "prefilled": 1},
         "written": {"report": str(questionnaire.with_name("acme.report.md")),
                     "review file": str(review)}}
     assert result.stderr.startswith("tip: 2 row(s) need a person")
@@ -192,7 +192,7 @@ def test_redirecting_stdout_captures_the_summary(setup, tmp_path: Path) -> None:
                               stdout=stdout, stderr=stderr, check=False).returncode
     assert code == 0, err.read_text(encoding="utf-8")
     captured = out.read_text(encoding="utf-8")
-    assert "│    4 │      2 │      1 │          1 │         0 │" in captured
+    assert "│    5 │      2 │      1 │          1 │         1 │" in captured
     assert captured.splitlines()[-2:] == ["wrote acme.filled.xlsx", "wrote acme.report.md"]
     assert err.read_text(encoding="utf-8").startswith("tip: ")
 

@@ -64,7 +64,7 @@ def test_formula_cells_and_dropdown_mismatch() -> None:
         TargetCell("answer", "C2", formula=True)))
     fill = fill_row(row, Answer("x", "q", "n/a here", short="N/A"), root=ROOT)
     assert fill.writes == ()
-    assert fill.problems[0].startswith("dropdown-mismatch: the list in S!B2 offers Yes, No")
+    assert str(fill.problems[0]).startswith("dropdown-mismatch: the list in S!B2 offers Yes, No")
     assert [w.ref for w in row_writes(row, ANSWER, root=ROOT)] == ["B2"]
 
 

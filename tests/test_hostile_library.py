@@ -49,7 +49,7 @@ QUESTIONS = [
     ("Does an independent firm perform a penetration test of the application?", "pen-test"),
     ("Is every container image scanned before release?", "vuln-scans"),
     ("Are external testers engaged to attack the product each year?", "pen-test"),
-    ("How often do you run scanners across the estate?", "vuln-scans"),
+    ("Do you run scanners across the whole estate?", "vuln-scans"),
 ]
 
 

@@ -14,9 +14,10 @@ from qfill.cli import (
     app,
     exit_on_error,
     parse_today,
+    say,
     tell,
 )
-from qfill.errors import LibraryError, OutputError
+from qfill.errors import ExitCode, LibraryError, OutputError
 from qfill.findings import Severity
 
 
@@ -36,6 +37,9 @@ def apply(
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.")] = False,
     include_hidden: IncludeHiddenOption = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Refuse a decision that fails a check (negation, form, a Yes/No "
+        "the cell cannot take, ...) instead of writing it and listing it.")] = False,
     today: TodayOption = None,
 ) -> None:
     """Write the decisions of REVIEW_FILE into a copy of FILLED."""
@@ -65,15 +69,18 @@ def apply(
         if out_path.resolve() == review_file.resolve():
             raise OutputError(f"{out_path}: is the review file itself; it holds the decisions, "
                               "choose another --out")
+        from qfill.settings import load_settings
+
+        settings = load_settings(library)
         evidence = None
         if any(d.decision.lower() == "draft" for d in decisions):
             from qfill.grounding import load_evidence
-            from qfill.settings import load_settings
 
-            evidence = load_evidence(library, loaded, load_settings(library),
-                                     today=parse_today(today))
+            evidence = load_evidence(library, loaded, settings, today=parse_today(today))
         plan, applied = plan_decisions(decisions, questionnaire, loaded,
-                                       review_path=review_file, evidence=evidence)
+                                       review_path=review_file, evidence=evidence,
+                                       today=parse_today(today), settings=settings,
+                                       strict=strict)
         # Proven in memory before anything is written: a failed proof leaves all as it was.
         proven = learn_phrasings(loaded, applied) if learn else []
         if learn and evidence is not None:
@@ -93,7 +100,15 @@ def apply(
                     raise LibraryError(f"{errors[0].location()}: {errors[0].message}; the "
                                        "learned aliases were undone")
                 check_learned(loaded, reloaded, edits)
-        tell(f"applied {len(applied)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
+        written = [a for a in applied if a.refused is None]
+        tell(f"applied {len(written)} decision(s), {len(plan.writes)} cell(s) -> {out_path}")
+        for item in applied:
+            cell = f"{item.decision.sheet}!{item.decision.row}"
+            if item.refused is not None:
+                tell(f"refused {cell}: {item.refused}")
+            elif item.problems:
+                why = "; ".join(str(p) for p in item.problems)
+                tell(f"written as decided, check {cell}: {why}")
         for edit in proven:
             where = edit.path.relative_to(loaded.root) if edit.path.is_relative_to(
                 loaded.root) else edit.path
@@ -104,4 +119,10 @@ def apply(
             if edit.added:
                 tell(f"added {len(edit.added)} taken draft(s) as new entries, not yet "
                      f"reviewed, in {where}")
+        unlearned = [a for a in applied if learn and a.answer is not None and a.problems
+                     and a.refused is None]
+        if unlearned:
+            say(f"not learned: {len(unlearned)} decision(s) that fail a check (listed above)")
+    if any(item.refused is not None for item in applied):
+        raise typer.Exit(int(ExitCode.PROBLEMS))
 
