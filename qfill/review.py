@@ -237,6 +237,10 @@ def _draft_writes(row: QuestionRow, draft: Draft) -> list[CellWrite]:
     return writes
 
 
+def _fold(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 def _quote(text: str, limit: int = 80) -> str:
     flat = " ".join(text.split())
     return repr(flat if len(flat) <= limit else flat[:limit - 3] + "...")

@@ -31,6 +31,7 @@ LIBRARY = {
         answers:
           - id: encryption-at-rest
             question: Is customer data encrypted at rest?
+            aliases: [Do you run security control number 1?]  # an id needs agreeing words
             answer: Yes. AES-256 through AWS KMS on every data store.
             short: "Yes"
             refs: {custom: [S-1]}
