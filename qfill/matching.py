@@ -439,7 +439,8 @@ class Matcher:
             return []
         # Cheap first pass: the weighted overlap of every phrasing of the retrieved
         # entries; the expensive scorers then run on the best phrasing of the best few.
-        return self._score_entries(query, self._retrieve(query.terms, query.total), section)
+        return self._score_entries(query, self._retrieve(query.terms, query.total), section,
+                                   extra)
 
     def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
                    ) -> list[list[Candidate]]:
@@ -470,10 +471,10 @@ class Matcher:
         return _Query(question, qa, qset, qweights, math.fsum(qweights.values()),
                       max(qweights.values()))
 
-    def _score_entries(self, query: _Query, entries: Sequence[int], section: str | None
-                       ) -> list[Scored]:
+    def _score_entries(self, query: _Query, entries: Sequence[int], section: str | None,
+                       extra: Sequence[int] = ()) -> list[Scored]:
         """The best of ``entries`` by weighted overlap, scored with every feature and
-        guard, best first."""
+        guard, best first; ``extra`` entries are scored whatever their overlap."""
         qa, qset, qweights, wq, qmax = (query.analysis, query.terms, query.weights,
                                         query.total, query.heaviest)
         weight = self.weights.weight
