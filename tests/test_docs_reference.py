@@ -98,7 +98,7 @@ def test_settings_page_lists_every_key_with_its_default() -> None:
     documented = {k.strip("`"): row for k, row in zip(
         _table_keys("settings.md", "key"), _rows("settings.md", "key"), strict=True)}
     nested = {"matching": settings._MATCH_KEYS, "lint": settings._LINT_KEYS,
-              "evidence": settings._EVIDENCE_KEYS}
+              "evidence": settings._EVIDENCE_KEYS, "filling": settings._FILL_KEYS}
     accepted = [f"{top}.{key}" for top in settings._TOP_KEYS for key in nested.get(top, ())]
     accepted += [top for top in settings._TOP_KEYS if top not in nested]
     assert sorted(documented) == sorted(accepted)
@@ -113,6 +113,8 @@ def test_settings_page_lists_every_key_with_its_default() -> None:
             assert shown == f"`{value:.2f}`", key
         elif isinstance(value, int):
             assert shown == f"`{value}`", key
+        elif isinstance(value, str) and value:
+            assert shown == f'`"{value}"`', key
         elif key != "version":
             assert shown == "none", key
 

@@ -131,7 +131,7 @@ def test_every_format_carries_the_same_facts(reports: dict[str, str]) -> None:
     assert (filled["route"], rows["IAM-14.1"]["route"]) == ("wording", "id")
     assert filled["written"] == {
         "C2": "Yes", "D2": "Yes. AES-256 with keys in AWS KMS on every data store.",
-        "E2": "Cryptography policy (evidence/cryptography-policy.md)"}
+        "E2": "Cryptography policy (available on request)"}  # a title, never a path
     markdown, html = reports["report.md"], reports["report.html"]
     table = list(csv.DictReader(io.StringIO(reports["report.csv"])))
     by_id = {r["question_id"]: r for r in table}
