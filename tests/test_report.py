@@ -61,7 +61,9 @@ def _run() -> AnswerRun:
         Match(rows[0], "filled", (Candidate("mfa-workforce", 0.97),
                                   Candidate("mfa-customers", 0.61))),
         Match(rows[1], "review", (Candidate("mfa-customers", 0.74),
-                                  Candidate("mfa-workforce", 0.7, "meaning")),
+                                  Candidate("mfa-workforce", 0.7, "meaning", (
+                                      reason("qualifier-mismatch", "'our admins' vs "
+                                             "'workforce' (population)"),))),
               (reason("close-runner-up", "'mfa-workforce' scores 0.70 against 0.74 for "
                       "'mfa-customers'"),)),
         Match(rows[2], "unanswered", (Candidate("mfa-workforce", 0.19),),
@@ -118,6 +120,8 @@ def test_json_follows_the_contract() -> None:
         "question": "Can customers enforce MFA for their users?", "short": "Yes",
         "answer": "Yes. Tenant admins can require it.", "reasons": []}
     assert review["candidates"][1]["route"] == "meaning"
+    assert review["candidates"][1]["reasons"] == [
+        "qualifier-mismatch: 'our admins' vs 'workforce' (population)"]
     assert review["reasons"] == [
         "close-runner-up: 'mfa-workforce' scores 0.70 against 0.74 for 'mfa-customers'"]
     assert review["reason_codes"] == ["close-runner-up"]

@@ -19,6 +19,7 @@ from qfill.drafts import Draft
 from qfill.errors import OutputError
 from qfill.escaping import csv_safe, markdown_code, markdown_inline
 from qfill.grounding import excerpt
+from qfill.reasons import Reason
 from qfill.render.report_page import cited, render_html
 from qfill.report import Report, ReportCandidate, ReportRow, Summary
 
@@ -157,12 +158,17 @@ def _reason_text(row: ReportRow) -> list[str]:
     return ["**Why:**", "", *(f"- {text}" for text in said), ""]
 
 
-def _suggestion_line(n: int, c: ReportCandidate) -> list[str]:
+def _suggestion_line(n: int, c: ReportCandidate, said: tuple[Reason, ...]) -> list[str]:
+    """One suggestion; ``said`` are the row's reasons, not repeated under it."""
     short = f" · **{_md(c.short)}**" if c.short else ""
     lines = [f"{n}. `{c.answer_id}` {confidence_text(c.confidence)}{short} · "
              f"{ROUTE_WORDS[c.route]}: *{_md(c.question)}*"]
     if c.answer:
         lines.append(f"   <br>{_md(c.answer)}")
+    own = [r for r in c.reasons if r not in said]
+    if own:
+        lines.append("   <br>Careful: " + "; ".join(f"{_md(r.message)} (`{r.code}`)"
+                                                    for r in own))
     return lines
 
 
@@ -193,7 +199,7 @@ def _markdown_row(row: ReportRow) -> list[str]:
             "**Closest entries** (none fits well enough to suggest):"
         lines += [title, ""]
         for n, c in enumerate(row.suggestions, start=1):
-            lines += _suggestion_line(n, c)
+            lines += _suggestion_line(n, c, row.reasons)
         lines.append("")
     return lines
 

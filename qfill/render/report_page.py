@@ -20,6 +20,7 @@ from qfill.confidence import confidence_text, shown_confidence
 from qfill.escaping import html_text
 from qfill.evidence_index import Passage
 from qfill.grounding import excerpt
+from qfill.reasons import Reason
 from qfill.report import STATUSES, Report, ReportCandidate, ReportRow, Summary
 
 ACTION_WORDS = {"check": "check the fill", "decide": "decide", "write": "write an answer",
@@ -58,6 +59,7 @@ dl.written{display:grid;grid-template-columns:max-content 1fr;gap:.15em .6em;mar
 dl.written dt{font-family:monospace;color:#555}dl.written dd{margin:0;white-space:pre-wrap}
 ol.suggestions{margin:0;padding-left:1.4em}ol.suggestions li{margin-bottom:.35em}
 .answer{color:#333;white-space:pre-wrap}
+.careful{color:#8a4b00;font-size:.9em}
 .how{color:#555;font-size:.9em;margin-top:.3em}
 .draft blockquote{margin:.2em 0 .4em 1em;color:#333}
 details summary{cursor:pointer;color:#444}
@@ -167,12 +169,16 @@ def _sheet_bar(name: str, summary: Summary) -> str:
             f'<div class="counts">{summary.rows} rows: {_e(words)}</div>')
 
 
-def _candidate_item(c: ReportCandidate) -> str:
+def _candidate_item(c: ReportCandidate, said: tuple[Reason, ...]) -> str:
+    """One suggestion; ``said`` are the row's reasons, not repeated under it."""
     short = f' <span class="short">{_e(c.short)}</span>' if c.short else ""
+    own = [r for r in c.reasons if r not in said]
+    careful = ('<div class="careful">Careful: ' + "; ".join(
+        f"{_e(r.message)} <code>{_e(r.code)}</code>" for r in own) + "</div>") if own else ""
     return (f"<li><code>{_e(c.answer_id)}</code> {confidence_text(c.confidence)}{short} "
             f"<span class=\"how\">{ROUTE_WORDS[c.route]}</span>"
             f"<div><i>{_e(c.question)}</i></div>"
-            f'<div class="answer">{_e(c.answer)}</div></li>')
+            f'<div class="answer">{_e(c.answer)}</div>{careful}</li>')
 
 
 def _answer_cell(row: ReportRow) -> str:
@@ -190,7 +196,7 @@ def _answer_cell(row: ReportRow) -> str:
     if row.suggestions:
         label = "Closest entries:" if row.status == "unanswered" else "Suggestions:"
         parts.append(f"<div>{label}</div><ol class=\"suggestions\">"
-                     + "".join(_candidate_item(c) for c in row.suggestions) + "</ol>")
+                     + "".join(_candidate_item(c, row.reasons) for c in row.suggestions) + "</ol>")
     return "".join(parts) or "-"
 
 
