@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qfill.reasons import REASONS, Reason, reason_code
-from qfill.terms import NEGATORS, Analysis, stem
+from qfill.terms import Analysis, stem
 
 
 def _stems(*words: str) -> frozenset[str]:
@@ -123,7 +123,8 @@ PERMIT = _stems("allow", "allows", "allowed", "permit", "permits", "permitted", 
                 "enabled", "accept", "accepted")
 FORBID = _stems("prohibit", "prohibits", "prohibited", "forbid", "forbidden", "forbids",
                 "disallow", "disallowed", "ban", "banned", "block", "blocked", "disable",
-                "disabled", "deny", "denied", "reject", "rejected")
+                "disabled", "deny", "denied", "reject", "rejected", "refuse", "refused",
+                "refuses")
 REQUIRED = _stems("require", "required", "requires", "mandatory", "must", "enforce",
                   "enforced", "enforces", "compulsory", "obligatory")
 KEEP = frozenset({"retain", "keep", "kept", "store", "preserv", "archiv"})
@@ -165,6 +166,16 @@ class Pairing:
         return (self.phrasing, self.main)
 
 
+def _polarity(text: Analysis) -> tuple[bool, int]:
+    """Whether ``text`` is negated, and whether an odd number of times: texts agree when
+    both say the same (one negation against three agree; two against one do not)."""
+    return text.negators > 0, text.negators % 2
+
+
+def _join_said(negation: tuple[str, ...]) -> str:
+    return "', '".join(negation)
+
+
 def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
                b: frozenset[str]) -> tuple[frozenset[str], frozenset[str]] | None:
     """(q's words, p's words) when q uses only family a and p only family b (or reverse)."""
@@ -178,17 +189,24 @@ def _one_sided(q: frozenset[str], p: frozenset[str], a: frozenset[str],
 
 @reason_code("negation", stage="match")
 def negation(pair: Pairing) -> Iterator[str]:
-    """The question and the entry ask opposite things: one is negated, or they use
-    opposite verbs (allow / prohibit, encrypted / unencrypted, kept / deleted).
+    """The question and the entry ask opposite things: one is negated ("not", "lack",
+    "fail to", "missing", "free of"), or they use opposite verbs (allow / prohibit,
+    encrypted / unencrypted, kept / deleted).
 
     Reviewer: read both: a "Yes" to one is a "No" to the other. Answer the row by hand
     (often the entry's answer with the yes/no flipped), or pick another suggestion.
 
     Negation is checked against the entry's own question as well as its closest alias,
     so an alias worded openly ("How are passwords stored?") cannot hide that the entry
-    answers the opposite question ("Do you keep passwords in clear text?" - "No"). A
-    negation inside a clause that sets the question's scope ("For customers not using
-    SSO, ...") does not negate what is asked.
+    answers the opposite question ("Do you keep passwords in clear text?" - "No"). The
+    negating words are the thesaurus's ``negation:`` lexicon: particles ("not",
+    "never", "without"), verbs in any inflection ("lacks", "avoided", "skipping",
+    "failed to", "refrain from") and predicates ("Is MFA missing?", "free of breaches"),
+    but not an adjective before its noun ("missing patches"). Two texts agree when both
+    are negated as often, or an odd number of times against an odd number; a double
+    negation ("never granted without MFA") is not a single one ("granted without MFA").
+    A negation inside a clause that sets the question's scope ("For
+    customers not using SSO, ...") does not negate what is asked.
 
     PASS::
 
@@ -199,6 +217,58 @@ def negation(pair: Pairing) -> Iterator[str]:
 
         question: For customers not using SSO, does your application support MFA?
         entry: Does your application support MFA for customer users?
+
+    PASS::
+
+        question: Do you refrain from selling personal data to third parties?
+        entry: Is personal data never sold to third parties?
+        answer: Yes. We have never sold personal data.
+        short: "Yes"
+
+    PASS::
+
+        question: Are missing security patches tracked until they are applied?
+        entry: Are missing security patches tracked until they are applied?
+
+    PASS::
+
+        question: For customers lacking SSO, does your application support MFA?
+        entry: Does your application support MFA for customer users?
+
+    FAIL::
+
+        question: Do you lack a documented business continuity plan?
+        entry: Do you have a documented business continuity plan?
+
+    FAIL::
+
+        question: Is multi-factor authentication missing for workforce access?
+        entry: Is multi-factor authentication required for workforce access?
+
+    FAIL::
+
+        question: Have you failed to perform background checks on new employees?
+        entry: Do you perform background checks on new employees?
+
+    FAIL::
+
+        question: Have you been free of data breaches for the past three years?
+        entry: Have you had a data breach in the past three years?
+
+    FAIL::
+
+        question: Do you have a documented business continuity plan?
+        entry: Do you operate without a documented business continuity plan?
+
+    FAIL::
+
+        question: Is administrative access never granted without multi-factor authentication?
+        entry: Is administrative access granted without multi-factor authentication?
+
+    FAIL::
+
+        question: Do you refuse law enforcement requests that lack a valid legal order?
+        entry: Is customer data given to law enforcement without a valid legal order?
 
     FAIL::
 
@@ -212,13 +282,16 @@ def negation(pair: Pairing) -> Iterator[str]:
     """
     question = pair.question
     for other in pair.polar:
-        if (question.negators > 0) != (other.negators > 0):
-            if question.negators:
-                yield (f"the question says '{question.said(NEGATORS)}'; "
+        if _polarity(question) != _polarity(other):
+            if not other.negators:
+                yield (f"the question says '{question.negation[0]}'; "
                        f"'{pair.answer_id}' is not negated")
-            else:
-                yield (f"'{pair.answer_id}' says '{other.said(NEGATORS)}'; "
+            elif not question.negators:
+                yield (f"'{pair.answer_id}' says '{other.negation[0]}'; "
                        "the question is not negated")
+            else:
+                yield (f"the question says '{_join_said(question.negation)}', "
+                       f"'{pair.answer_id}' says '{_join_said(other.negation)}'")
             break
     if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
         return  # nothing in the question an entry's verb could contradict

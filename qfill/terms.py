@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -52,8 +52,6 @@ requirement requirements exist exists existing place process processes procedure
 procedures practice practices measure measures technical capability capabilities manage
 managed management regular regularly environment system systems
 """.split())  # noqa: SIM905 - a word list reads best as text
-
-NEGATORS = frozenset({"not", "no", "never", "without", "none", "nor", "cannot", "neither"})
 
 # Phrases that contain a negator but do not negate the question.
 _NEUTRAL = re.compile(
@@ -227,6 +225,83 @@ def stem(word: str) -> str:
     return w
 
 
+# --------------------------------------------------------------------------- negation
+
+# A predicate ("missing", "absent") before one of these is said of the subject ("Is MFA
+# missing for administrators?"); before a content word it describes that word ("missing
+# patches"), and before "and" / "or" it is one of a list of adjectives.
+_PREDICATE_FOLLOWERS = STOPWORDS - {"and", "or", "nor"}
+_CLAUSE_END = frozenset(".,;:?!()")
+_NEGATION_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*|[.,;:?!()]")
+
+
+def _heads(items: Iterable[Any]) -> dict[str, tuple[str, ...]]:
+    """Each first word -> the words that may follow it ('' when any may): "free of",
+    "free from" -> {"free": ("of", "from")}; "lack" -> {"lack": ("",)}."""
+    found: dict[str, tuple[str, ...]] = {}
+    for item in items:
+        parts = words(str(item))
+        if parts:
+            found[parts[0]] = (*found.get(parts[0], ()), " ".join(parts[1:2]))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class NegationLexicon:
+    """The words that negate what a question asks (the thesaurus's ``negation:``).
+
+    ``particles`` negate wherever they stand ("not", "never", "without"). ``verbs``
+    (stem -> the word that must follow, or '') negate in every inflection: "lacks",
+    "skipped", "failing to" are found by their stem, and only inflections count, so
+    "avoidance" or "failure" do not. ``predicates`` (word -> the word that must follow,
+    or '') negate when said of the subject ("Is MFA missing?"), not when they describe
+    the noun after them ("missing patches").
+    """
+
+    particles: frozenset[str] = frozenset()
+    verbs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    predicates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, data: Mapping[str, Any] | None) -> NegationLexicon:
+        data = data or {}
+        verbs: dict[str, tuple[str, ...]] = {}
+        for head, after in _heads(data.get("verbs") or ()).items():
+            verbs[stem(head)] = (*verbs.get(stem(head), ()), *after)
+        particles = frozenset(w for item in data.get("particles") or () for w in words(str(item)))
+        return cls(particles, verbs, _heads(data.get("predicates") or ()))
+
+    def negations(self, text: str) -> tuple[str, ...]:
+        """The negating words of normalised ``text``, as written ("lack", "fail to")."""
+        found: list[str] = []
+        tokens = _NEGATION_TOKEN.findall(text)
+        for i, word in enumerate(tokens):
+            after = tokens[i + 1] if i + 1 < len(tokens) else "."
+            if word in self.particles:
+                found.append(word)
+                continue
+            needs = self.predicates.get(word)
+            if needs is not None:
+                # Said of the subject: at the clause's end or before a preposition.
+                bare = "" in needs and (after in _CLAUSE_END or after in _PREDICATE_FOLLOWERS)
+                if bare or after in needs:
+                    found.append(word if bare else f"{word} {after}")
+                continue
+            needs = self.verbs.get(stem(word)) if word.isalpha() else None
+            if needs is not None and _inflects(word):
+                if "" in needs:
+                    found.append(word)
+                elif after in needs:
+                    found.append(f"{word} {after}")
+        return tuple(found)
+
+
+def _inflects(word: str) -> bool:
+    """Whether ``word`` can be a verb's inflection (not "avoidance" beside "avoid")."""
+    return not word.endswith(("al", "ance", "ence", "ment", "ion", "ure", "ful", "ive",
+                              "er", "or", "able", "ible"))
+
+
 # --------------------------------------------------------------------------- thesaurus
 
 
@@ -242,6 +317,7 @@ class Thesaurus:
     phrases: Mapping[tuple[str, ...], str]
     longest: int
     canonical: frozenset[str] = frozenset()  # every term a phrase maps to
+    negation: NegationLexicon = field(default_factory=NegationLexicon)
 
     @classmethod
     def build(cls, data: Mapping[str, Any],
@@ -266,7 +342,8 @@ class Thesaurus:
                 if key:
                     phrases[key] = canonical  # later groups (the library's) win
         longest = max((len(k) for k in (*phrases, *spelling)), default=1)
-        return cls(spelling, phrases, longest, frozenset(phrases.values()))
+        return cls(spelling, phrases, longest, frozenset(phrases.values()),
+                   NegationLexicon.build(data.get("negation")))
 
 
 # Number words as digits, so "seven years" and "7 years" agree ("one" is left alone: it
@@ -327,9 +404,11 @@ class Analysis:
     """One text as the matcher sees it.
 
     ``tokens`` keeps every canonical word in order, function words included, for the
-    guards (negators, numbers); ``terms`` drops function words and is what is weighed and
-    indexed; ``text`` is ``terms`` joined, for the fuzzy scorers; ``plain`` is the text's
-    words before stemming.
+    guards (negators, numbers); ``terms`` drops function words and negating words and is
+    what is weighed and indexed; ``text`` is ``terms`` joined, for the fuzzy scorers;
+    ``plain`` is the text's words before stemming. ``negation`` lists the words that
+    negate what the text asks, as written ("not", "lack", "fail to"), outside clauses that
+    only set its scope; ``negators`` is how many there are.
     """
 
     tokens: tuple[str, ...]
@@ -341,6 +420,7 @@ class Analysis:
     # For each token, the words it was read from, as written (lower case, before stemming):
     # what a reason quotes, so a reviewer reads "permitted", not the stem "permit".
     surface: tuple[str, ...] = ()
+    negation: tuple[str, ...] = ()
 
     def said(self, tokens: Iterable[str]) -> str:
         """The words, as written, behind the first of ``tokens`` in the text ('' if none)."""
@@ -375,6 +455,7 @@ class Analyzer:
         # word -> its respelled words, each as (word, stem, token outside a phrase, the
         # word as written)
         self._words: dict[str, tuple[tuple[str, str, str, str], ...]] = {}
+        self._negating: dict[str, bool] = {}  # word -> whether it may negate
 
     def __call__(self, text: str) -> Analysis:
         found = self._cache.get(text)
@@ -409,9 +490,7 @@ class Analyzer:
         th = self.thesaurus
         plain = normalize(text)
         found = _TOKEN.findall(plain)
-        negators = (0 if NEGATORS.isdisjoint(found) else
-                    sum(1 for w in _TOKEN.findall(_NEUTRAL.sub(" ", _SCOPE.sub(" ", plain)))
-                        if w in NEGATORS))
+        negation = self._negation(found, plain)
         words = self._respelled(found)
         tokens: list[str] = []
         surface: list[str] = []
@@ -432,15 +511,37 @@ class Analyzer:
                 tokens.append(words[i][2])
                 surface.append(words[i][3])
                 i += 1
-        terms = tuple(t for t in tokens if t not in STOPWORDS and t not in NEGATORS)
+        particles = th.negation.particles
+        if negation:
+            # The negating words themselves ("lack", "fail") are polarity, not topic.
+            heads = frozenset(phrase.split()[0] for phrase in negation)
+            terms = tuple(t for t, said in zip(tokens, surface, strict=True)
+                          if t not in STOPWORDS and t not in particles and said not in heads)
+        else:
+            terms = tuple(t for t in tokens if t not in STOPWORDS and t not in particles)
         canonical_terms = th.canonical
         raw = " ".join(w[0] for w in words)  # number words are digits by now ("six" -> "6")
         numbers = frozenset(t for t in tokens if _DIGIT(t) is not None
                             and t not in canonical_terms) if _DIGIT(raw) else _NONE
         if numbers and "-" in plain:
             numbers = _without_ids(plain, numbers)
-        return Analysis(tuple(tokens), terms, negators, " ".join(terms), raw, numbers,
-                        tuple(surface))
+        return Analysis(tuple(tokens), terms, len(negation), " ".join(terms), raw, numbers,
+                        tuple(surface), negation)
+
+    def _negation(self, found: list[str], plain: str) -> tuple[str, ...]:
+        """The words negating what ``plain`` asks, as written, outside scope clauses and
+        phrases that only look negative ("not limited to")."""
+        lexicon = self.thesaurus.negation
+        flags = self._negating
+        for word in found:
+            maybe = flags.get(word)
+            if maybe is None:
+                maybe = (word in lexicon.particles or word in lexicon.predicates
+                         or (word.isalpha() and stem(word) in lexicon.verbs))
+                flags[word] = maybe
+            if maybe:
+                return lexicon.negations(_NEUTRAL.sub(" ", _SCOPE.sub(" ", plain)))
+        return ()
 
 
 _DIGIT = re.compile(r"[0-9]").search
