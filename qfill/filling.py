@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qfill.library import Answer, Library
@@ -43,10 +43,16 @@ class CellWrite:
 class FillPlan:
     writes: tuple[CellWrite, ...] = ()
     highlights: tuple[tuple[str, str], ...] = ()  # (sheet, ref) of review rows' answer cells
+    _by_row: dict[tuple[str, int], dict[str, str]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for w in self.writes:  # indexed once: the report asks for every row
+            self._by_row.setdefault((w.sheet, w.row), {})[w.role] = w.ref
 
     def cells_for(self, sheet: str, row: int) -> dict[str, str]:
         """Role -> cell reference written for one question row (for the report)."""
-        return {w.role: w.ref for w in self.writes if w.sheet == sheet and w.row == row}
+        return dict(self._by_row.get((sheet, row), {}))
 
 
 def spell_short(short: str, choices: Sequence[str]) -> str | None:

@@ -264,7 +264,11 @@ class _SheetCheck:
         self.marks = marks
         self.styles = styles
         self.planned = set(writes) | marks
-        rows = {r for r, _ in self.planned}
+        # Planned columns by row: each row is checked in time independent of the plan's size.
+        self.planned_cols: dict[int, set[int]] = {}
+        for r, c in self.planned:
+            self.planned_cols.setdefault(r, set()).add(c)
+        rows = set(self.planned_cols)
         self.a = scan_sheet(f"input sheet {sheet!r}", before, rows)
         self.b = _scan_output(fail, sheet, after, rows)
 
@@ -308,7 +312,7 @@ class _SheetCheck:
             if rb is None:
                 self.fail(f"{self.where()}: row {number} is missing")
             assert rb is not None
-            if not any(r == number for r, _ in self.planned):
+            if number not in self.planned_cols:
                 if ra is None or self.a.data[ra.start:ra.end] != self.b.data[rb.start:rb.end]:
                     self._name_the_cell(number)
                 continue
@@ -351,7 +355,7 @@ class _SheetCheck:
         cols = [c.col for c in rb.cells]
         if cols != sorted(set(cols)):
             self.fail(f"{self.where()}: cells of row {number} are out of order")
-        planned = {c for r, c in self.planned if r == number}
+        planned = self.planned_cols.get(number, set())
         for col in sorted(set(cells_a) | set(cells_b) | planned):
             self._cell((number, col), cells_a.get(col), cells_b.get(col))
 
