@@ -545,3 +545,37 @@ def test_an_entry_in_flow_style_is_left_for_a_person_not_a_failed_harvest(
     assert note.where == "completed.xlsx, Security row 4, completed.xlsx, Security row 8"
     assert "flow style" in note.message and "Do you encrypt customer data at rest?" \
         in note.message
+
+
+def test_odd_text_is_written_so_that_it_reads_back_exactly(
+        tmp_path: Path, write_library: Callable[..., Path]) -> None:
+    narratives = [
+        "=SUM(A1:A3) is how we count, not a formula",
+        "Yes: keys # rotated 'quarterly' and \"on demand\"; see: the runbook",
+        "First paragraph.\u2028Second line after a pasted line separator.",
+        "Tabs\tinside and a trailing note: - dash",
+        "- starts with a dash, & ampersand, * star, ! bang, % percent, @ at, ` backtick",
+        "None: we use no subprocessors.",
+        "A very long narrative " + "with many words that must fold cleanly " * 6 + "end.",
+    ]
+    topics = ["backups", "keys", "logging", "tabs", "symbols", "nulls", "folding"]
+    completed = build_completed(tmp_path / "odd.xlsx", [
+        (f"O-{i}", f"How do you handle {topic}?", None, text)
+        for i, (topic, text) in enumerate(zip(topics, narratives, strict=True), start=1)])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(completed)
+    wb.active["D4"].data_type = "s"  # text that starts with "=", not a formula
+    wb.save(completed)
+    root = write_library({})
+    harvest([completed], root)
+    got = {e["question"]: e["answer"] for e in entries(root)}
+    assert got["How do you handle backups?"] == narratives[0]
+    assert got["How do you handle keys?"] == narratives[1]
+    assert got["How do you handle logging?"] == (
+        "First paragraph.\nSecond line after a pasted line separator.")
+    assert got["How do you handle tabs?"] == "Tabs inside and a trailing note: - dash"
+    assert got["How do you handle symbols?"] == narratives[4]
+    assert got["How do you handle nulls?"] == "None: we use no subprocessors."
+    assert got["How do you handle folding?"] == " ".join(narratives[6].split())
+    assert len(load_library(root).answers) == 7  # and the library loads

@@ -154,3 +154,17 @@ def test_yes_no_beside_a_narrative_that_says_otherwise(short: str, narrative: st
 def test_not_applicable_beside_na_is_the_vendors_own_words() -> None:
     cleaned, notes = clean_row(row("Do you do it?", "Not applicable.", "N/A"))
     assert notes == [] and cleaned is not None and cleaned.narrative == "Not applicable."
+
+
+@pytest.mark.parametrize("answer, kept, short", [
+    ("NA", True, "N/A"), ("Not applicable", True, "N/A"), ("None", True, None),
+    ("-", False, None), ("null", False, None), ("#N/A", False, None),
+])
+def test_a_whole_answer_that_is_na_none_or_an_empty_export_cell(
+        answer: str, kept: bool, short: str | None) -> None:
+    cleaned, notes = clean_row(row("List your subprocessors.", answer))
+    assert (cleaned is not None) is kept
+    if cleaned is not None:
+        assert cleaned.short == short
+    else:
+        assert [n.kind for n in notes] == ["blank"]

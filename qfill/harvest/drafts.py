@@ -153,6 +153,14 @@ def collapse(drafts: Sequence[Draft]) -> tuple[list[Draft], list[Note]]:
     return result, notes
 
 
+_TELLING = re.compile(r"\d+|\b(?:not|no|never|without|nor)\b")
+
+
+def _telling(key: str) -> list[str]:
+    """The numbers and negations of a question, which a near-identical one must share."""
+    return _TELLING.findall(key)
+
+
 def _buckets(key: str) -> list[tuple[str, ...]]:
     words = key.split()
     if len(words) < 6:
@@ -166,7 +174,10 @@ def _near(key: str, keys: Sequence[str], buckets: dict[tuple[str, ...], list[int
 
     candidates = sorted({i for b in _buckets(key) for i in buckets.get(b, ())})
     best: tuple[float, int] | None = None
+    telling = _telling(key)
     for i in candidates:
+        if _telling(keys[i]) != telling:
+            continue  # "30 days" and "90 days", "do" and "do not" ask different things
         score = fuzz.ratio(key, keys[i], score_cutoff=NEAR_IDENTICAL)
         if score and (best is None or score > best[0]):
             best = (score, i)

@@ -63,6 +63,7 @@ class Note:
 _EMPTY_NARRATIVE = re.compile(
     r"^(?:n/?a|n\.a\.?|none|nil|null|nothing|-+|\u2014|\u2013|\.+|not available"
     r"|not applicable|na\.)\.?$", re.I)
+_FILLER = re.compile(r"^(?:-+|\u2014|\u2013|\.+|null|nil|#n/a)$", re.I)
 _NOT_APPLICABLE = re.compile(r"^[\W_]*(?:n/?a\b|not\s+applicable\b|does\s+not\s+apply\b)", re.I)
 _OPENING = re.compile(r"^[\W_]*(?:(?P<yes>yes)|(?P<na>n/?a|not\s+applicable)|(?P<no>no))\b",
                       re.I)
@@ -283,8 +284,11 @@ def clean_row(row: AnsweredRow) -> tuple[AnsweredRow | None, list[Note]]:
         elif said is not None and said != short:
             note("contradiction", f"{short!r} but the narrative opens "
                  f"{narrative[:50]!r}")
-    elif narrative is not None and _EMPTY_NARRATIVE.match(narrative.strip()) and choice is None:
-        narrative, short = None, "N/A"
+    elif narrative is not None and choice is None:
+        if short_value(narrative) == "N/A":
+            narrative, short = None, "N/A"  # "NA" as the whole answer
+        elif _FILLER.match(narrative.strip()):
+            narrative = None  # "-", "null": an export's empty cell, not an answer
     if short is None and choice is None and narrative is None:
         if not notes:
             note("blank", "no answer", skipped=True)
