@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -18,11 +17,11 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import openpyxl
 import pytest
 from openpyxl import Workbook
+from process_fixtures import CHILD_TIMEOUT, child_process, line_within
 from questionnaire_fixtures import (
     build_simple,
     list_validation,
@@ -361,15 +360,6 @@ def test_evidence_escaping_the_library_is_refused(path: str, tmp_path: Path, run
 # --------------------------------------------------------------------------- 5. interrupt
 
 
-INTERRUPT_TIMEOUT = 120  # seconds; generous, for a loaded machine: nothing waits this long
-
-
-def _line_within(stream: IO[str], seconds: float) -> str:
-    """The next line of a child's pipe, or "" when none comes in time (never blocks)."""
-    ready, _, _ = select.select([stream], [], [], seconds)
-    return stream.readline().strip() if ready else ""
-
-
 @pytest.mark.slow
 def test_ctrl_c_exits_130_and_leaves_no_files(tmp_path: Path, write_library) -> None:
     library = write_library(LIBRARY)
@@ -391,19 +381,12 @@ def test_ctrl_c_exits_130_and_leaves_no_files(tmp_path: Path, write_library) -> 
         sys.argv = ["qfill", "answer", sys.argv[1], "--library", sys.argv[2]]
         main()
     """)
-    with subprocess.Popen([sys.executable, "-c", script, str(questionnaire), str(library)],
-                          stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                          cwd=tmp_path) as child:
-        try:
-            assert child.stderr is not None
-            assert _line_within(child.stderr, INTERRUPT_TIMEOUT) == "WRITING"
-            assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
-            child.send_signal(signal.SIGINT)
-            _, err = child.communicate(timeout=INTERRUPT_TIMEOUT)
-        finally:  # a child that hangs is killed, and its pipes closed, whatever failed
-            if child.poll() is None:
-                child.kill()
-                child.communicate()
+    with child_process([sys.executable, "-c", script, str(questionnaire), str(library)],
+                       cwd=tmp_path) as child:
+        assert line_within(child.stderr) == "WRITING"
+        assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=CHILD_TIMEOUT)
     assert child.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library", "q.xlsx"]
@@ -413,11 +396,6 @@ def test_ctrl_c_exits_130_and_leaves_no_files(tmp_path: Path, write_library) -> 
 def test_a_silent_child_cannot_hang_the_interrupt_test() -> None:
     """The guard the ^C test relies on: waiting for a line that never comes returns."""
     started = time.monotonic()
-    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
-                          stderr=subprocess.PIPE, text=True) as child:
-        try:
-            assert child.stderr is not None
-            assert _line_within(child.stderr, 0.5) == ""
-        finally:
-            child.kill()
+    with child_process([sys.executable, "-c", "import time; time.sleep(60)"]) as child:
+        assert line_within(child.stderr, 0.5) == ""
     assert child.returncode is not None and time.monotonic() - started < 30

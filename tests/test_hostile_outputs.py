@@ -21,6 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from process_fixtures import CHILD_TIMEOUT, child_process, line_within
 from questionnaire_fixtures import build_simple
 
 from qfill.errors import OutputCheckError
@@ -205,14 +206,12 @@ HOLD = textwrap.dedent("""
 def test_sigterm_is_handled_like_ctrl_c(where: str, tmp_path: Path, write_library) -> None:
     library = write_library(LIBRARY)
     questionnaire = build_simple(tmp_path / "q.xlsx", rows=50)
-    child = subprocess.Popen([sys.executable, "-c", HOLD, str(questionnaire), str(library),
-                              where], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True, cwd=tmp_path)
-    assert child.stderr is not None
-    assert child.stderr.readline().strip() == "HOLDING"
-    assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
-    child.send_signal(signal.SIGTERM)
-    _, err = child.communicate(timeout=30)
+    with child_process([sys.executable, "-c", HOLD, str(questionnaire), str(library), where],
+                       cwd=tmp_path) as child:
+        assert line_within(child.stderr) == "HOLDING"
+        assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=CHILD_TIMEOUT)
     assert child.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err and "interrupted" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["library", "q.xlsx"]
