@@ -151,3 +151,24 @@ def test_slow_tests_are_marked_and_still_run_by_default_and_in_ci(
             if item.get_closest_marker("slow") is not None]
     if request.config.getoption("markexpr") == "" and len(request.session.items) > 100:
         assert slow  # the whole suite is running: the slow tests are in it
+
+
+def test_the_architecture_page_names_every_package_and_module() -> None:
+    """docs/architecture.md is the map a newcomer reads first: it names every package and
+    every module (``draft_*`` stands for its family), and nothing that is not there."""
+    import fnmatch
+
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([\w*]+)`", page))
+    package = REPO / "qfill"
+    folders = {p.name for p in package.iterdir()
+               if p.is_dir() and (p / "__init__.py").is_file()}
+    assert {f"`qfill/{name}/`" for name in folders} <= set(re.findall(r"`qfill/\w+/`", page))
+    for folder, names in (("qfill", named), ("qfill/sheets", named)):
+        modules = {p.stem for p in (REPO / folder).glob("*.py")} - {"__init__", "__main__"}
+        missing = sorted(m for m in modules if not any(fnmatch.fnmatch(m, n) for n in names))
+        assert missing == [], f"{folder}: {missing}"
+    sheets = {p.stem for p in (package / "sheets").glob("*.py")}
+    listed = re.search(r"Inside `qfill/sheets/`(.*?)\n\n", page, re.S)
+    assert listed is not None
+    assert set(re.findall(r"`([a-z_0-9]+)`", listed.group(1))) <= sheets
