@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import CliResult
+
+pytestmark = pytest.mark.slow  # each harvests and answers a real questionnaire
 
 COMMENTED = """\
 # Our own answers, written by hand. This comment, the order and the quoting stay.

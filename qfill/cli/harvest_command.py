@@ -29,7 +29,7 @@ from qfill.errors import UsageError
 @app.command("harvest")
 def harvest(
     completed: Annotated[list[Path], typer.Argument(
-        metavar="COMPLETED...", help="Answered questionnaires (.xlsx, .xlsm, .csv), or a "
+        metavar="COMPLETED", help="Answered questionnaires (.xlsx, .xlsm, .csv), or a "
         "two-column export of questions and answers.", show_default=False)],
     library: LibraryOption = Path("."),
     into: Annotated[Path | None, typer.Option(

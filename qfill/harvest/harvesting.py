@@ -59,10 +59,6 @@ class HarvestResult:
         """Notes on rows that were kept, by kind."""
         return Counter(n.kind for n in self.notes if not n.skipped)
 
-    @property
-    def changes(self) -> bool:
-        return bool(self.edits)
-
 
 def resolve_into(root: Path, into: Path | None) -> Path:
     """The answer file new entries go to: inside ``answers/``, a .yaml/.yml file.
