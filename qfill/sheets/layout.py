@@ -43,7 +43,10 @@ _IGNORE = re.compile(
     r"guidance|analyst|assessor|reviewer|review notes|internal|for .*use only|\bscor|weight"
     r"|importance|institution|ssrm|ownership|responsibilit|mapping|specification|example"
     r"|instruction|compliant|expected|\bcells?\b|location|default|severity|condition"
-    r"|^options?$|^type$|^status date|^date")
+    r"|^options?$|^type$|^status date|^date"
+    # The buyer's own columns: never the respondent's to write.
+    r"|buyer|purchaser|auditor|evaluat|\brating\b|for (?:internal|office) use"
+    r"|(?:customer|client)(?:'s)? (?:use|notes?|comments?|remarks)")
 _ID = re.compile(r"(?:^|\s)(?:id|#|no\.?|nos?|num|number|ref|ref\.?\s*#|ref\.?\s*no\.?"
                  r"|identifier|s/n|sr\.?\s*no\.?|q\s*#|q\.?\s*no\.?)$")
 _SHORT = re.compile(r"\by(?:es)?\s*/\s*n(?:o)?\b|\byes\s+or\s+no\b|\byes\s*,\s*no\b")
@@ -452,6 +455,13 @@ def plan_from_header(ctx: SheetContext, header: Header, last_row: int
             marks.setdefault(role[5:], col)
     shorts = sorted(c for c, r in roles.items() if r == "short")
     answers = sorted(c for c, r in roles.items() if r == "answer")
+    if not shorts and len(marks) < 2:
+        first = header.row + 1 + len(header.sub_rows)
+        # A yes/no column known by its list ("Compliant?" over Yes / No / Partial / N/A).
+        listed = [c for c in sorted(labels) if c not in (question, id_col)
+                  and (roles.get(c) is None or _COMPLIANCE.match(_label_key(labels[c])))
+                  and _yes_no_list(ctx, c, first, last_row)]
+        shorts = listed[:1]
     evidence = next((c for c, r in sorted(roles.items()) if r == "evidence"), None)
     plan = ColumnPlan(question=question, id=id_col, section=section, evidence=evidence)
     if len(marks) >= 2:
@@ -470,6 +480,24 @@ def plan_from_header(ctx: SheetContext, header: Header, last_row: int
         return None, (f"a question column ({column_letters(question)}) but no answer column; "
                       "use --map answer=<column>")
     return plan, None
+
+
+_COMPLIANCE = re.compile(r"^(?:compliant|compliance|complies|meets? (?:the )?requirement)")
+_YES = frozenset({"yes", "y", "compliant", "true"})
+_NO = frozenset({"no", "n", "non-compliant", "not compliant", "false"})
+
+
+def _yes_no_list(ctx: SheetContext, col: int, first: int, last: int) -> bool:
+    """Most of the column's dropdowns offer a Yes and a No (whatever else they offer)."""
+    if ctx.dropdowns is None:
+        return False
+    rows = [r for r in ctx.grid.rows() if first <= r <= last][:200] or [first]
+    found = [d for d in (ctx.dropdowns.at(r, col) for r in rows) if d is not None]
+    if not found:
+        return False
+    spelled = [{" ".join(c.lower().split()) for c in d.choices} for d in found]
+    hits = sum(1 for values in spelled if values & _YES and values & _NO)
+    return hits * 2 > len(found)
 
 
 def _has_dropdowns(ctx: SheetContext, col: int, first: int, last: int) -> bool:
