@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 from qfill.reasons import REASONS, Reason, reason_code
 from qfill.terms import Analysis, stem
@@ -394,18 +393,17 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
                 yield (f"'{answer_id}' asks whether data is '{other.said(said)}'; the "
                        "question does not")
                 break
-    for qualifier in QUALIFIERS:
-        asked = _said(qualifier, question)
+    asked_all, stated_all = _qualified(question), _qualified(phrasing)
+    for qualifier, asked, stated in zip(QUALIFIERS, asked_all, stated_all, strict=True):
         if not asked:
             continue
-        stated = _said(qualifier, phrasing)
         if stated and asked.keys().isdisjoint(stated):
             yield (f"the question says '{_first(asked)}', '{answer_id}' says "
                    f"'{_first(stated)}' ({qualifier.name})")
         elif qualifier is FREQUENCY and not stated and pair.answer is not None:
             # A frequency the question names and the entry's question does not must be
             # stated by the answer itself.
-            told = _said(qualifier, pair.answer)
+            told = qualifier.said(pair.answer)
             if asked.keys().isdisjoint(told):
                 how = f"its answer says '{_first(told)}'" if told else "its answer states none"
                 yield (f"the question says '{_first(asked)}', '{answer_id}' does not and "
@@ -459,7 +457,6 @@ _WORD_MONTHS = {"annual": 12, "year": 12, "quarterly": 3, "quarter": 3, "semiann
                 "monthly": 1}
 
 
-@lru_cache(maxsize=65536)
 def _periods(text: Analysis) -> dict[str, int]:
     """number -> months, for each number written with a unit of months or years."""
     found: dict[str, int] = {}
@@ -470,7 +467,6 @@ def _periods(text: Analysis) -> dict[str, int]:
     return found
 
 
-@lru_cache(maxsize=65536)
 def _months(text: Analysis) -> frozenset[int]:
     """Every period ``text`` states, in months, however it is written."""
     found = set(_periods(text).values())
@@ -482,10 +478,25 @@ def _months(text: Analysis) -> frozenset[int]:
     return frozenset(found)
 
 
-@lru_cache(maxsize=65536)
-def _said(qualifier: Qualifier, text: Analysis) -> dict[str, str]:
-    # The same question meets ten entries, and an entry's phrasing many questions.
-    return qualifier.said(text)
+_QUALIFIED: dict[int, tuple[Analysis, tuple[dict[str, str], ...]]] = {}
+
+
+def _qualified(text: Analysis) -> tuple[dict[str, str], ...]:
+    """What ``text`` says of each qualifier (label -> words), in :data:`QUALIFIERS` order.
+
+    The same question meets ten entries, and an entry's phrasing many questions, so this
+    is kept per analysis (the analyser hands out one per distinct text). It is keyed by
+    identity, the analysis kept beside it so the key cannot be reused: hashing an
+    analysis's fields on every lookup cost more than the guards themselves.
+    """
+    kept = _QUALIFIED.get(id(text))
+    if kept is not None and kept[0] is text:
+        return kept[1]
+    found = tuple(qualifier.said(text) for qualifier in QUALIFIERS)
+    if len(_QUALIFIED) >= 200_000:
+        _QUALIFIED.clear()
+    _QUALIFIED[id(text)] = (text, found)
+    return found
 
 
 def _first(said: dict[str, str]) -> str:
