@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from qfill.filling import FillPlan, plan_fills
 from qfill.library import Library
@@ -33,15 +34,17 @@ class AnswerRun:
 
 def answer_questionnaire(questionnaire: Questionnaire, library: Library, settings: Settings, *,
                          today: date, highlight_review: bool = False,
-                         progress: Callable[[int], None] | None = None) -> AnswerRun:
+                         progress: Callable[[int], None] | None = None,
+                         index_cache: Path | None = None) -> AnswerRun:
     """Match every question row, verify, and plan the writes for the rows to fill.
 
     A row the customer (or an earlier run) already answered is ``prefilled``: never
     written, and not counted as review; its best match is kept for comparison. Every
     other row the matcher would fill passes the gate (:func:`qfill.verification.gate_row`)
     first, so "filled" always means every cell the row asks for was written.
+    ``index_cache`` keeps the library's index between runs (:mod:`qfill.library_index`).
     """
-    matcher = Matcher(library, settings)
+    matcher = Matcher(library, settings, index_cache=index_cache)
     matches = [prefilled(m) if m.row.already_answered else m
                for m in matcher.match(questionnaire.rows, progress=progress,
                                       template=questionnaire.template)]

@@ -34,17 +34,18 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from qfill import guards
 from qfill.confidence import confidence_text
 from qfill.library import Answer, Library
+from qfill.library_index import load_index
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
 from qfill.refschemes import scheme_applies
 from qfill.settings import Settings
-from qfill.terms import Analysis, TermWeights, shared_analyzer
+from qfill.terms import Analysis, shared_analyzer
 
 if TYPE_CHECKING:
     from qfill.semantic import MeaningIndex
@@ -211,9 +212,12 @@ class Matcher:
     """Ranks library answers for question text; decides filled / review / unanswered."""
 
     def __init__(self, library: Library, settings: Settings | None = None,
-                 meaning: MeaningIndex | None = None) -> None:
+                 meaning: MeaningIndex | None = None, *,
+                 index_cache: Path | None = None) -> None:
         """``meaning`` ranks by meaning too; built from the shipped sentence model when
-        ``matching.semantic`` is set and none is given (see :mod:`qfill.semantic`)."""
+        ``matching.semantic`` is set and none is given (see :mod:`qfill.semantic`).
+        ``index_cache`` is a folder that keeps the library's index between runs
+        (:mod:`qfill.library_index`); ``index_from_cache`` says whether it was used."""
         from rapidfuzz import fuzz
 
         self._fuzz = fuzz
@@ -221,38 +225,20 @@ class Matcher:
         self.settings = settings or Settings()
         self._analyze = shared_analyzer(self.settings.synonyms)
         self._answers: tuple[Answer, ...] = library.answers
-        self._entry_of: list[int] = []
-        self._phrasings: list[Analysis] = []
-        self._sets: list[frozenset[str]] = []
-        entry_terms: list[set[str]] = []
-        for index, answer in enumerate(self._answers):
-            terms: set[str] = set()
-            for text in answer.phrasings:
-                analysis = self._analyze(text)
-                self._entry_of.append(index)
-                self._phrasings.append(analysis)
-                self._sets.append(frozenset(analysis.terms))
-                terms.update(analysis.terms)
-            entry_terms.append(terms)
-        self.weights = TermWeights.learn(entry_terms)
-        self._union = [frozenset(terms) for terms in entry_terms]
-        self._df: dict[str, int] = {}
-        for terms in entry_terms:
-            for term in terms:
-                self._df[term] = self._df.get(term, 0) + 1
-        weight = self.weights.weight
-        self._totals = [math.fsum(map(weight, s)) for s in self._sets]
-        self._maxima = [max((weight(t) for t in s), default=1.0) for s in self._sets]
+        built, self.index_from_cache = load_index(self._answers, self._analyze,
+                                                  self.settings.synonyms, index_cache)
+        self._entry_of = built.entry_of
+        self._phrasings = built.phrasings
+        self._sets = built.sets
+        self.weights = built.weights
+        self._union = built.union
+        self._df = built.df
+        self._totals = built.totals
+        self._maxima = built.maxima
         # The inverted index is by entry: a term points at the entries using it in any
         # phrasing, so aliases do not multiply the work of retrieval.
-        postings: dict[str, list[int]] = {}
-        for index, terms in enumerate(entry_terms):
-            for term in terms:
-                postings.setdefault(term, []).append(index)
-        self._postings = postings
-        self._posting_sets = {t: frozenset(p) for t, p in postings.items()}
-        # ``postings`` keeps only the sizes' order; the sets do the work.
-        self._context: list[frozenset[str]] = [self._context_terms(a) for a in self._answers]
+        self._posting_sets = {t: frozenset(p) for t, p in built.postings.items()}
+        self._context = built.context
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._all_sets: dict[int, frozenset[str]] = {}
         self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
@@ -593,7 +579,7 @@ class Matcher:
         term only adds weight to entries already named, by a set intersection, so a word
         that half the library uses costs almost nothing.
         """
-        postings, weight = self._postings, self.weights.weight
+        postings, weight = self._posting_sets, self.weights.weight
         present = sorted((t for t in qset if t in postings), key=lambda t: (len(postings[t]), t))
         acc: dict[int, float] = {}
         budget = _RETRIEVAL_BUDGET
@@ -631,11 +617,6 @@ class Matcher:
                 *(self._sets[j] for j in self._phrasings_of[entry]))
             self._all_sets[entry] = terms
         return terms
-
-    def _context_terms(self, answer: Answer) -> frozenset[str]:
-        stem = PurePosixPath(answer.source).stem.replace("-", " ").replace("_", " ")
-        text = " ".join((*answer.tags, stem))
-        return frozenset(self._analyze(text).terms)
 
     # ------------------------------------------------------------------ decision
 

@@ -10,11 +10,12 @@ from the library how rare, and so how meaningful, each term is.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -391,6 +392,13 @@ def shipped_thesaurus_data() -> Mapping[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@lru_cache(maxsize=1)
+def shipped_thesaurus_digest() -> str:
+    """A digest of the shipped thesaurus, for caches of what it shaped."""
+    data = resources.files("qfill").joinpath("data/thesaurus.yaml").read_bytes()
+    return hashlib.sha256(data).hexdigest()
+
+
 def load_thesaurus(extra: Mapping[str, Sequence[str]] | None = None) -> Thesaurus:
     """The shipped thesaurus merged with a library's ``synonyms:`` (the library wins)."""
     return Thesaurus.build(shipped_thesaurus_data(), extra)
@@ -417,10 +425,16 @@ class Analysis:
     text: str
     plain: str  # lower-cased words of the original text, for near-verbatim comparison
     numbers: frozenset[str] = frozenset()  # numbers it states ("12", "1.2"), for the guards
+
     # For each token, the words it was read from, as written (lower case, before stemming):
     # what a reason quotes, so a reviewer reads "permitted", not the stem "permit".
     surface: tuple[str, ...] = ()
     negation: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[type[Analysis], tuple[object, ...]]:
+        # Pickled by its fields, in order: a library's index holds one per phrasing, and
+        # the generic state of a slotted dataclass is several times slower to load.
+        return (Analysis, tuple(getattr(self, name) for name in _ANALYSIS_FIELDS))
 
     def said(self, tokens: Iterable[str]) -> str:
         """The words, as written, behind the first of ``tokens`` in the text ('' if none)."""
@@ -429,6 +443,9 @@ class Analysis:
             if token in wanted:
                 return words_
         return min(wanted, default="")
+
+
+_ANALYSIS_FIELDS = tuple(f.name for f in fields(Analysis))
 
 
 class Analyzer:

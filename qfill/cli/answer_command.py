@@ -97,6 +97,7 @@ def answer(
     """
     with exit_on_error():
         from qfill.answering import answer_questionnaire
+        from qfill.disk_cache import cache_folder
         from qfill.files import OutputSet, check_outputs
         from qfill.library import load_library
         from qfill.render.report import render_review_file, renderer_for
@@ -129,7 +130,7 @@ def answer(
         run_date = parse_today(today)
         run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(
             q, loaded, settings, today=run_date, highlight_review=highlight,
-            progress=progress))
+            progress=progress, index_cache=cache_folder()))
         evidence = _ground(run, library, loaded, settings, run_date)
         result = build_report(run, loaded, questionnaire_name=path_text(questionnaire),
                               output_name=path_text(out_path) if out_path else None,

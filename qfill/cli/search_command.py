@@ -58,6 +58,7 @@ def search(
         return
     with exit_on_error():
         from qfill.confidence import shown_confidence
+        from qfill.disk_cache import cache_folder
         from qfill.library import load_library
         from qfill.matching import Matcher
         from qfill.settings import load_settings
@@ -66,7 +67,7 @@ def search(
         run_date = parse_today(today)
         settings = with_semantic(load_settings(library), semantic)
         loaded = for_product(load_library(library), product or settings.product)
-        candidates = Matcher(loaded, settings).search(text, k)
+        candidates = Matcher(loaded, settings, index_cache=cache_folder()).search(text, k)
         answers = loaded.by_id()
         results: list[dict[str, Any]] = []
         for rank, candidate in enumerate(candidates, start=1):
