@@ -95,7 +95,7 @@ sys.path.insert(0, str(REPO))
 
 from qfill.library import Answer, Library, load_library  # noqa: E402
 from qfill.matching import Match, Matcher  # noqa: E402
-from qfill.questionnaire import QuestionRow  # noqa: E402
+from qfill.questionnaire import QuestionRow, TargetCell  # noqa: E402
 from qfill.settings import Settings, load_settings  # noqa: E402
 from qfill.verification import verify_matches  # noqa: E402
 
@@ -151,8 +151,10 @@ def run_qfill(dataset: Dataset, *, verify: bool = True,
         matcher = Matcher(dataset.library, dataset.settings)
     else:
         matcher.settings = dataset.settings
-    rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None)
-            for i, r in enumerate(dataset.rows)]
+    # Each row with one free-text answer cell, the simplest layout, so the checks before
+    # writing (the form a question asks for, completeness) judge it as they would.
+    rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None, f"B{i + 2}",
+                        (TargetCell("answer", f"C{i + 2}"),)) for i, r in enumerate(dataset.rows)]
     matches: list[Match] = matcher.match(rows)
     if verify:
         matches = verify_matches(matches, dataset.library, today=TODAY)
