@@ -117,7 +117,7 @@ def write_csv(input_file: FileContent, plan: FillPlan, header: Sequence[str],
 
 
 def check_csv(input_file: FileContent, output_file: FileContent, plan: FillPlan,
-               header: Sequence[str] | None, header_row: HeaderRow) -> None:
+              header: Sequence[str] | None, header_row: HeaderRow) -> None:
     source, written, data = input_file.path, output_file.path, output_file.data
     fail = Failer(written)
     cells = _csv_cells(plan, source)

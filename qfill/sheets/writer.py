@@ -69,7 +69,7 @@ def stage_filled_copy(outputs: OutputSet, destination: Path, source: FileContent
                          replace=replace)
     if check:
         check_copy(source, FileContent(destination, temp.read_bytes()), plan, target,
-                    highlight=highlight)
+                   highlight=highlight)
     return temp
 
 
@@ -95,7 +95,7 @@ def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
 
 
 def check_copy(source: FileContent, written: FileContent, plan: FillPlan,
-                target: WriteTarget, *, highlight: bool) -> None:
+               target: WriteTarget, *, highlight: bool) -> None:
     """Prove ``written`` is ``source`` plus exactly the plan.
 
     Workbooks: every zip member other than the written worksheets (and ``styles.xml`` when
@@ -107,11 +107,11 @@ def check_copy(source: FileContent, written: FileContent, plan: FillPlan,
     Raises OutputCheckError naming the first difference (its exit code is 1).
     """
     _check(source, written, plan, target.file_format, highlight, target.append_columns,
-            target.header_row)
+           target.header_row)
 
 
 def _check(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
-            highlight: bool | None, csv_header_append: Sequence[str] | None,
+            highlight: bool, csv_header_append: Sequence[str] | None,
             csv_header_row: HeaderRow) -> None:
     if file_format == "csv":
         header = None if csv_header_append is None else tuple(csv_header_append)
@@ -136,15 +136,14 @@ def write_filled(source: Path, destination: Path, plan: FillPlan, *, file_format
 
 
 def check_filled(source: Path, written: Path, plan: FillPlan, *, file_format: FileFormat,
-                  highlight: bool | None = None,
-                  csv_header_append: Sequence[str] | None = None,
-                  csv_header_row: HeaderRow = "auto") -> None:
+                 highlight: bool = False,
+                 csv_header_append: Sequence[str] | None = None,
+                 csv_header_row: HeaderRow = "auto") -> None:
     """Reopen ``written`` and prove it is ``source`` plus exactly the plan (see
-    :func:`check_copy`). ``highlight=None`` accepts the output with or without the
-    highlight, as long as it is all or nothing; ``csv_header_append=None`` (not known)
+    :func:`check_copy`). ``csv_header_append=None`` (not known)
     accepts names appended to one record in blank columns after the last filled one."""
     _check(_read(source, InputError), _read(written, OutputCheckError), plan,
-            file_format, highlight, csv_header_append, csv_header_row)
+           file_format, highlight, csv_header_append, csv_header_row)
 
 
 def _read(path: Path, error: type[QfillError]) -> FileContent:

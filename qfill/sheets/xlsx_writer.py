@@ -121,7 +121,7 @@ def _refuse_formula_cells(package: Package, parts: WorkbookParts,
 
 
 def check_workbook(input_file: FileContent, output_file: FileContent, plan: FillPlan,
-                    highlight: bool | None) -> None:
+                   highlight: bool) -> None:
     source, written = input_file.path, output_file.path
     writes = planned_writes(plan)
     marks = planned_highlights(plan)
@@ -147,7 +147,7 @@ def check_workbook(input_file: FileContent, output_file: FileContent, plan: Fill
         output.raw(parts.styles) != original.raw(parts.styles)
     if styles_changed:
         assert parts.styles is not None
-        if highlight is False or not any(marks.values()):
+        if not highlight or not any(marks.values()):
             fail(f"part {parts.styles} differs from the input, but nothing was to be highlighted")
         highlighted = _check_styles(fail, parts.styles, original.read(parts.styles),
                                     output.read(parts.styles))
