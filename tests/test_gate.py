@@ -104,7 +104,7 @@ def library(write_library: Callable[..., Path]) -> Path:
 
 
 def codes(row: dict[str, Any]) -> list[str]:
-    return [reason.split(":")[0] for reason in row["reasons"]]
+    return list(row["reason_codes"])
 
 
 # --------------------------------------------------------------------------- completeness
