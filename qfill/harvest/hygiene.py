@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 
 from qfill.harvest.rows import AnsweredRow, short_value
+from qfill.questionform import classify_question
 
 # kind -> what it means, for the report, the README and the tests.
 KINDS: dict[str, str] = {
@@ -106,8 +107,6 @@ _DATE_VALUE = re.compile(r"^(?:\d{4,5}(?:\.0)?|\d{4}-\d{2}-\d{2}(?:[ T][\d:]+)?|
 _CONTACT_QUESTION = re.compile(
     r"\b(?:contact|point\s+of\s+contact|representative|signatory|respondent|submitter|"
     r"completed\s+by|prepared\s+by|person|individual|officer)\b", re.I)
-_CONTACT_FIELD = re.compile(r"\b(?:name|title|e-?mail|phone|telephone|mobile|cell|role|"
-                            r"position|job)\b", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ROLE_MAILBOX = re.compile(
     r"^(?:security|privacy|support|info|help|helpdesk|compliance|dpo|legal|sales|contact|"
@@ -181,7 +180,7 @@ def personal_data(row: AnsweredRow) -> str | None:
         return None  # a role mailbox (security@...) is a reusable contact
     if _PHONE.search(value):
         return "a contact's phone number"
-    if re.search(r"\b(?:title|role|position|job)\b", row.question, re.I):
+    if classify_question(row.question).field == "title":
         return "a contact person's job title"
     name = value.split(",")[0].split(" - ")[0].strip()
     if _PERSON_NAME.match(name) and not _ROLE_WORDS.search(name):
@@ -190,8 +189,11 @@ def personal_data(row: AnsweredRow) -> str | None:
 
 
 def contact_field(question: str) -> bool:
-    """The question asks who to contact: a name, title, email or phone of a person."""
-    return (bool(_CONTACT_QUESTION.search(question)) and bool(_CONTACT_FIELD.search(question))) \
+    """The question asks who to contact: a person's name, title, email or phone (the field
+    kinds of :func:`qfill.questionform.classify_question`), or names a contact."""
+    form = classify_question(question)
+    person_field = form.kind == "field" and form.field in ("name", "title", "email", "phone")
+    return (bool(_CONTACT_QUESTION.search(question)) and person_field) \
         or bool(re.search(r"\bcontact\b(?!\s+(?:the|our|your|customers?|users?|them)\b)|"
                           r"^\s*who\b", question, re.I))
 
