@@ -93,6 +93,8 @@ def _read_grid(source: FileContent) -> SheetGrid:
                 grid.cells.setdefault(number, {})[col] = (value, False)
                 count += 1
                 grid.max_col = max(grid.max_col, col)
+            elif value:  # spaces are a value: the cell is not empty, so never written
+                grid.held[(number, col)] = "blank text"
         if record:
             grid.max_row = number
         if count > MAX_SHEET_CELLS:

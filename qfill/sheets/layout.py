@@ -659,7 +659,7 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | 
         restricted = dropdown is not None and (dropdown.restricted
                                                or role in ("answer", "evidence"))
         cell = TargetCell(role=role, ref=format_ref(r, col),  # type: ignore[arg-type]
-                          current=grid.value(r, col), formula=grid.is_formula(r, col),
+                          current=grid.content(r, col), formula=grid.is_formula(r, col),
                           choices=dropdown.choices if dropdown else (),
                           mark=mark, restricted=restricted)
         out.append(cell)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qfill.errors import InputError, OutputError
-from qfill.sheets.a1 import COLUMNS, format_ref, parse_range
+from qfill.sheets.a1 import cell_ref, format_ref, parse_range
 from qfill.sheets.cell_text import encode_cell_text, xml_text
 from qfill.sheets.safe_xml import MAX_XML_DEPTH, expat_parser, safe_parse, too_deep
 from qfill.sheets.xml_edit import (
@@ -45,6 +45,14 @@ class CellSpan:
     def start_tag(self, data: bytes) -> bytes:
         """The raw ``<c ...>`` start tag (the whole element when it is empty)."""
         return data[self.start:start_tag_end(data, self.start)]
+
+
+def holds_value(cell: CellSpan) -> bool:
+    """Whether a scanned cell holds a value of any kind: a ``<v>``, an ``<is>`` (even blank
+    or phonetic-only text), a formula, an error type or value metadata (a picture in the
+    cell). Only a cell holding none is empty, and only an empty cell is ever written."""
+    return bool(cell.children) or cell.formula or cell.attrs.get("t") == "e" \
+        or "vm" in cell.attrs
 
 
 @dataclass(slots=True)
@@ -234,10 +242,15 @@ class _SheetScanner:
         col = self.next_col
         ref = attrs.get("r")
         if ref:
-            col = COLUMNS[ref.rstrip("0123456789")]
-            if not col:
+            # The reader's parser (lower-case and $ accepted); a cell must name its own row.
+            position = cell_ref(ref)
+            if position is None:
                 raise InputError(f"{self.scan.where}: cell reference {ref!r} is not valid; "
                                  "the file is damaged")
+            if position[0] != row.number:
+                raise InputError(f"{self.scan.where}: cell {ref} is inside row {row.number}; "
+                                 "the file is damaged")
+            col = position[1]
         self.next_col = col + 1
         cell = CellSpan(col, index, attrs=attrs)
         self.cell = cell

@@ -73,10 +73,17 @@ class SheetGrid:
 
     name: str
     cells: dict[int, dict[int, tuple[str | None, bool]]] = field(default_factory=dict)
+    # Cells that hold a value that is not text to read (an error value, a picture in the
+    # cell, blank or phonetic-only text, an empty string): never questions, never written.
+    held: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     validations: list[RawValidation] = field(default_factory=list)
     max_row: int = 0
     max_col: int = 0
+
+    def content(self, row: int, col: int) -> str | None:
+        """What the cell holds, text or not; None only for a cell with no value at all."""
+        return self.value(row, col) or self.held.get((row, col))
 
     def value(self, row: int, col: int) -> str | None:
         cell = self.cells.get(row, {}).get(col)
@@ -275,12 +282,19 @@ class WorkbookFile:
                     sheet_data = elem
                 continue
             if tag == "c":
-                position = _fast_ref(elem.get("r"))
+                ref = elem.get("r")
+                position = _fast_ref(ref)
                 if position is not None:
+                    if position[0] != row_number:
+                        raise InputError(f"{self.path}: damaged workbook ({entry.part}: cell "
+                                         f"{ref} is inside row {row_number}); open it in "
+                                         "Excel, save it again and retry")
                     row_number, col_number = position
                 else:
                     col_number += 1
-                value, is_formula = _cell_value(elem, strings)
+                value, is_formula, held = _cell_value(elem, strings)
+                if held is not None and len(grid.held) < MAX_SHEET_CELLS:
+                    grid.held[(row_number, col_number)] = held
                 if value is not None or is_formula:
                     cells.setdefault(row_number, {})[col_number] = (value, is_formula)
                     count += 1
@@ -326,21 +340,27 @@ def _inline_text(elem: Element) -> str:
     return "".join(parts)
 
 
-def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool]:
+def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool, str | None]:
+    """The cell's text (None when it has none to read), whether it is a formula, and what
+    it holds when that is not text: any ``<v>`` or ``<is>``, an error type or value
+    metadata (Excel's picture in a cell) is a value, so the cell is not empty."""
     kind = elem.get("t", "n")
     is_formula = False
     raw: str | None = None
     inline: str | None = None
+    has_value = kind == "e" or elem.get("vm") is not None
     for child in elem:
         tag = _local(child.tag)
         if tag == "f":
             is_formula = True
         elif tag == "v":
             raw = child.text
+            has_value = True
         elif tag == "is":
             inline = _inline_text(child)
+            has_value = True
     if kind == "inlineStr":
-        text = inline
+        text = inline if inline is not None else raw
     elif raw is None:
         text = None
     elif kind == "s":
@@ -360,7 +380,12 @@ def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool]:
         text = decode_cell_text(text)
         if not text.strip():
             text = None
-    return text, is_formula
+    held: str | None = None
+    if text is None and has_value:
+        held = ("a picture or rich value" if elem.get("vm") is not None
+                else f"the error value {raw}" if kind == "e" and raw
+                else "blank or phonetic-only text")
+    return text, is_formula, held
 
 
 def _number_text(raw: str) -> str:

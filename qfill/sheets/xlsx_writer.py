@@ -28,6 +28,7 @@ from qfill.sheets.sheet_edit import (
     CellSpan,
     RowSpan,
     SheetScan,
+    holds_value,
     scan_sheet,
     splice_sheet,
     widened_dimension,
@@ -101,6 +102,18 @@ def _refuse_formula_cells(package: Package, parts: WorkbookParts,
                    for r1, c1, r2, c2 in scan.array_ranges):
                 raise ValueError(f"{sheet}!{ref} is inside an array formula; "
                                  "a plan must not write it")
+    _refuse_calc_chain_cells(package, parts, writes)
+    for sheet, cells in writes.items():
+        scan = scans[sheet][1]
+        for row, col in cells:
+            cell = scan.cell(row, col)
+            if cell is not None and holds_value(cell):
+                raise ValueError(f"{sheet}!{format_ref(row, col)} holds a value; a plan writes "
+                                 "only empty cells")
+
+
+def _refuse_calc_chain_cells(package: Package, parts: WorkbookParts,
+                             writes: Mapping[str, Mapping[Cell, str]]) -> None:
     if parts.calc_chain is None or not any(writes.values()):
         return
     ids = {found.sheet_id: found.name for found in parts.sheets if found.name in writes}
@@ -383,6 +396,8 @@ class _SheetCheck:
                 self.fail(f"{self.where(cell)}: the highlighted cell changed beyond its style")
             return
         value = self.writes[cell]
+        if ca is not None and holds_value(ca):
+            self.fail(f"{self.where(cell)}: the planned cell was not empty in the input")
         if cb.attrs.get("t") != "inlineStr" or cb.formula or cb.children != ["is", "t"]:
             self.fail(f"{self.where(cell)}: is not a plain text cell")
         if cb.text != encode_cell_text(value):
