@@ -15,7 +15,9 @@ longer holds the question the review file names (the workbook changed) is refuse
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +38,8 @@ from qfill.settings import Settings
 from qfill.terms import STOPWORDS, shared_analyzer
 from qfill.yamledit import YamlText, add_list_items, double_quoted
 
+# An answer id as a decision: lower-case words joined by hyphens (infosec-policy).
+_LOOKS_LIKE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 REQUIRED_COLUMNS = ("sheet", "row", "decision", "suggestion")
 MAX_REVIEW_BYTES = 50 * 1024 * 1024
 
@@ -84,14 +88,21 @@ def _unquote(value: str) -> str:
 def read_decisions(path: Path) -> list[Decision]:
     """Read the review file; rows with an empty decision are returned too (as skips)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # the size is checked before the file is read
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_REVIEW_BYTES:
+                raise InputError(f"{path}: review file is too large ({size} bytes)")
+            data = handle.read(MAX_REVIEW_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such review file; write one with "
                          "`qfill answer --review-file`") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory; give the review CSV file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the review file ({e.strerror}); check its "
+                         "permissions") from None
     if len(data) > MAX_REVIEW_BYTES:
-        raise InputError(f"{path}: review file is too large ({len(data)} bytes)")
+        raise InputError(f"{path}: review file is too large (over {MAX_REVIEW_BYTES} bytes)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -180,6 +191,13 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             answer = answers[decision.suggestion]
         elif choice in answers:
             answer = answers[choice]
+        elif _LOOKS_LIKE_ID.match(choice):
+            # One hyphenated lower-case word is an answer id, not an answer: a typo must not
+            # reach the customer's file as text.
+            hint = difflib.get_close_matches(choice, list(answers), n=1, cutoff=0.6)
+            tip = f"did you mean '{hint[0]}'?" if hint else "check the id (qfill search)"
+            raise InputError(f"{review_path}:{decision.line}: decision {choice!r} looks like "
+                             f"an answer id but no entry has it; {tip}")
         problems: tuple[Reason, ...]
         if answer is not None:
             if matcher is None:

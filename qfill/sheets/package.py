@@ -94,6 +94,11 @@ class Package:
             if info.flag_bits & 0x1:
                 raise InputError(f"{path}: the workbook is encrypted; "
                                  "remove the password in Excel and try again")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                # Excel writes and reads only these two; a copy could not keep any other.
+                raise InputError(f"{path}: part {info.filename} uses a compression Excel "
+                                 f"does not (method {info.compress_type}); open the file in "
+                                 "Excel and save it again")
             members.append(self._locate(info))
         self.members: tuple[Member, ...] = tuple(members)
         self._by_name = {m.name: m for m in members}
@@ -133,16 +138,19 @@ class Package:
 
     def _check_prologs(self) -> None:
         # Refuse DTDs in every XML part, including those only openpyxl would read later.
+        # A DOCTYPE may follow any number of comments and processing instructions, so the
+        # whole prolog is read, up to the root element, however long it is.
         for name in self._by_name:
             if not name.lower().endswith(_XML_PARTS):
                 continue
             with self.open_part(name) as stream:
-                prolog = stream.read(_PROLOG_BYTES)
-            if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-                raise unsafe_xml(self.path, name)
-            if prolog.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 XML: check decoded
-                text = prolog.decode("utf-16", errors="ignore").upper()
-                if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                head = stream.read(_PROLOG_BYTES)
+                if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: check decoded
+                    text = head.decode("utf-16", errors="ignore").upper()
+                    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                        raise unsafe_xml(self.path, name)
+                    continue
+                if _declares_dtd(head, stream):
                     raise unsafe_xml(self.path, name)
 
     @classmethod
@@ -419,12 +427,46 @@ def _find_workbook(package: Package) -> str:
     return part
 
 
+def _declares_dtd(head: bytes, stream: IO[bytes]) -> bool:
+    """Whether the prolog (everything before the root element) holds a DOCTYPE or ENTITY.
+
+    Comments, processing instructions and white space are skipped wherever they end;
+    ``head`` is the start of the part and ``stream`` the rest.
+    """
+    data, pos = head, 0
+    while True:
+        while pos < len(data) and data[pos:pos + 1] in b" \t\r\n\xef\xbb\xbf":
+            pos += 1
+        if pos >= len(data) - 16:
+            more = stream.read(_PROLOG_BYTES)
+            if not more:
+                return b"<!DOCTYPE" in data[pos:].upper() or b"<!ENTITY" in data[pos:].upper()
+            data, pos = data[pos:] + more, 0
+            continue
+        ahead = data[pos:pos + 9].upper()
+        if ahead.startswith((b"<!DOCTYPE", b"<!ENTITY")):
+            return True
+        end = {b"<?": b"?>", b"<!--": b"-->"}
+        opener = next((o for o in end if data.startswith(o, pos)), None)
+        if opener is None:
+            return False  # the root element (or text): the prolog is over
+        close = data.find(end[opener], pos + len(opener))
+        while close < 0:
+            more = stream.read(1 << 16)
+            if not more:
+                return False
+            data, pos = data[pos:] + more, 0
+            close = data.find(end[opener], pos + len(opener))
+        pos = close + len(end[opener])
+
+
 def workbook_parts(package: Package) -> WorkbookParts:
     """Follow ``_rels/.rels`` to the workbook, then its relationships to sheets and styles."""
     workbook = _find_workbook(package)
     rels = {rid: (kind.rsplit("/", 1)[-1], member)
             for rid, kind, member in relationships(package, workbook)}
     sheets: list[SheetPart] = []
+    seen: set[str] = set()
     names: list[tuple[str, int | None, str]] = []
     for element in part_tree(package, workbook).iter():
         tag = _local(element.tag)
@@ -432,8 +474,15 @@ def workbook_parts(package: Package) -> WorkbookParts:
             rid = next((v for k, v in element.attrib.items()
                         if _local(k) == "id" and "}" in k), "")
             kind, member = rels.get(rid, ("", None))
-            sheets.append(SheetPart(element.get("name", ""), element.get("sheetId", ""),
-                                    member, kind, element.get("state", "visible")))
+            name = element.get("name", "")
+            if name.casefold() in seen:
+                # Excel refuses two sheets of one name (case aside); a sheet reached by its
+                # name would be the first, and the second never read.
+                raise InputError(f"{package.path}: two sheets are named {name!r}; the file is "
+                                 "damaged (open it in Excel, save it again and retry)")
+            seen.add(name.casefold())
+            sheets.append(SheetPart(name, element.get("sheetId", ""), member, kind,
+                                    element.get("state", "visible")))
         elif tag == "definedName" and element.text:
             local_id = element.get("localSheetId")
             names.append((element.get("name", "").lower(),
