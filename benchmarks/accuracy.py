@@ -93,8 +93,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from qfill.filling import fill_row  # noqa: E402
 from qfill.library import Answer, Library, load_library  # noqa: E402
 from qfill.matching import Match, Matcher  # noqa: E402
+from qfill.questionform import classify_question  # noqa: E402
 from qfill.questionnaire import QuestionRow, TargetCell  # noqa: E402
 from qfill.settings import Settings, load_settings  # noqa: E402
 from qfill.verification import verify_matches  # noqa: E402
@@ -138,6 +140,8 @@ class Outcome:
     top: tuple[str, ...]
     reasons: tuple[str, ...] = ()
     confidence: float = 0.0
+    complete: bool | None = None  # filled rows: every cell the row asks for was written
+    short: str | None = None  # the Yes/No written into the row's yes/no cell, if any
 
 
 # --------------------------------------------------------------------------- methods
@@ -151,16 +155,35 @@ def run_qfill(dataset: Dataset, *, verify: bool = True,
         matcher = Matcher(dataset.library, dataset.settings)
     else:
         matcher.settings = dataset.settings
-    # Each row with one free-text answer cell, the simplest layout, so the checks before
-    # writing (the form a question asks for, completeness) judge it as they would.
-    rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None, f"B{i + 2}",
-                        (TargetCell("answer", f"C{i + 2}"),)) for i, r in enumerate(dataset.rows)]
+    rows = [QuestionRow("Q", i + 2, r.question, None, r.section or None,
+                        targets=_cells(r.question, i + 2))
+            for i, r in enumerate(dataset.rows)]
     matches: list[Match] = matcher.match(rows)
     if verify:
         matches = verify_matches(matches, dataset.library, today=TODAY)
-    return [Outcome(m.best.answer_id if m.status == "filled" and m.best else None,
-                    tuple(c.answer_id for c in m.candidates[:3]), m.reasons, m.confidence)
-            for m in matches]
+    answers = dataset.library.by_id()
+    outcomes: list[Outcome] = []
+    for m in matches:
+        filled = m.best.answer_id if m.status == "filled" and m.best else None
+        complete = short = None
+        if filled is not None:
+            written = {w.ref: w.value for w in fill_row(m.row, answers[filled],
+                                                        root=dataset.library.root).writes}
+            complete = all(t.ref in written for t in m.row.targets)
+            short = written.get(f"C{m.row.row}")
+        outcomes.append(Outcome(filled, tuple(c.answer_id for c in m.candidates[:3]),
+                                tuple(str(r) for r in m.reasons), m.confidence, complete,
+                                short))
+    return outcomes
+
+
+def _cells(question: str, row: int) -> tuple[TargetCell, ...]:
+    """The cells a questionnaire gives a row: a Yes/No list and a comment for a yes/no
+    question (as CAIQ and HECVAT do), a comment alone for anything else."""
+    answer = TargetCell("answer", f"D{row}")
+    if classify_question(question).kind == "yes-no":
+        return (TargetCell("short", f"C{row}", choices=("Yes", "No", "N/A")), answer)
+    return (answer,)
 
 
 def run_baseline(dataset: Dataset, scorer_name: str, threshold: float) -> list[Outcome]:
@@ -190,7 +213,8 @@ def run_baseline(dataset: Dataset, scorer_name: str, threshold: float) -> list[O
 # --------------------------------------------------------------------------- metrics
 
 
-def metrics(rows: Sequence[Labelled], outcomes: Sequence[Outcome]) -> dict[str, float | str]:
+def metrics(rows: Sequence[Labelled], outcomes: Sequence[Outcome],
+            library: Library | None = None) -> dict[str, float | str]:
     filled = [(r, o) for r, o in zip(rows, outcomes, strict=True) if o.filled]
     correct = sum(1 for r, o in filled if o.filled in r.gold)
     answerable = [(r, o) for r, o in zip(rows, outcomes, strict=True) if r.gold]
@@ -209,7 +233,25 @@ def metrics(rows: Sequence[Labelled], outcomes: Sequence[Outcome]) -> dict[str, 
         "top-3 over answerable rows": _share(top3_all, len(answerable)),
         "top-1 over answerable rows": _share(top1, len(answerable)),
         "filled (right/all)": f"{correct}/{len(filled)}",
+        "filled rows complete": _share(
+            sum(1 for _, o in filled if o.complete),
+            sum(1 for _, o in filled if o.complete is not None)),
+        "Yes/No agrees with gold": _yes_no_agreement(filled, library),
     }
+
+
+def _yes_no_agreement(filled: Sequence[tuple[Labelled, Outcome]],
+                      library: Library | None) -> float | str:
+    """Of the filled rows whose Yes/No was written and whose gold entries state one, the
+    share where the written Yes/No is a gold entry's (a wrong entry may still say the
+    right Yes/No; a right entry always does)."""
+    if library is None:
+        return "-"
+    shorts = {a.id: a.short for a in library.answers}
+    judged = [(o.short, {shorts.get(g) for g in r.gold} - {None}) for r, o in filled
+              if o.short is not None]
+    judged = [(said, gold) for said, gold in judged if gold]
+    return _share(sum(1 for said, gold in judged if said in gold), len(judged))
 
 
 def _share(part: int, whole: int) -> float | str:
@@ -313,7 +355,8 @@ def report(dataset: Dataset, *, thresholds: Sequence[float], details: str | None
             columns.append((f"{short}>={threshold:g} (all)", rows,
                             run_baseline(dataset, scorer, threshold)))
     names = list(metrics(rows, ours))
-    table = [[name] + [_cell(metrics(r, outcomes)[name]) for _, r, outcomes in columns]
+    table = [[name] + [_cell(metrics(r, outcomes, dataset.library)[name])
+                       for _, r, outcomes in columns]
              for name in names]
     header = ["metric"] + [title for title, _, _ in columns]
     widths = [max(len(str(line[i])) for line in [header, *table]) for i in range(len(header))]
@@ -326,7 +369,8 @@ def report(dataset: Dataset, *, thresholds: Sequence[float], details: str | None
         half_rows, half_outcomes = _half(rows, ours, half)
         met = [(t.name, *t.met(half_rows, half_outcomes)) for t in TARGETS
                if dataset.kind in t.kinds]
-        VERDICTS.append(Verdict(dataset.name, half, metrics(half_rows, half_outcomes), met))
+        VERDICTS.append(Verdict(dataset.name, half,
+                                metrics(half_rows, half_outcomes, dataset.library), met))
         print(f"  targets, {half:4s}: " + "; ".join(
             f"{name} {'MET' if ok else 'NOT MET'} ({figure})" for name, ok, figure in met))
     if by_kind:
@@ -851,7 +895,9 @@ def summary(*, semantic: bool) -> None:
         print(f"  {v.dataset[:width].ljust(width)}  {v.half:4s}  right {f['filled (right/all)']:>7}"
               f"  filled {_cell(f['answerable rows filled'])}  top-3 "
               f"{_cell(f['top-3 over answerable rows'])}  unanswerable kept "
-              f"{_cell(f['unanswerable rows left unfilled'])}  {verdict}")
+              f"{_cell(f['unanswerable rows left unfilled'])}  complete "
+              f"{_cell(f['filled rows complete'])}  Yes/No agrees "
+              f"{_cell(f['Yes/No agrees with gold'])}  {verdict}")
 
 
 if __name__ == "__main__":
