@@ -331,9 +331,11 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
     A frequency or number the question names and the entry's question does not must be
     stated by the answer itself: "rotated every 90 days?" is not answered by an entry
-    that says "rotated regularly". One period in other words is the same period: "the
-    past 12 months" is "the past year", "quarterly" is "every three months". An id in the
-    question ("GNRL-01", "K-12") is not a number.
+    that says "rotated regularly". Every period the answer states must be the question's
+    or more often: "at least quarterly?" is not answered by "quarterly for production,
+    every six months for the rest", and is by "monthly". One period in other words is the
+    same period: "the past 12 months" is "the past year", "quarterly" is "every three
+    months" or "every 90 days". An id in the question ("GNRL-01", "K-12") is not a number.
 
     PASS::
 
@@ -366,6 +368,22 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
     FAIL::
 
+        question: Are user access rights reviewed at least quarterly?
+        entry: Are user access rights reviewed periodically?
+        answer: >-
+          Yes. Production access is reviewed every quarter; access to all other
+          applications is reviewed every six months.
+        short: "Yes"
+
+    PASS::
+
+        question: Are user access rights reviewed at least quarterly?
+        entry: Are user access rights reviewed periodically?
+        answer: Yes. All access is reviewed every 90 days, production access monthly.
+        short: "Yes"
+
+    FAIL::
+
         question: Are workforce passwords at least 8 characters long?
         entry: Are workforce passwords at least 12 characters long?
 
@@ -393,21 +411,31 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
                 yield (f"'{answer_id}' asks whether data is '{other.said(said)}'; the "
                        "question does not")
                 break
+    how_often = True  # whether the answer's periods are still to be compared
     asked_all, stated_all = _qualified(question), _qualified(phrasing)
     for qualifier, asked, stated in zip(QUALIFIERS, asked_all, stated_all, strict=True):
         if not asked:
             continue
         if stated and asked.keys().isdisjoint(stated):
+            how_often = how_often and qualifier is not FREQUENCY
             yield (f"the question says '{_first(asked)}', '{answer_id}' says "
                    f"'{_first(stated)}' ({qualifier.name})")
-        elif qualifier is FREQUENCY and not stated and pair.answer is not None:
+        elif qualifier is FREQUENCY and not stated and pair.answer is not None \
+                and not _intervals(pair.answer):
             # A frequency the question names and the entry's question does not must be
-            # stated by the answer itself.
-            told = qualifier.said(pair.answer)
-            if asked.keys().isdisjoint(told):
-                how = f"its answer says '{_first(told)}'" if told else "its answer states none"
-                yield (f"the question says '{_first(asked)}', '{answer_id}' does not and "
-                       f"{how} (frequency)")
+            # stated by the answer itself (how often it says, just below).
+            how_often = False
+            yield (f"the question says '{_first(asked)}', '{answer_id}' does not and its "
+                   "answer states none (frequency)")
+    if how_often and pair.answer is not None:
+        # Every period the answer states must be as often as asked, or more often:
+        # "at least quarterly?" is not answered Yes by "quarterly for production, every
+        # six months for the rest".
+        asked_every, laxer = _laxer_period(question, pair.answer)
+        if laxer:
+            entry_says = "too, but" if stated_all[-1] else "does not and"
+            yield (f"the question says '{asked_every}', '{answer_id}' {entry_says} its "
+                   f"answer says '{laxer}' (frequency)")
     qn, pn = question.numbers, phrasing.numbers
     if qn and not qn.isdisjoint(_periods(question)):
         # "the past 12 months" is "the past year": a period the other side states in
@@ -497,6 +525,44 @@ def _qualified(text: Analysis) -> tuple[dict[str, str], ...]:
         _QUALIFIED.clear()
     _QUALIFIED[id(text)] = (text, found)
     return found
+
+
+# How often, as the days between two occurrences: the thesaurus's frequency terms, and
+# "every N days / weeks / months / years".
+_FREQUENCY_DAYS = {"continuous": 0.0, "hourly": 1 / 24, "daily": 1.0, "weekly": 7.0,
+                   "monthly": 30.0, "quarterly": 91.0, "semiannual": 182.0, "annual": 365.0}
+_UNIT_DAYS = {stem(unit + plural): days for unit, days in (
+    ("hour", 1 / 24), ("day", 1.0), ("week", 7.0), ("month", 30.0), ("year", 365.0))
+    for plural in ("", "s")}
+_SAME_PERIOD = 1.1  # "every 90 days" is quarterly, "every 13 weeks" too
+
+
+def _intervals(text: Analysis) -> tuple[tuple[float, str], ...]:
+    """Every frequency ``text`` states: (days between occurrences, the words as written)."""
+    found: list[tuple[float, str]] = []
+    tokens = text.tokens
+    for i, token in enumerate(tokens):
+        days = _FREQUENCY_DAYS.get(token)
+        if days is not None:
+            found.append((days, text.surface[i]))
+        elif token == "every" and i + 2 < len(tokens) and tokens[i + 1].isdigit() \
+                and tokens[i + 2] in _UNIT_DAYS:
+            found.append((int(tokens[i + 1]) * _UNIT_DAYS[tokens[i + 2]],
+                          " ".join(text.surface[i:i + 3])))
+    return tuple(found)
+
+
+def _laxer_period(question: Analysis, answer: Analysis) -> tuple[str, str | None]:
+    """(the question's period, as written; the answer's first period laxer than every
+    period the question names, or None)."""
+    asked = _intervals(question)
+    if not asked:
+        return "", None
+    limit, words = max(asked)
+    for days, said in _intervals(answer):
+        if days > limit * _SAME_PERIOD:
+            return words, said
+    return words, None
 
 
 def _first(said: dict[str, str]) -> str:

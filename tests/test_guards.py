@@ -6,10 +6,14 @@ the question a row asks and a library entry's wording, with what the guards must
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from qfill.guards import check
 from qfill.library import load_library
@@ -18,6 +22,7 @@ from qfill.questionnaire import QuestionRow
 from qfill.terms import shared_analyzer, stem
 
 analyze = shared_analyzer()
+REPO = Path(__file__).resolve().parent.parent
 
 
 def reasons(question: str, entry: str, *, answer: str | None = None,
@@ -163,6 +168,78 @@ def test_different_periods_still_differ() -> None:
                    "Are access rights reviewed every year?") == [
         "qualifier-mismatch: the question says 'quarterly', 'entry' says 'every year' "
         "(frequency)"]
+
+
+ACCESS_REVIEWS = "Are user access rights reviewed periodically?"
+
+
+@pytest.mark.parametrize(("question", "answer", "laxer"), [
+    ("Are user access rights reviewed at least quarterly?",
+     "Yes. Production access is reviewed every quarter; access to all other applications "
+     "is reviewed every six months.", "every six months"),
+    ("Are user access rights reviewed quarterly?",
+     "Yes. Quarterly for production systems, annually for internal tools.", "annually"),
+    ("Are user access rights reviewed every 90 days?",
+     "Yes. Every 90 days for administrators and every 180 days for everyone else.",
+     "every 180 days"),
+    ("Are user access rights reviewed monthly?",
+     "Yes. Administrator access monthly, other access every 2 months.", "every 2 months"),
+])
+def test_an_answer_that_also_states_a_laxer_period_is_held(question: str, answer: str,
+                                                          laxer: str) -> None:
+    found = reasons(question, ACCESS_REVIEWS, answer=answer, short="Yes")
+    assert len(found) == 1 and found[0].startswith("qualifier-mismatch: the question says '")
+    assert found[0].endswith(f"'entry' does not and its answer says '{laxer}' (frequency)")
+    assert found[0].split("'")[1].lower() in question.lower()  # quoted as written
+
+
+@pytest.mark.parametrize("answer", [
+    "Yes. All access is reviewed every quarter.",
+    "Yes. All access is reviewed every 90 days, administrator access monthly.",
+    "Yes. Every three months, and within 5 working days of a role change.",
+    "Yes. Quarterly; logs of the reviews are kept for 12 months.",
+    "Yes. All access is reviewed monthly.",
+])
+def test_an_answer_at_the_asked_period_or_more_often_is_not_held(answer: str) -> None:
+    assert reasons("Are user access rights reviewed at least quarterly?", ACCESS_REVIEWS,
+                   answer=answer, short="Yes") == []
+
+
+def test_an_entry_asking_the_same_period_is_held_when_its_answer_states_a_laxer_one() -> None:
+    assert reasons("Are user access rights reviewed at least quarterly?",
+                   "Are user access rights reviewed quarterly?",
+                   answer="Yes, for production; other access every six months.",
+                   short="Yes") == [
+        "qualifier-mismatch: the question says 'quarterly', 'entry' too, but its answer says "
+        "'every six months' (frequency)"]
+
+
+def test_a_qualified_answer_leaves_the_yes_no_cell_of_an_at_least_question_empty(
+        run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    # The sample library's access-reviews: quarterly for production, six-monthly for the rest.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Question", "Vendor Answer", "Vendor Comments"])
+    sheet.append(["Are user access rights reviewed at least quarterly?", None, None])
+    sheet.append(["Are user access rights reviewed at least annually?", None, None])
+    choices = DataValidation(type="list", formula1='"Yes,No,N/A"')
+    sheet.add_data_validation(choices)
+    choices.add("B2:B3")
+    book.save(tmp_path / "q.xlsx")
+    result = run_cli("answer", tmp_path / "q.xlsx", "--library", REPO, "--out",
+                     tmp_path / "out.xlsx", "--report", tmp_path / "r.json",
+                     "--today", "2026-11-29")
+    assert result.exit_code == 0, result.output
+    quarterly, annually = json.loads((tmp_path / "r.json").read_text("utf-8"))["rows"]
+    assert (quarterly["status"], quarterly["answer_id"]) == ("review", "access-reviews")
+    assert quarterly["reasons"] == [
+        "qualifier-mismatch: the question says 'quarterly', 'access-reviews' does not and its "
+        "answer says 'every six months' (frequency)"]
+    assert (annually["status"], annually["answer_id"]) == ("filled", "access-reviews")
+    written = openpyxl.load_workbook(tmp_path / "out.xlsx").active
+    assert written["B2"].value is None and written["C2"].value is None
+    assert written["B3"].value == "Yes"
 
 
 def test_a_grade_range_and_an_id_are_not_numbers() -> None:
