@@ -1,0 +1,278 @@
+"""How `qfill answer` and `qfill lint` grow with the questionnaire and the library, phase by
+phase, beside a plain openpyxl load-and-save (the floor) and all-pairs fuzzy matching
+(the naive peer): a timing script, not a test.
+
+    python benchmarks/scale.py            # rows 500-20,000, entries 1,000-10,000: minutes
+    python benchmarks/scale.py --full     # also 20,000 and 50,000 entries (lint and answer)
+    python benchmarks/scale.py --rows 500,2000,8000 --entries 1000,5000,10000 --lint 1000,5000
+
+Workbooks and libraries are generated at run time from real questions (the sample
+library and, when present, ``../shared/questionnaires``; see :mod:`corpus`), so term
+frequencies are real ones; ``twins`` libraries give every other entry a near twin.
+
+For each size, in one process: the phases of ``answer`` (reading the library and the
+workbook, building the index and loading it from the cache, matching, verifying and
+planning, the report, writing and verifying the filled copy), the same run end to end
+from the command line with the index cached, the floor (openpyxl load + save of the same
+workbook) and, where it finishes in reasonable time, the peer (rapidfuzz
+``process.cdist`` with ``token_set_ratio`` over every row and library phrasing,
+``workers=-1``). Then the ratio to the floor, and growth exponents: ``log(t2/t1) /
+log(n2/n1)`` between sizes (1 is linear, under 1 is sublinear). Times are CPU seconds of
+this process (or of the child, end to end), which a busy machine disturbs less than the
+wall clock; the peer, which uses both cores, is also given in wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import itertools
+import math
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+
+TODAY = date(2026, 12, 1)
+
+
+def cpu(child: bool = False) -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN if child else resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], Any], child: bool = False) -> tuple[Any, float, float]:
+    """``fn()``, its CPU seconds and its wall seconds."""
+    c0, w0 = cpu(child), time.perf_counter()
+    value = fn()
+    return value, cpu(child) - c0, time.perf_counter() - w0
+
+
+def exponent(n1: float, t1: float, n2: float, t2: float) -> float:
+    return math.log(max(t2, 1e-6) / max(t1, 1e-6)) / math.log(n2 / n1)
+
+
+def floor_seconds(path: Path) -> float:
+    """openpyxl load + save of the workbook: what any model-based writer pays at least."""
+    import openpyxl
+
+    def run() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path)
+            book.save(io.BytesIO())
+
+    return timed(run)[1]
+
+
+def peer_seconds(rows: list[str], phrasings: list[str]) -> tuple[float, float]:
+    """All-pairs token_set_ratio on both cores: (CPU, wall)."""
+    from rapidfuzz import fuzz, process
+
+    _, c, w = timed(lambda: process.cdist(rows, phrasings, scorer=fuzz.token_set_ratio,
+                                          workers=-1, dtype="uint8"))
+    return c, w
+
+
+def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, float]:
+    from qfill.answering import answer_questionnaire
+    from qfill.files import FileContent
+    from qfill.library import load_library
+    from qfill.matching import Matcher
+    from qfill.render.report import render_markdown
+    from qfill.report import build_report
+    from qfill.settings import load_settings
+    from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
+    from qfill.sheets.writer import WriteTarget, check_copy, fill_copy
+
+    t: dict[str, float] = {}
+    settings = load_settings(library_root)
+    library, t["read library"], _ = timed(lambda: load_library(library_root))
+    source = read_questionnaire_file(workbook)
+    q, t["read workbook"], _ = timed(lambda: read_questionnaire(source))
+    shutil.rmtree(cache / "index", ignore_errors=True)
+    _, t["build index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
+    matcher, t["load index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
+    _, t["match"], _ = timed(lambda: matcher.match(q.rows, template=q.template))
+    run, whole, _ = timed(lambda: answer_questionnaire(q, library, settings, today=TODAY,
+                                                       index_cache=cache))
+    # answer_questionnaire = load index + match + verify and plan (derived, same process)
+    t["verify + plan"] = max(whole - t["load index"] - t["match"], 0.0)
+    _, t["report"], _ = timed(lambda: render_markdown(build_report(
+        run, library, questionnaire_name="q.xlsx", output_name="q.filled.xlsx",
+        library_name="library")))
+    target = WriteTarget.of(q)
+    filled, t["write copy"], _ = timed(lambda: fill_copy(source, run.plan, target))
+    _, t["check copy"], _ = timed(lambda: check_copy(
+        source, FileContent(workbook, filled), run.plan, target, highlight=False))
+    return t
+
+
+def answer_cli(library_root: Path, workbook: Path, cache: Path, out: Path) -> float:
+    """`qfill answer` end to end in a fresh interpreter, the index already cached."""
+    import os
+
+    command = [sys.executable, "-m", "qfill", "answer", str(workbook), "-l", str(library_root),
+               "-o", str(out / "filled.xlsx"), "-r", str(out / "report.md"), "--force",
+               "--today", TODAY.isoformat()]
+    # The index is in ``cache`` already: answer_phases built it there.
+    env = {**os.environ, "QFILL_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+    return timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env,
+                                        cwd=REPO), child=True)[1]
+
+
+def lint_phases(library_root: Path) -> dict[str, float]:
+    from qfill.library import read_library
+    from qfill.lint import lint_library
+    from qfill.lint.ambiguity import near_twins
+    from qfill.settings import load_settings
+
+    settings = load_settings(library_root)
+    t: dict[str, float] = {}
+    (library, _), t["read library"], _ = timed(lambda: read_library(library_root))
+    _, t["near-twin join"], _ = timed(lambda: near_twins(library, settings))
+    result, t["lint (all rules)"], _ = timed(lambda: lint_library(
+        library_root, settings=settings, today=TODAY))
+    t["findings"] = float(len(result.findings))
+    return t
+
+
+def lint_cli(library_root: Path) -> float:
+    import os
+
+    command = [sys.executable, "-m", "qfill", "lint", str(library_root), "--format", "text",
+               "--today", TODAY.isoformat()]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return timed(lambda: subprocess.run(command, check=False, capture_output=True, env=env,
+                                        cwd=REPO), child=True)[1]
+
+
+def show(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true",
+                        help="also 20,000 and 50,000 entries (answer and lint)")
+    parser.add_argument("--peer-limit", type=float, default=8e6,
+                        help="run the naive peer only up to this many row x phrasing pairs")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--rows", default="500,2000,20000",
+                        help="questionnaire sizes, against 5,000 entries")
+    parser.add_argument("--entries", default="1000,5000,10000",
+                        help="library sizes, against 2,000 rows (--full adds 20000,50000)")
+    parser.add_argument("--lint", default="1000,5000",
+                        help="library sizes for lint (--full adds 20000,50000)")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="qfill-scale-"))
+    cache = base / "cache"
+    more = [20000, 50000] if args.full else []
+    entries_sizes = sorted({*map(int, args.entries.split(",")), *more})
+    row_sizes = sorted({*map(int, args.rows.split(",")), 2000})
+    lint_sizes = sorted({*map(int, args.lint.split(",")), *more})
+    print(f"source questions: {len(corpus.source_questions())}; data in {base}")
+    try:
+        def library(entries: int, twins: bool = False) -> Path:
+            root = base / f"library-{entries}{'-twins' if twins else ''}"
+            if not root.exists():
+                corpus.generate_library(root, entries, twins=twins)
+            return root
+
+        def workbook(rows: int, entries: int) -> Path:
+            path = base / f"q-{rows}x{entries}.xlsx"
+            if not path.exists():
+                corpus.generate_workbook(path, rows, entries)
+            return path
+
+        # ------------------------------------------------------------------ answer
+        runs: dict[tuple[int, int], dict[str, float]] = {}
+        sizes = [(2000, e) for e in entries_sizes] + [(r, 5000) for r in row_sizes if r != 2000]
+        for rows, entries in sorted(set(sizes), key=lambda s: (s[1], s[0])):
+            root, path = library(entries), workbook(rows, entries)
+            phases = answer_phases(root, path, cache)
+            phases["answer (CLI, index cached)"] = answer_cli(root, path, cache, base)
+            phases["floor: openpyxl load+save"] = floor_seconds(path)
+            phrasings = sum(1 + len(a) for _, a in corpus.library_questions(entries))
+            if rows * phrasings <= args.peer_limit:
+                questions = corpus.workbook_questions(rows, entries)
+                texts = [t for q, a in corpus.library_questions(entries) for t in (q, *a)]
+                phases["peer CPU"], phases["peer wall"] = peer_seconds(questions, texts)
+            runs[(rows, entries)] = phases
+            print(f"answer {rows:,} rows x {entries:,} entries: CLI "
+                  f"{phases['answer (CLI, index cached)']:.2f} s, floor "
+                  f"{phases['floor: openpyxl load+save']:.2f} s", flush=True)
+        keys = sorted(runs, key=lambda s: (s[1], s[0]))
+        names = list(next(iter(runs.values())))
+        names += [n for r in runs.values() for n in r if n not in names]
+        show("answer: CPU seconds by phase",
+             ["phase", *(f"{r:,}x{e:,}" for r, e in keys)],
+             [[n, *(f"{runs[k][n]:.2f}" if n in runs[k] else "-" for k in keys)]
+              for n in names])
+        ratio = [["answer CLI / floor", *(f"{runs[k]['answer (CLI, index cached)'] / runs[k]['floor: openpyxl load+save']:.1f}x" for k in keys)],  # noqa: E501
+                 ["peer wall / answer CLI", *(
+                     f"{runs[k]['peer wall'] / runs[k]['answer (CLI, index cached)']:.1f}x"
+                     if "peer wall" in runs[k] else "-" for k in keys)]]
+        show("answer: ratios", ["", *(f"{r:,}x{e:,}" for r, e in keys)], ratio)
+        growth: list[list[str]] = []
+        by_entries = [(2000, e) for e in entries_sizes]
+        by_rows = sorted((r, 5000) for r in row_sizes)
+        for label, series, size in (("entries (2,000 rows)", by_entries, 1),
+                                    ("rows (5,000 entries)", by_rows, 0)):
+            for a, b in itertools.pairwise(series):
+                growth.append([f"{label} {a[size]:,} -> {b[size]:,}", *(
+                    f"{exponent(a[size], runs[a][n], b[size], runs[b][n]):.2f}"
+                    for n in ("match", "check copy", "answer (CLI, index cached)"))])
+        show("answer: growth exponents (1 = linear)",
+             ["between", "match", "check copy", "answer CLI"], growth)
+
+        # ------------------------------------------------------------------ lint
+        lint_runs: dict[tuple[int, bool], dict[str, float]] = {}
+        for entries in lint_sizes:
+            for twins in (False, True):
+                root = library(entries, twins)
+                phases = lint_phases(root)
+                phases["lint (CLI)"] = lint_cli(root)
+                lint_runs[(entries, twins)] = phases
+                print(f"lint {entries:,} entries{' (near twins)' if twins else ''}: CLI "
+                      f"{phases['lint (CLI)']:.2f} s", flush=True)
+        lkeys = list(lint_runs)
+        lnames = list(next(iter(lint_runs.values())))
+        show("lint: CPU seconds by phase",
+             ["phase", *(f"{e:,}{' twins' if t else ''}" for e, t in lkeys)],
+             [[n, *(f"{lint_runs[k][n]:.0f}" if n == "findings" else f"{lint_runs[k][n]:.2f}"
+                    for k in lkeys)] for n in lnames])
+        lgrowth = []
+        for twins in (False, True):
+            series = list(lint_sizes)
+            for a, b in itertools.pairwise(series):
+                lgrowth.append([f"{a:,} -> {b:,}{' twins' if twins else ''}", *(
+                    f"{exponent(a, lint_runs[(a, twins)][n], b, lint_runs[(b, twins)][n]):.2f}"
+                    for n in ("near-twin join", "lint (all rules)", "lint (CLI)"))])
+        show("lint: growth exponents in entries", ["between", "join", "all rules", "CLI"],
+             lgrowth)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
