@@ -17,6 +17,7 @@ from qfill.matching import Match
 from qfill.questionform import QuestionForm, classify_question, fits_field, opens_with_verdict
 from qfill.questionnaire import QuestionRow, TargetCell
 from qfill.reasons import Reason, reason, reason_code
+from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
 
 # Spellings a dropdown may use for each short value, most specific first.
 SHORT_SPELLINGS: dict[str, tuple[str, ...]] = {
@@ -155,6 +156,9 @@ def fill_row(row: QuestionRow, answer: Answer, *, root: Path, local_note: str = 
 
     def put(target: TargetCell | None, value: str | None) -> None:
         if target is not None and target.writable and value:
+            if excel_length(value) > EXCEL_CELL_LIMIT:
+                problems.append(too_long_for_cell(where + target.ref, excel_length(value)))
+                return
             writes.append(CellWrite(row.sheet, target.ref, value, target.role, row.row))
 
     if form.about_questionnaire:
@@ -297,6 +301,22 @@ def dropdown_mismatch(detail: str) -> Reason:
         row: {short: ["Yes", "No"]}
     """
     return reason("dropdown-mismatch", detail)
+
+
+@reason_code("too-long-for-cell", stage="write")
+def too_long_for_cell(where: str, length: int) -> Reason:
+    """The text for a cell is longer than the 32,767 characters a spreadsheet cell holds,
+    so it cannot be written whole (and a cut answer is not the approved one).
+
+    Reviewer: shorten the answer in the library (or cite a document instead of quoting
+    it), or write a shorter answer by hand.
+
+    PASS: an answer of a few paragraphs.
+
+    FAIL: an answer pasted with a whole policy, 40,000 characters long.
+    """
+    return reason("too-long-for-cell", f"{where}: the text is {length:,} characters, more "
+                  f"than the {EXCEL_CELL_LIMIT:,} a spreadsheet cell holds")
 
 
 @reason_code("no-answer-cell", stage="write")

@@ -130,3 +130,33 @@ def test_an_unreadable_review_file_is_a_one_line_error(tmp_path: Path, run_cli,
     monkeypatch.setattr(Path, "open", denied)
     assert_refused(run_cli("apply", filled, review, "--library", library),
                    "review.csv: cannot read the review file (Permission denied)")
+
+
+def test_an_answer_too_long_for_a_cell_goes_to_review_and_the_run_goes_on(
+        tmp_path: Path, run_cli, write_library) -> None:
+    import json
+
+    long_answer = "Yes. " + "Our policy says so in every detail. " * 1200  # ~43,000 chars
+    library = write_library({"answers/policies.yaml": f"""
+        answers:
+          - id: infosec-policy
+            question: Do you have an information security policy?
+            answer: "{long_answer}"
+          - id: backups
+            question: Do you back up customer data every day?
+            answer: Yes. Encrypted daily backups kept for 35 days.
+        """})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sec"
+    ws.append(["ID", "Question", "Answer"])
+    ws.append(["P-1", "Do you have an information security policy?", None])
+    ws.append(["P-2", "Do you back up customer data every day?", None])
+    path = tmp_path / "q.xlsx"
+    wb.save(path)
+    result = run_cli("answer", path, "--library", library, "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["rows"]
+    assert rows[0]["status"] == "review"
+    assert any(r.startswith("too-long-for-cell: Sec!C2: the text is") for r in rows[0]["reasons"])
+    assert rows[1]["status"] == "filled"
