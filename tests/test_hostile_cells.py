@@ -16,20 +16,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hostile_fixtures import ENCRYPTION_LIBRARY
 from questionnaire_fixtures import build_simple, rewrite_part, sheet_part
 
-LIBRARY = {
-    "answers/security.yaml": """
-        owner: security@example.com
-        answers:
-          - id: encryption-at-rest
-            question: Is customer data encrypted at rest?
-            aliases: [Do you run security control number 1?]
-            answer: Yes. AES-256 through AWS KMS on every data store.
-            short: "Yes"
-            refs: {custom: [S-1]}
-        """,
-}
+LIBRARY = ENCRYPTION_LIBRARY
 HELD = {
     "error-value": '<c r="D2" t="e"><v>#N/A</v></c>',
     "picture-in-cell": '<c r="D2" t="e" vm="1"><v>#VALUE!</v></c>',

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from diff_fixtures import GitRepo, make_git_repo
+from hostile_fixtures import assert_refused, digest
 from openpyxl import Workbook
 
 from qfill.library import load_library, read_library
@@ -51,20 +51,6 @@ QUESTIONS = [
     ("Are external testers engaged to attack the product each year?", "pen-test"),
     ("Do you run scanners across the whole estate?", "vuln-scans"),
 ]
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def assert_refused(result, code: int, *needles: str) -> str:
-    assert result.exit_code == code, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert lines[0].startswith("qfill: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def _review_setup(tmp_path: Path, questions: list[tuple[str, str]]) -> tuple[Path, Path]:

@@ -21,34 +21,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hostile_fixtures import ENCRYPTION_ANSWER, ENCRYPTION_LIBRARY, assert_refused
 from process_fixtures import CHILD_TIMEOUT, child_process, line_within
 from questionnaire_fixtures import build_simple
 
 from qfill.errors import OutputCheckError
 
-LIBRARY = {
-    "answers/security.yaml": """
-        owner: security@example.com
-        answers:
-          - id: encryption-at-rest
-            question: Is customer data encrypted at rest?
-            aliases: [Do you run security control number 1?]  # an id needs agreeing words
-            answer: Yes. AES-256 through AWS KMS on every data store.
-            short: "Yes"
-            refs: {custom: [S-1]}
-        """,
-}
-ANSWER = "Yes. AES-256 through AWS KMS on every data store."
-
-
-def assert_refused(result, code: int, *needles: str) -> str:
-    assert result.exit_code == code, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert lines[0].startswith("qfill: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+LIBRARY, ANSWER = ENCRYPTION_LIBRARY, ENCRYPTION_ANSWER
 
 
 def leftovers(folder: Path) -> list[str]:
