@@ -418,3 +418,22 @@ def test_readme_rule_table_lists_every_rule_with_its_default() -> None:
         pytest.skip("README.md has no lint rule table yet")
     rows = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (error|warning|off) \|", text, re.MULTILINE))
     assert rows == {r.id: r.default_name for r in RULES.values()}
+
+
+def test_required_evidence_titles_and_the_value_key(tmp_path: Path) -> None:
+    root = build(tmp_path, {
+        "qfill.yaml": "lint:\n  required: [evidence.title, value]\n",
+        "evidence/policy.md": "# Policy\n",
+        "answers/a.yaml": _file(
+            "  - id: titled\n    question: Is it titled?\n    answer: Yes.\n"
+            "    value: Titled\n    evidence:\n      - path: evidence/policy.md\n"
+            "        title: Security policy\n",
+            "  - id: untitled\n    question: Is it untitled?\n    answer: Yes.\n"
+            "    evidence:\n      - evidence/policy.md\n")})
+    result = run_lint(root)
+    assert [(f.rule, f.line, f.message) for f in result.findings] == [
+        ("missing-required-key", 9, "entry 'untitled' has no 'value', which qfill.yaml "
+         "lint.required asks for; add it to the entry"),
+        ("missing-required-key", 13, "evidence evidence/policy.md of 'untitled' has no "
+         "title, which qfill.yaml lint.required asks for; write it as a mapping with path "
+         "(or url) and title")]

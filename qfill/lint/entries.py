@@ -14,7 +14,7 @@ from qfill.lint.registry import LintContext, Problem, rule
 _FIELD = {"id": "id", "question": "question", "aliases": "aliases", "answer": "answer",
           "short": "short", "evidence": "evidence", "refs": "refs", "tags": "tags",
           "owner": "owner", "reviewed": "reviewed", "review_every": "review_every",
-          "products": "products", "source": "harvested_from"}
+          "products": "products", "source": "harvested_from", "value": "value"}
 
 # How an answer opens: "Yes, ...", "No.", "N/A", "Not applicable: ...". Checked in this
 # order so "N/A" is not read as "No"; "None"/"Not" do not count as "No" (\b).
@@ -38,7 +38,9 @@ def missing_required_key(ctx: LintContext) -> Iterable[Problem]:
 
     Libraries often require an ``owner`` (who approves the answer) or a ``reviewed``
     date on every entry. A file-level ``owner``, ``tags`` or ``review_every`` counts for
-    the entries in that file. Off unless ``lint.required`` lists keys.
+    the entries in that file. ``evidence.title`` requires a ``title`` on every evidence
+    item: a customer's evidence cell shows the title (a document without one is named by
+    its first heading or file name). Off unless ``lint.required`` lists keys.
 
     PASS::
 
@@ -69,6 +71,16 @@ def missing_required_key(ctx: LintContext) -> Iterable[Problem]:
     source = ctx.settings.source or "qfill.yaml"
     for answer in ctx.library.answers:
         for key in required:
+            if key == "evidence.title":
+                for item in answer.evidence:
+                    if not item.title:
+                        yield Problem(answer.source, item.line or answer.line,
+                                      item.column or answer.column,
+                                      f"evidence {item.path or item.url} of '{answer.id}' "
+                                      f"has no title, which {source} lint.required asks "
+                                      "for; write it as a mapping with path (or url) and "
+                                      "title", answer.id)
+                continue
             value = getattr(answer, _FIELD[key])
             if value is None or (not isinstance(value, int) and not value):
                 where = " or as a file-level default" if key in FILE_SCHEMA else ""

@@ -60,11 +60,11 @@ def rule_severities(settings: Settings) -> dict[str, Severity | None]:
             raise SettingsError(f"{source}: lint.rules names '{rule_id}', which is not a "
                                 f"qfill rule; {tip}")
         levels[rule_id] = _LEVELS[level]
+    allowed = [*ENTRY_SCHEMA, "evidence.title"]
     for key in settings.lint.required:
-        if key not in ENTRY_SCHEMA:
-            hint = difflib.get_close_matches(key, list(ENTRY_SCHEMA), n=1, cutoff=0.6)
-            tip = f"did you mean '{hint[0]}'?" if hint else \
-                f"allowed: {', '.join(ENTRY_SCHEMA)}"
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            tip = f"did you mean '{hint[0]}'?" if hint else f"allowed: {', '.join(allowed)}"
             raise SettingsError(f"{source}: lint.required names '{key}', which is not an "
                                 f"entry key; {tip}")
     return levels
