@@ -161,3 +161,21 @@ def test_learning_a_phone_number_does_not_fill_the_name_title_or_email_rows(
     ws = openpyxl.load_workbook(tmp_path / "next.filled.xlsx")["Sec"]
     assert [ws[f"C{n}"].value for n in (2, 3, 4, 5)] == [None, None, None,
                                                           "+44 20 7946 0100"]
+
+
+def test_a_policy_entry_chosen_for_a_training_question_is_not_learned(
+        tmp_path: Path, run_cli, write_library) -> None:
+    library = write_library({"answers/a.yaml": LIBRARY + """
+  - id: infosec-policy
+    question: Do you have a documented information security policy?
+    answer: Yes. Our information security policy is approved by the CEO every year.
+    short: "Yes"
+"""})
+    q = build(tmp_path / "q.xlsx", ["Do you provide information security training to staff?"])
+    filled, review = review_file(run_cli, library, q, {2: "infosec-policy"})
+    before = (library / "answers/a.yaml").read_bytes()
+    result = run_cli("apply", filled, review, "-l", library, "--learn", "--today",
+                     "2026-11-29")
+    assert result.exit_code == 0, result.output
+    assert "check Sec!2: qualifier-mismatch:" in result.stdout
+    assert (library / "answers/a.yaml").read_bytes() == before  # policy is not training
