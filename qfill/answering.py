@@ -50,6 +50,7 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
                                       template=questionnaire.template)]
     local_note = settings.filling.local_evidence
     decided = verify_matches(matches, library, today=today, local_note=local_note)
+    decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
     plan = plan_fills(decided, library, highlight_review=highlight_review,
                       local_note=local_note)
     return AnswerRun(questionnaire, tuple(decided), plan)
@@ -88,6 +89,38 @@ def already_answered(row: QuestionRow, answer_id: str | None) -> Reason | None:
                       if t.current is not None and t.role in ("short", "answer", "mark"))
     compare = f"; compare it with '{answer_id}'" if answer_id else ""
     return reason("already-answered", f"{row.sheet}!{taken} already holds an answer{compare}")
+
+
+def held_for_formula(match: Match) -> Match:
+    """A row with a formula where its question or answer goes: review, suggestions kept."""
+    found = formula_cell(match.row)
+    return replace(match, status="review", reasons=(found,) if found else match.reasons)
+
+
+@reason_code("formula-cell", stage="write")
+def formula_cell(row: QuestionRow) -> Reason | None:
+    """The row's answer cell holds a formula (its answer is computed from elsewhere in the
+    workbook), or its question cell is a formula with no saved value: qfill never
+    overwrites a formula and cannot read such a question, so the row is told, not written.
+
+    Reviewer: open the cell; if the formula copies an answer from another row or sheet,
+    answer that one; if it is not meant to be there (a question starting with "=" that the
+    spreadsheet took for a formula), answer the row by hand, as text.
+
+    PASS: a row whose answer cell is empty and whose question is text is not held.
+
+    FAIL: a row whose answer cell holds `=Summary!C4`, or whose question cell holds
+    `=cmd|' /C calc'!A0` with no saved value, is held for review.
+    """
+    if row.formula_cell is None:
+        return None
+    if row.question.startswith("=") and row.question_ref == row.formula_cell:
+        what = (f"the question cell {row.sheet}!{row.formula_cell} is a formula with no "
+                "saved value; it is not read as a question or run")
+    else:
+        what = (f"the answer cell {row.sheet}!{row.formula_cell} holds a formula; qfill "
+                "never overwrites one")
+    return reason("formula-cell", what)
 
 
 def rows_in_order(matches: Sequence[Match], sheet_order: Sequence[str]) -> list[Match]:

@@ -53,6 +53,10 @@ class QuestionRow:
     section: str | None = None
     question_ref: str | None = None  # the cell holding the question text, e.g. "B12"
     targets: tuple[TargetCell, ...] = ()
+    # The formula cell ("C7") that keeps the row from being answered: its answer cell is
+    # computed from elsewhere, or its question cell is a formula with no saved value. Such
+    # a row is reported for review (code ``formula-cell``), never written.
+    formula_cell: str | None = None
 
     def target(self, role: TargetRole) -> TargetCell | None:
         return next((t for t in self.targets if t.role == role), None)

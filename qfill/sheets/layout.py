@@ -15,8 +15,9 @@ layout, known template or not, goes through the same row reader, :func:`read_blo
   the details column the narrative (role ``answer``); on a free-text row the response cell
   takes the narrative (``answer``) and the details column the evidence (``evidence``).
 - A question row has question text (a formula's cached value counts) and its main answer
-  cell is not a formula: a row whose answer is computed from elsewhere is not a question
-  to answer. Cells covered by a merge (not its top-left cell) are never targets.
+  cell is not a formula: a row whose answer is computed from elsewhere, or whose question
+  is a formula with no saved value, is held (``formula_cell``) for the report, never
+  written. Cells covered by a merge (not its top-left cell) are never targets.
 - Section titles: a header row's first free label, a row whose text is merged across the
   question column, or a short text row with no question; a ``section`` column wins where
   it has a value (merged down or forward-filled).
@@ -172,8 +173,11 @@ class Block:
 @dataclass(slots=True)
 class BlockResult:
     rows: list[QuestionRow] = field(default_factory=list)
-    formula_rows: int = 0  # rows skipped because their answer cell is a formula
+    formula_rows: int = 0  # rows whose answer cell is a formula
     uncached_rows: int = 0  # question cells that are formulas with no cached value
+    # Those rows, to report for review (``formula_cell`` set) when the sheet is read; a
+    # sheet with nothing else is skipped with the reason instead.
+    held: list[QuestionRow] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- the sheet
@@ -559,6 +563,17 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
                 parent = None
             elif grid.is_formula(r, plan.question):
                 result.uncached_rows += 1
+                ref = format_ref(r, plan.question)
+                targets, _computed = _targets(ctx, plan, r)
+                if targets and (block.id_pattern is None or block.id_pattern.match(
+                        norm(grid.value(r, plan.id)) if plan.id is not None else "")):
+                    result.held.append(QuestionRow(
+                        sheet=ctx.name, row=r,
+                        question=norm(grid.unsaved_formulas.get((r, plan.question), "=")),
+                        question_id=(norm(grid.value(r, plan.id)) or None
+                                     if plan.id is not None else None),
+                        section=section, question_ref=ref, targets=tuple(targets),
+                        formula_cell=ref))
             continue
         raw_id = norm(grid.value(r, plan.id)) if plan.id is not None else ""
         if block.id_pattern is not None and not block.id_pattern.match(raw_id):
@@ -581,9 +596,13 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
             section = question
             parent = None
             continue
-        targets = _targets(ctx, plan, r)
-        if targets is None:
+        targets, computed = _targets(ctx, plan, r)
+        if computed is not None:
             result.formula_rows += 1
+            result.held.append(QuestionRow(
+                sheet=ctx.name, row=r, question=question, question_id=question_id,
+                section=section, question_ref=format_ref(r, plan.question),
+                targets=tuple(targets), formula_cell=computed))
             continue
         if not targets:
             continue
@@ -625,6 +644,8 @@ def _row_question(ctx: SheetContext, plan: ColumnPlan, r: int, targets_cols: set
     text = norm(grid.value(r, plan.question))
     if text:
         return None, text
+    if grid.is_formula(r, plan.question):
+        return None, None  # a question computed with no saved value, not a title row
     for col in sorted(grid.cells.get(r, {})):
         if col in targets_cols or col == plan.section:
             continue
@@ -646,8 +667,9 @@ def _has_content(ctx: SheetContext, plan: ColumnPlan, r: int) -> bool:
                for c in plan.target_columns())
 
 
-def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | None:
-    """The row's target cells; None when its main answer cell is a formula."""
+def _targets(ctx: SheetContext, plan: ColumnPlan, r: int
+             ) -> tuple[list[TargetCell], str | None]:
+    """The row's target cells, and the ref of its main answer cell when that is a formula."""
     grid = ctx.grid
     out: list[TargetCell] = []
 
@@ -686,5 +708,5 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int) -> list[TargetCell] | 
     # marks. When it is computed, the row is not a question to answer.
     primary = next(([t] for t in main if t is not None), [t for t in marks if t is not None])
     if primary and all(t.formula for t in primary):
-        return None
-    return out if any(t is not None for t in (*main, *marks)) else []
+        return out, primary[0].ref
+    return (out if any(t is not None for t in (*main, *marks)) else []), None

@@ -80,6 +80,9 @@ class SheetGrid:
     validations: list[RawValidation] = field(default_factory=list)
     max_row: int = 0
     max_col: int = 0
+    # (row, col) -> "=<formula>" for formula cells with no saved value (nothing else shows
+    # what such a cell holds; the report quotes it).
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def content(self, row: int, col: int) -> str | None:
         """What the cell holds, text or not; None only for a cell with no value at all."""
@@ -297,6 +300,8 @@ class WorkbookFile:
                     grid.held[(row_number, col_number)] = held
                 if value is not None or is_formula:
                     cells.setdefault(row_number, {})[col_number] = (value, is_formula)
+                    if is_formula and value is None:
+                        grid.unsaved_formulas[(row_number, col_number)] = _formula_text(elem)
                     count += 1
                     if count > MAX_SHEET_CELLS:
                         raise SheetTooLarge(entry.name)
@@ -386,6 +391,15 @@ def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool, st
                 else f"the error value {raw}" if kind == "e" and raw
                 else "blank or phonetic-only text")
     return text, is_formula, held
+
+
+def _formula_text(elem: Element) -> str:
+    """A formula cell's formula as the user typed it ("=SUM(A1:A3)"), cut to a line."""
+    text = next((child.text or "" for child in elem if _local(child.tag) == "f"), "")
+    return "=" + decode_cell_text(text)[:MAX_FORMULA_TEXT]
+
+
+MAX_FORMULA_TEXT = 500
 
 
 def _number_text(raw: str) -> str:

@@ -98,7 +98,8 @@ def read_workbook(source: FileContent, *, include_hidden: bool = False,
                                                f"{MAX_INDEX_ENTRIES:,} merged or validated "
                                                "columns)"))
                 continue
-            layout, sheet_rows = read_sheet(ctx, template, mapping)
+            layout, sheet_rows = read_sheet(ctx, template, mapping,
+                                            chosen=selected is not None)
             layouts.append(layout)
             rows.extend(sheet_rows)
     name = template.name if template is not None else None
@@ -129,8 +130,13 @@ def _select(path: Path, entries: Sequence[SheetEntry], wanted: Sequence[str] | N
 
 
 def read_sheet(ctx: SheetContext, template: Template | None,
-               mapping: ColumnMapping | None) -> tuple[SheetLayout, list[QuestionRow]]:
-    """One sheet's layout and rows (templates first, then detection, then the map)."""
+               mapping: ColumnMapping | None, *, chosen: bool = False
+               ) -> tuple[SheetLayout, list[QuestionRow]]:
+    """One sheet's layout and rows (templates first, then detection, then the map).
+
+    ``chosen``: the user named the sheet with ``--sheet``, so an instructions sheet's
+    example rows are read as asked.
+    """
     if not ctx.grid.cells:
         return SheetLayout(ctx.name, "skipped", "empty sheet", hidden=ctx.hidden), []
     template_name: str | None = None
@@ -151,6 +157,13 @@ def read_sheet(ctx: SheetContext, template: Template | None,
         template_name, note = None, "columns from --map"
     results = [read_block(ctx, block) for block in blocks]
     rows = [row for result in results for row in result.rows]
+    if rows:  # on a sheet with questions, a computed row is told, not dropped
+        held = [row for result in results for row in result.held]
+        rows = sorted(rows + held, key=lambda row: row.row) if held else rows
+    if rows and not chosen and mapping is None and template_name is None:
+        example = _instructions_example(ctx, rows)
+        if example is not None:
+            return SheetLayout(ctx.name, "skipped", example, hidden=ctx.hidden), []
     if not rows:
         reason = why or _empty_reason(ctx, blocks, results)
         return SheetLayout(ctx.name, "skipped", reason, hidden=ctx.hidden), []
@@ -183,6 +196,38 @@ def _empty_reason(ctx: SheetContext, blocks: Sequence[Block],
         where = f" at row {header}" if header else ""
         return f"a question table{where} but no question rows below it"
     return _reason_by_content(ctx)
+
+
+# A sheet named as a guide to the questionnaire rather than a part of it.
+_INSTRUCTIONS = re.compile(r"instruction|read ?me|guid|how to|introduction|cover\b"
+                           r"|help\b|example|sample", re.I)
+MAX_EXAMPLE_ROWS = 3
+_PROSE_CHARS = 60
+
+
+def _instructions_example(ctx: SheetContext, rows: Sequence[QuestionRow]) -> str | None:
+    """Why a sheet's few question rows are an example, not questions; None if they are not.
+
+    An instructions sheet shows how to answer with a sample line under a small table;
+    read as a questionnaire, its example would be counted unanswered. It is one when the
+    sheet is named as a guide, holds at most a few question rows, and has at least as
+    many lines of prose (long text that asks nothing) as it has question rows.
+    """
+    if not _INSTRUCTIONS.search(ctx.name) or len(rows) > MAX_EXAMPLE_ROWS:
+        return None
+    asked = {row.row for row in rows}
+    prose = 0
+    for r, cells in ctx.grid.cells.items():
+        if r in asked:
+            continue
+        if any(value and len(" ".join(value.split())) >= _PROSE_CHARS
+               and not value.rstrip().endswith("?") for value, _formula in cells.values()):
+            prose += 1
+    if prose < len(rows):
+        return None
+    lines = ", ".join(str(row.row) for row in rows)
+    return (f"instructions sheet: prose with an example at row {lines}, not questions to "
+            f"answer; use --sheet '{ctx.name}' to read it anyway")
 
 
 def _reason_by_name(name: str) -> str | None:
