@@ -92,7 +92,7 @@ def test_sheet_map_and_hidden_options(tmp_path: Path, run_cli: Run) -> None:
     assert sheets["Vendor Review"]["columns"] == {"id": "A", "question": "B", "answer": "D"}
     assert sheets["Vendor Review"]["reason"] == "columns from --map"
     hidden = run_cli("inspect", path, "--json", "--include-hidden")
-    assert json.loads(hidden.stdout)["question_rows"] == 8
+    assert json.loads(hidden.stdout)["question_rows"] == 9  # with the computed row 12
 
 
 def test_no_question_rows_exits_1_and_says_what_to_try(tmp_path: Path, run_cli: Run) -> None:

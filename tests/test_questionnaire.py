@@ -93,15 +93,17 @@ def test_bespoke_two_row_header_and_merged_section_titles(tmp_path: Path) -> Non
     assert dict(layout.columns) == {"id": "A", "question": "B", "short": "C", "answer": "D",
                                     "evidence": "E"}
     rows = [(r.row, r.question_id, r.question, r.section) for r in q.rows]
-    assert rows[:5] == [
+    assert rows[:4] == [
         (7, "AC-1", "Is multi-factor authentication enforced for all staff?",
          "Section 1 - Access control"),
         (8, "AC-2", "Are access rights reviewed every quarter?", "Section 1 - Access control"),
         (9, "AC-3", "Is single sign-on supported?", "Section 1 - Access control"),
         (11, "DP-1", "Is customer data encrypted at rest?", "Section 2 - Data protection"),
-        (13, "DP-3", "Do you delete customer data within 30 days of contract end?",
-         "Section 2 - Data protection"),
     ]
+    assert rows[4][:2] == (12, "DP-2")  # its answer is a formula: held for review
+    assert rows[5] == (
+        13, "DP-3", "Do you delete customer data within 30 days of contract end?",
+        "Section 2 - Data protection")
     assert targets(q.rows[0]) == [
         ("short", "C7", ("Yes", "No", "Not Applicable"), True),
         ("answer", "D7", (), True), ("evidence", "E7", (), True)]
@@ -115,10 +117,13 @@ def test_bespoke_answered_cells_are_kept_but_not_writable(tmp_path: Path) -> Non
     assert sso.already_answered
 
 
-def test_a_row_whose_answer_cell_is_a_formula_is_not_a_question(tmp_path: Path) -> None:
+def test_a_row_whose_answer_cell_is_a_formula_is_held_never_writable(tmp_path: Path) -> None:
     q = read_questionnaire(build_bespoke(tmp_path / "review.xlsx"))
-    assert "DP-2" not in {r.question_id for r in q.rows}
-    assert 12 not in {r.row for r in q.rows}
+    [computed] = [r for r in q.rows if r.row == 12]
+    assert (computed.question_id, computed.formula_cell) == ("DP-2", "C12")
+    short = computed.target("short")
+    assert short is not None and short.formula and not short.writable
+    assert all(r.formula_cell is None for r in q.rows if r.row != 12)
 
 
 def test_second_question_block_on_the_same_sheet(tmp_path: Path) -> None:

@@ -565,13 +565,15 @@ def read_block(ctx: SheetContext, block: Block) -> BlockResult:
                 result.uncached_rows += 1
                 ref = format_ref(r, plan.question)
                 targets, _computed = _targets(ctx, plan, r)
-                if targets and (block.id_pattern is None or block.id_pattern.match(
-                        norm(grid.value(r, plan.id)) if plan.id is not None else "")):
+                # An error value (#REF!) is a broken lookup, not a question; a formula
+                # with no saved value may be a question typed starting with "=".
+                raw = norm(grid.value(r, plan.id)) if plan.id is not None else ""
+                if targets and (r, plan.question) in grid.unsaved_formulas and (
+                        block.id_pattern is None or block.id_pattern.match(raw)):
                     result.held.append(QuestionRow(
                         sheet=ctx.name, row=r,
                         question=norm(grid.unsaved_formulas.get((r, plan.question), "=")),
-                        question_id=(norm(grid.value(r, plan.id)) or None
-                                     if plan.id is not None else None),
+                        question_id=raw or None,
                         section=section, question_ref=ref, targets=tuple(targets),
                         formula_cell=ref))
             continue

@@ -300,8 +300,8 @@ class WorkbookFile:
                     grid.held[(row_number, col_number)] = held
                 if value is not None or is_formula:
                     cells.setdefault(row_number, {})[col_number] = (value, is_formula)
-                    if is_formula and value is None:
-                        grid.unsaved_formulas[(row_number, col_number)] = _formula_text(elem)
+                    if is_formula and value is None and (text := _unsaved_formula(elem)):
+                        grid.unsaved_formulas[(row_number, col_number)] = text
                     count += 1
                     if count > MAX_SHEET_CELLS:
                         raise SheetTooLarge(entry.name)
@@ -393,8 +393,11 @@ def _cell_value(elem: Element, strings: list[str]) -> tuple[str | None, bool, st
     return text, is_formula, held
 
 
-def _formula_text(elem: Element) -> str:
-    """A formula cell's formula as the user typed it ("=SUM(A1:A3)"), cut to a line."""
+def _unsaved_formula(elem: Element) -> str | None:
+    """A formula cell's formula as typed ("=SUM(A1:A3)", cut short) when no value was
+    saved with it; None when one was (an error value such as #REF! is one)."""
+    if any(_local(child.tag) == "v" and child.text for child in elem):
+        return None
     text = next((child.text or "" for child in elem if _local(child.tag) == "f"), "")
     return "=" + decode_cell_text(text)[:MAX_FORMULA_TEXT]
 
