@@ -53,12 +53,14 @@ _ID = re.compile(r"(?:^|\s)(?:id|#|no\.?|nos?|num|number|ref|ref\.?\s*#|ref\.?\s
 _SHORT = re.compile(r"\by(?:es)?\s*/\s*n(?:o)?\b|\byes\s+or\s+no\b|\byes\s*,\s*no\b")
 _QUESTION = re.compile(r"\bquestions?\b|\bquestion/request\b|^requests?$|\brequirements?\b"
                        r"|^query$|^criteria$|^controls?$|^control description$|^items?$"
-                       r"|^control statement$|^ask$")
+                       r"|^control statement$|^ask$"
+                       # A label/value block: "Field | Value" over company details.
+                       r"|^fields?$|^field names?$|^attributes?$|^information requested$")
 _EVIDENCE = re.compile(r"evidence|supporting doc|attachment|artifact|artefact|document(?:ation)?"
                        r" ref|reference doc|\blinks?\b|\burls?\b|\bproof\b")
 _ANSWER = re.compile(r"answer|response|comment|explanation|\bdetails?\b|additional info"
                      r"|\bnotes?\b|remarks|justification|narrative|implementation description"
-                     r"|clarification|\binput\b|please describe|provide")
+                     r"|clarification|\binput\b|please describe|provide|^values?$")
 _SECTION = re.compile(r"domain|category|\bsection\b|\barea\b|topic|family|chapter|\bgroup\b")
 # In order: "Supplier response Evidence" is evidence, "Response (Y/N)" is yes/no.
 _ROLE_PATTERNS = (("short", _SHORT), ("question", _QUESTION), ("evidence", _EVIDENCE),
@@ -515,19 +517,98 @@ def _has_dropdowns(ctx: SheetContext, col: int, first: int, last: int) -> bool:
 def detect_blocks(ctx: SheetContext) -> tuple[list[Block], str | None]:
     """The question blocks of a sheet by its own headers, or ([], why none were found)."""
     headers = find_headers(ctx)
+    labelled = label_blocks(ctx, headers[0].row if headers else None)
     if not headers:
-        return [], None
-    blocks: list[Block] = []
+        return labelled, None
+    blocks: list[Block] = list(labelled)
     why: str | None = None
+    # The title row just above a header names its table ("Section A: General").
+    above_first = _title_above(ctx, headers[0].row, 1)
+    title = above_first[1] if above_first is not None else None
     for i, header in enumerate(headers):
-        last = headers[i + 1].row - 1 if i + 1 < len(headers) else max(ctx.grid.max_row, header.row)
+        first = header.row + 1 + len(header.sub_rows)
+        section, title = header.section or title, None
+        if i + 1 < len(headers):
+            last = headers[i + 1].row - 1
+            above = _title_above(ctx, headers[i + 1].row, first)
+            if above is not None:
+                last, title = above[0] - 1, above[1]
+        else:
+            last = max(ctx.grid.max_row, header.row)
         plan, reason = plan_from_header(ctx, header, last)
         if plan is None:
             why = why or reason
             continue
-        blocks.append(Block(plan, header.row + 1 + len(header.sub_rows), last, header.row,
-                            header.section))
+        blocks.append(Block(plan, first, last, header.row, section))
     return blocks, why
+
+
+MIN_LABEL_ROWS = 2
+
+
+def label_blocks(ctx: SheetContext, before: int | None) -> list[Block]:
+    """Runs of "Label: | value" rows with no header row, above the first table (``before``).
+
+    A label row holds one short text ending with ":" (or whose value cell is a dropdown)
+    and nothing else but its value cell, the next cell to the right (after the label's
+    merge). At least two such rows in one column, with only blank rows between them,
+    make a block: each label is a question, its value cell the answer.
+    """
+    runs: list[list[int]] = []  # [label col, value col, first row, last row, rows]
+    open_run: list[int] | None = None
+    for r in ctx.grid.rows():
+        if before is not None and r >= before:
+            break
+        found = _label_row(ctx, r)
+        if found is not None and open_run is not None and tuple(open_run[:2]) == found:
+            open_run[3:] = [r, open_run[4] + 1]
+            continue
+        open_run = [*found, r, r, 1] if found is not None else None
+        if open_run is not None:
+            runs.append(open_run)
+    blocks: list[Block] = []
+    for label_col, value_col, first, last, count in runs:
+        if count < MIN_LABEL_ROWS:
+            continue
+        plan = (ColumnPlan(question=label_col, response=value_col)
+                if _has_dropdowns(ctx, value_col, first, last)
+                else ColumnPlan(question=label_col, answer=value_col))
+        above = _title_above(ctx, first, 1)
+        blocks.append(Block(plan, first, last, None, above[1] if above else None))
+    return blocks
+
+
+def _label_row(ctx: SheetContext, r: int) -> tuple[int, int] | None:
+    """(label col, value col) when row ``r`` is one "Label: | value" pair, else None."""
+    filled = sorted(c for c, (value, formula) in ctx.grid.cells[r].items()
+                    if norm(value) or formula)
+    if not filled or len(filled) > 2:
+        return None
+    label_col = filled[0]
+    text = norm(ctx.grid.value(r, label_col))
+    if not text or len(text) > MAX_LABEL or ID_VALUE.match(text):
+        return None
+    merge = ctx.merges.at(r, label_col)
+    value_col = (merge[2] if merge is not None else label_col) + 1
+    if len(filled) == 2 and filled[1] != value_col:
+        return None
+    dropdown = ctx.dropdowns is not None and ctx.dropdowns.at(r, value_col) is not None
+    return (label_col, value_col) if text.endswith(":") or dropdown else None
+
+
+def _title_above(ctx: SheetContext, header_row: int, first: int) -> tuple[int, str] | None:
+    """(row, text) of a title just above a header ("Section B: Security controls"): the
+    nearest filled row holds one short text that asks nothing. It names the next table,
+    and is not a row of the one above."""
+    rows = [r for r in ctx.grid.rows() if first <= r < header_row]
+    if not rows:
+        return None
+    r = rows[-1]
+    texts = [norm(value) for value, _f in ctx.grid.cells[r].values() if norm(value)]
+    if len(texts) != 1:
+        return None
+    text = _title(texts[0])
+    return (r, text) if text and not looks_like_question(text) else None
 
 
 # --------------------------------------------------------------------------- rows
