@@ -268,7 +268,12 @@ def test_the_readme_example_fills_the_sample_questionnaire(run_cli, tmp_path: Pa
     result = run_cli("answer", example, "-l", REPO, "-r", tmp_path / "r.json")
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert report["summary"]["rows"] == 46
+    assert report["summary"]["rows"] == 52
+    # The "Vendor name:" / "Completed by:" cells atop each of the three sheets are asked.
+    labels = [(r["sheet"], r["row"], r["status"]) for r in report["rows"]
+              if r["question"] in ("Vendor name:", "Completed by:")]
+    assert [(row, status != "filled") for _sheet, row, status in labels] == [
+        (3, True), (4, True)] * 3
     assert report["summary"]["filled"] >= 5
     by_id = {r["question_id"]: r for r in report["rows"]}
     for prefilled in ("SC-04", "SC-07", "PD-11"):

@@ -169,7 +169,9 @@ def read_sheet(ctx: SheetContext, template: Template | None,
         return SheetLayout(ctx.name, "skipped", reason, hidden=ctx.hidden), []
     used = [block for block, result in zip(blocks, results, strict=True) if result.rows]
     columns: dict[str, str] = {}
-    for block in used:  # blocks may differ (a first block without a details column)
+    # Blocks may differ (a first block without a details column); a table under a header
+    # names the columns before a block of "Label:" rows does.
+    for block in sorted(used, key=lambda b: b.header_row is None):
         for role, letter in block.plan.roles().items():
             columns.setdefault(role, letter)
     header_row = next((b.header_row for b in used if b.header_row is not None), None)
