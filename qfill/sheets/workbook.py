@@ -24,6 +24,9 @@ from qfill.sheets.package import Package, part_tree, workbook_parts
 from qfill.sheets.safe_xml import iterparse
 
 MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
+MAX_WORKBOOK_CELLS = 4_000_000  # filled cells read in all sheets together
+MAX_SHARED_STRINGS = 2_000_000  # no questionnaire needs more distinct texts than cells
+MAX_DEFINED_NAMES = 100_000
 MAX_INDEX_ENTRIES = 1_000_000  # column spans of merges or validations indexed for one sheet
 USED_COLUMN_MARGIN = 64  # merges and validations are indexed up to this far past the last cell
 
@@ -196,6 +199,15 @@ class WorkbookFile:
             self.sheets = [SheetEntry(s.name, s.part if s.kind == "worksheet" else None,
                                       s.state) for s in parts.sheets]
             self.defined_names = list(parts.defined_names)
+            if len(self.defined_names) > MAX_DEFINED_NAMES:
+                raise InputError(f"{path}: refused: the workbook defines "
+                                 f"{len(self.defined_names):,} names (limit "
+                                 f"{MAX_DEFINED_NAMES:,}); not a questionnaire")
+            # Names by their lower-case text, so resolving one costs the same however many.
+            self._names: dict[str, list[tuple[int | None, str]]] = {}
+            for n, local, text in self.defined_names:
+                self._names.setdefault(n, []).append((local, text))
+            self._cells_read = 0
             self._strings_part = parts.shared_strings
             self._strings: list[str] | None = None
             self._grids: dict[str, SheetGrid | None] = {}
@@ -235,6 +247,10 @@ class WorkbookFile:
                     if _local(elem.tag) == "si":
                         strings.append(decode_cell_text(_inline_text(elem)))
                         elem.clear()
+                        if len(strings) > MAX_SHARED_STRINGS:
+                            raise InputError(f"{self.path}: refused: more than "
+                                             f"{MAX_SHARED_STRINGS:,} shared strings; not a "
+                                             "questionnaire")
             self._strings = strings
         return self._strings
 
@@ -256,8 +272,7 @@ class WorkbookFile:
 
     def resolve_name(self, name: str, sheet_index: int | None) -> str | None:
         """The formula a defined name stands for; a sheet-local definition wins."""
-        wanted = name.lower()
-        found = [(local, text) for n, local, text in self.defined_names if n == wanted]
+        found = self._names.get(name.lower(), [])
         for local, text in found:
             if local is not None and local == sheet_index:
                 return text
@@ -305,6 +320,11 @@ class WorkbookFile:
                     count += 1
                     if count > MAX_SHEET_CELLS:
                         raise SheetTooLarge(entry.name)
+                    self._cells_read += 1
+                    if self._cells_read > MAX_WORKBOOK_CELLS:
+                        raise InputError(f"{self.path}: refused: the sheets hold more than "
+                                         f"{MAX_WORKBOOK_CELLS:,} filled cells together; not "
+                                         "a questionnaire (use --sheet for the one to read)")
                     grid.max_row = max(grid.max_row, row_number)
                     grid.max_col = max(grid.max_col, col_number)
                 elem.clear()
