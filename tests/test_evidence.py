@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -414,7 +415,7 @@ def test_search_evidence_shows_passages_and_the_draft(run_cli: Callable[..., Cli
         "location": "line 11",
         "excerpt": "Multi-factor authentication is required for every workforce sign-in. SMS "
                    "codes are not accepted as a second factor.",
-        "score": data["passages"][0]["score"]}
+        "score": data["passages"][0]["score"], "rank": 1, "relevance": 1.0}
     assert data["draft"]["text"] == ("Multi-factor authentication is required for every "
                                      "workforce sign-in.")
     assert data["draft"]["short"] is None
@@ -427,7 +428,7 @@ def test_search_evidence_shows_passages_and_the_draft(run_cli: Callable[..., Cli
                     "-l", library, "--today", "2026-12-05")
     assert table.exit_code == 0
     assert table.stdout.startswith(
-        "1. evidence/policies/access-control.md, line 11 (score ")
+        "1. evidence/policies/access-control.md, line 11 (relevance 1.00, covers ")
     assert table.stdout.splitlines()[1:3] == [
         "   Access Control Policy > 4. Authentication > 4.2 Multi-factor authentication",
         "   Multi-factor authentication is required for every workforce sign-in. SMS codes are "
@@ -487,3 +488,25 @@ def test_an_unusable_document_cache_costs_speed_not_the_run(library: Path,
     cache = DocumentCache(blocker / "documents.sqlite3")
     index = build_evidence_index(library, today=TODAY, cache=cache)
     assert len(index.documents) == 2 and index.notes == ()
+
+
+def test_search_evidence_lists_passages_in_the_order_of_the_number_it_shows_first(
+        run_cli: Callable[..., CliResult]) -> None:
+    # On the sample library this question's best passage covers fewer of its words (37%)
+    # than the next (51%): coverage is shown, but the order is the relevance that ranked.
+    question = "How long are audit logs retained?"
+    found = run_cli("search", "--evidence", question, "-l", REPO, "-k", "5", "--json",
+                    "--today", "2026-12-05")
+    assert found.exit_code == 0, found.output
+    passages = json.loads(found.stdout)["passages"]
+    relevance = [p["relevance"] for p in passages]
+    assert [p["rank"] for p in passages] == list(range(1, len(passages) + 1))
+    assert relevance[0] == 1.0 and relevance == sorted(relevance, reverse=True)
+    coverage = [p["score"] for p in passages]
+    assert coverage != sorted(coverage, reverse=True)  # why coverage cannot be the order
+    table = run_cli("search", "--evidence", question, "-l", REPO, "-k", "5",
+                    "--today", "2026-12-05")
+    shown = re.findall(r"^\d+\. .* \(relevance (\d\.\d\d), covers (\d+)% of the question\)$",
+                       table.stdout, re.MULTILINE)
+    assert [float(r) for r, _ in shown] == relevance
+    assert [int(c) for _, c in shown] == [round(100 * c) for c in coverage]

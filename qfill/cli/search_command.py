@@ -133,7 +133,9 @@ def _search_evidence(text: str, library: Path, *, k: int, as_json: bool,
     if as_json:
         typer.echo(json.dumps({
             "query": text, "library": str(library),
-            "passages": [passage_to_dict(r) for r in found.passages],
+            "passages": [{"rank": rank, **passage_to_dict(r), "relevance": relevance}
+                         for rank, (r, relevance) in enumerate(
+                             zip(found.passages, relevances(found), strict=True), start=1)],
             "draft": draft_to_dict(found.draft) if found.draft else None,
             "refused": list(found.refused), "notes": list(found.notes),
             "expired": {path: day.isoformat() for path, day in sorted(index.expired.items())},
@@ -149,6 +151,14 @@ def _search_evidence(text: str, library: Path, *, k: int, as_json: bool,
     _print_passages(found)
 
 
+def relevances(found: Grounding) -> list[float]:
+    """What ranked each passage, relative to the first (1.00): the order they are listed
+    in. A passage's ``score`` (the share of the question's weighted terms it covers) is
+    not: a passage that says more about fewer of the question's words can rank first."""
+    best = max((r.rank_score for r in found.passages), default=0.0) or 1.0
+    return [round(r.rank_score / best, 2) for r in found.passages]
+
+
 def _print_passages(found: Grounding) -> None:
     """Plain lines, not a table: passages are long and are read, not compared."""
     from rich.text import Text
@@ -156,11 +166,12 @@ def _print_passages(found: Grounding) -> None:
     from qfill.grounding import excerpt
 
     lines: list[str] = []
-    for rank, item in enumerate(found.passages, start=1):
+    for rank, (item, relevance) in enumerate(zip(found.passages, relevances(found),
+                                                 strict=True), start=1):
         p = item.passage
         where = ", ".join(x for x in (p.path, p.location) if x)
-        lines += [f"{rank}. {where} (score {item.score:.2f})", f"   {p.heading_path}",
-                  f"   {excerpt(p.text)}", ""]
+        lines += [f"{rank}. {where} (relevance {relevance:.2f}, covers {item.score:.0%} of "
+                  "the question)", f"   {p.heading_path}", f"   {excerpt(p.text)}", ""]
     if found.draft is None:
         lines.append("no draft: no sentence of these passages answers the question closely "
                      "enough")
