@@ -172,3 +172,17 @@ def test_the_architecture_page_names_every_package_and_module() -> None:
     listed = re.search(r"Inside `qfill/sheets/`(.*?)\n\n", page, re.S)
     assert listed is not None
     assert set(re.findall(r"`([a-z_0-9]+)`", listed.group(1))) <= sheets
+
+
+def test_the_readme_names_the_commands_that_take_a_library() -> None:
+    """Scripts pass `--library` to the commands the README says take one, and only those
+    accept it: a command that reads no library has no option that would do nothing."""
+    sentence = re.search(r"Every command that reads the library \(([^)]*)\) takes "
+                         r"`--library/-l DIR`[^;]*; ([^.]*) read no library", README)
+    assert sentence, "the README's sentence on --library is gone"
+    said_with = set(re.findall(r"`([a-z]+)`", sentence.group(1)))
+    said_without = set(re.findall(r"`([a-z]+)`", sentence.group(2)))
+    declared = command_options()
+    assert said_with == {name for name, options in declared.items() if "--library" in options}
+    assert said_without == set(declared) - said_with
+    assert all("-l" in declared[name] for name in said_with)
