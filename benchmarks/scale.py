@@ -162,7 +162,7 @@ def lint_cli(library_root: Path) -> float:
 
 def show(title: str, columns: list[str], rows: list[list[str]]) -> None:
     print(f"\n{title}")
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
     print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
     for row in rows:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
@@ -204,7 +204,7 @@ def main() -> int:
 
         # ------------------------------------------------------------------ answer
         runs: dict[tuple[int, int], dict[str, float]] = {}
-        sizes = [(2000, e) for e in entries_sizes] + [(r, 5000) for r in row_sizes if r != 2000]
+        sizes = [(2000, e) for e in entries_sizes] + [(r, 5000) for r in row_sizes]
         for rows, entries in sorted(set(sizes), key=lambda s: (s[1], s[0])):
             root, path = library(entries), workbook(rows, entries)
             phases = answer_phases(root, path, cache)
