@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from qfill.filling import FillPlan, plan_fills
-from qfill.library import Library
+from qfill.library import Answer, Library
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -51,6 +51,11 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     local_note = settings.filling.local_evidence
     decided = verify_matches(matches, library, today=today, local_note=local_note)
     decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
+    if settings.filling.unreviewed == "review":
+        answers = library.by_id()
+        decided = [held_unreviewed(m, answers[m.best.answer_id])
+                   if m.status == "filled" and m.best is not None
+                   and answers[m.best.answer_id].reviewed is None else m for m in decided]
     plan = plan_fills(decided, library, highlight_review=highlight_review,
                       local_note=local_note)
     return AnswerRun(questionnaire, tuple(decided), plan)
@@ -121,6 +126,31 @@ def formula_cell(row: QuestionRow) -> Reason | None:
         what = (f"the answer cell {row.sheet}!{row.formula_cell} holds a formula; qfill "
                 "never overwrites one")
     return reason("formula-cell", what)
+
+
+def held_unreviewed(match: Match, answer: Answer) -> Match:
+    """A sure match on an entry nobody has approved: a person decides (when so set)."""
+    return replace(match, status="review", reasons=(unreviewed_entry(answer),))
+
+
+@reason_code("unreviewed-entry", stage="verify")
+def unreviewed_entry(answer: Answer) -> Reason:
+    """The entry has no `reviewed` date: a draft (harvested from an answered
+    questionnaire, or added without approval) that no one has confirmed. Held only when
+    the library's `qfill.yaml` sets `filling.unreviewed: review`; by default such a fill
+    is written and marked `unreviewed` in the report.
+
+    Reviewer: check the entry's answer; if it is right, add `reviewed: <today>` to it in
+    the library and accept the suggestion.
+
+    PASS: with `filling.unreviewed: review`, a row matched to an entry with
+    `reviewed: 2026-06-01` is filled.
+
+    FAIL: with `filling.unreviewed: review`, a row matched to an entry with no `reviewed`
+    date goes to review with this code.
+    """
+    return reason("unreviewed-entry", f"'{answer.id}' has no `reviewed` date: no one has "
+                  "approved it yet")
 
 
 def rows_in_order(matches: Sequence[Match], sheet_order: Sequence[str]) -> list[Match]:

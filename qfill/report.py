@@ -74,6 +74,8 @@ class ReportRow:
     existing: dict[str, str] = field(default_factory=dict)
     # What the evidence says: passages for rows a person decides, a draft for unanswered.
     evidence: Grounding | None = None
+    # Filled from an entry with no `reviewed` date (a draft nobody has approved yet).
+    unreviewed: bool = False
 
     @property
     def action(self) -> str:
@@ -123,7 +125,12 @@ class ReportRow:
                 "answer_id": runner.answer_id,
                 "confidence": shown_confidence(runner.confidence)},
             "existing": dict(self.existing),
+            "unreviewed": self.unreviewed,
         }
+
+
+# How every report format marks a fill from an entry no one has approved.
+UNREVIEWED_NOTE = "entry not yet reviewed (no `reviewed` date)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +218,7 @@ def report_row(match: Match, answers: dict[str, Answer], written: dict[str, str]
         entry=best,
         existing=_existing(row),
         evidence=None if filled else evidence,
+        unreviewed=filled and best is not None and answers[best.answer_id].reviewed is None,
     )
 
 

@@ -70,9 +70,13 @@ class FillSettings:
     ``local_evidence`` follows the title of a document kept in the library's
     ``evidence/`` folder in an evidence cell ("SOC 2 Type II report (available on
     request)"); empty: the title alone. A document with a URL shows the URL instead.
+    ``unreviewed``: what a match on an entry with no ``reviewed`` date (a harvested draft
+    nobody approved yet) does: ``fill`` writes it and the report marks it, ``review``
+    holds the row for a person (reason ``unreviewed-entry``).
     """
 
     local_evidence: str = "available on request"
+    unreviewed: str = "fill"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,8 @@ class Settings:
 
 
 _TOP_KEYS = ("version", "matching", "filling", "synonyms", "lint", "evidence", "product")
-_FILL_KEYS = ("local_evidence",)
+_FILL_KEYS = ("local_evidence", "unreviewed")
+UNREVIEWED_CHOICES = ("fill", "review")
 _MATCH_KEYS = ("fill_threshold", "review_threshold", "margin", "candidates", "semantic")
 _LINT_KEYS = ("rules", "required", "review_every")
 _EVIDENCE_KEYS = ("passages", "draft_command", "draft_timeout", "valid_until")
@@ -152,6 +157,11 @@ def parse_settings(data: bytes, name: str = "qfill.yaml") -> Settings:
                 reader.fail(node, "filling.local_evidence must be text, e.g. "
                             "\"available on request\", or \"\" for none")
             filling = FillSettings(local_evidence=str(node.value or "").strip())
+        if "unreviewed" in values:
+            node = values["unreviewed"]
+            if node.kind != "str" or node.value not in UNREVIEWED_CHOICES:
+                reader.fail(node, "filling.unreviewed must be fill or review")
+            filling = replace(filling, unreviewed=str(node.value))
     synonyms: dict[str, tuple[str, ...]] = {}
     if "synonyms" in top:
         node = top["synonyms"]

@@ -21,12 +21,12 @@ from qfill.escaping import csv_safe, markdown_code, markdown_inline
 from qfill.grounding import excerpt
 from qfill.reasons import Reason
 from qfill.render.report_page import cited, render_html
-from qfill.report import Report, ReportCandidate, ReportRow, Summary
+from qfill.report import UNREVIEWED_NOTE, Report, ReportCandidate, ReportRow, Summary
 
 CSV_COLUMNS = ("sheet", "row", "question_id", "question", "status", "answer_id", "confidence",
                "cells", "candidates", "reasons", "passages", "draft", "action", "route",
                "written", "runner_up", "short", "answer", "suggestions", "existing",
-               "section")
+               "section", "unreviewed")
 REVIEW_COLUMNS = ("sheet", "row", "question_id", "question", "status", "suggestion",
                   "confidence", "decision", "candidates", "reasons", "suggested_answer",
                   "passages", "draft", "draft_evidence", "suggested_short")
@@ -93,7 +93,8 @@ def render_csv(report: Report) -> str:
             f"{runner.answer_id} ({confidence_text(runner.confidence)})" if runner else "",
             (entry.short or "") if entry else "", entry.answer if entry else "",
             "\n".join(_suggestion_text(c) for c in row.suggestions),
-            _lines(row.existing.items()), row.section or "")])
+            _lines(row.existing.items()), row.section or "",
+            "yes" if row.unreviewed else "")])
     return buffer.getvalue()
 
 
@@ -186,6 +187,8 @@ def _markdown_row(row: ReportRow) -> list[str]:
             how += f", matched to *{_md(entry.question)}*"
         how += (f"; runner-up `{runner.answer_id}` {confidence_text(runner.confidence)}"
                 if runner else "; no runner-up")
+        if row.unreviewed:
+            how += f"; {UNREVIEWED_NOTE}"
         lines += [how + ".", ""]
         lines += [f"- {ref}: {_md(value)}" for ref, value in row.written.items()]
         lines.append("")

@@ -21,7 +21,7 @@ from qfill.escaping import html_text
 from qfill.evidence_index import Passage
 from qfill.grounding import excerpt
 from qfill.reasons import Reason
-from qfill.report import STATUSES, Report, ReportCandidate, ReportRow, Summary
+from qfill.report import STATUSES, UNREVIEWED_NOTE, Report, ReportCandidate, ReportRow, Summary
 
 ACTION_WORDS = {"check": "check the fill", "decide": "decide", "write": "write an answer",
                 "compare": "compare"}
@@ -234,8 +234,9 @@ def _why_cell(row: ReportRow) -> str:
         matched = f" to <i>{_e(entry.question)}</i>" if entry is not None else ""
         runner_text = (f"runner-up <code>{_e(runner.answer_id)}</code> "
                        f"{confidence_text(runner.confidence)}" if runner else "no runner-up")
+        unreviewed = f"; <b>{_e(UNREVIEWED_NOTE)}</b>" if row.unreviewed else ""
         return (f"<code>{_e(row.answer_id or '')}</code> "
-                f"{ROUTE_WORDS[row.route or 'wording']}{matched}; {runner_text}")
+                f"{ROUTE_WORDS[row.route or 'wording']}{matched}; {runner_text}{unreviewed}")
     items = "".join(
         f"<li><code>{_e(r.code)}</code> {_e(r.message)}</li>" if r.code
         else f"<li>{_e(r.message)}</li>" for r in row.reasons)
