@@ -21,7 +21,7 @@ from qfill.files import FileContent
 from qfill.sheets.a1 import COLUMNS, MAX_ROW, cell_ref, parse_range
 from qfill.sheets.cell_text import decode_cell_text
 from qfill.sheets.package import Package, part_tree, workbook_parts
-from qfill.sheets.safe_xml import iterparse
+from qfill.sheets.safe_xml import Event, iterparse
 
 MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
 MAX_WORKBOOK_CELLS = 4_000_000  # filled cells read in all sheets together
@@ -221,9 +221,9 @@ class WorkbookFile:
     def __exit__(self, *_exc: object) -> None:
         self.package.close()
 
-    def iterparse(self, name: str, events: tuple[str, ...] = ("end",)
+    def iterparse(self, name: str, events: tuple[Event, ...] = ("end",)
                   ) -> Iterator[tuple[str, Element]]:
-        """defusedxml iterparse over one member, with damage and hostility as InputError."""
+        """Safe iterparse over one member, with damage and hostility as InputError."""
         with self.package.open_part(name) as stream:
             yield from iterparse(self.path, name, stream, events)
 
