@@ -19,7 +19,12 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = ("0", "1", "2", "3")
+# Seed 0 is Python's unsalted order; 1 and 2 are two differently salted ones. A decision
+# that hangs on one two-way tie in set order agrees across three seeds by chance 1 in 4
+# (four seeds: 1 in 8), but a salt dependence in the matcher touches many of the 600+
+# decisions and report rows compared here, and all of them agreeing by chance is
+# negligible. Each seed is a fresh interpreter (about 4 s of CPU).
+SEEDS = ("0", "1", "2")
 
 # Every decision of the matcher on the repo's labelled benchmark (502 rows) and on its own
 # aliases: status, answer, confidence to 12 places and reasons.
