@@ -7,6 +7,7 @@ Run ``python -m pytest tests/test_layering.py`` to check the structure of a tree
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import shutil
 import subprocess
@@ -102,21 +103,34 @@ def import_graph(root: Path) -> dict[str, set[str]]:
         name = _module_name(root, path)
         package = name if path.stem == "__init__" else name.rpartition(".")[0]
         targets: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                targets.update(filter(None, (_resolve(root, a.name) for a in node.names)))
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
-                    base = ".".join([*anchor, *([node.module] if node.module else [])])
-                else:
-                    base = node.module or ""
-                for alias in node.names:  # `from pkg import module` imports the module
-                    found = _resolve(root, f"{base}.{alias.name}") or _resolve(root, base)
-                    if found:
-                        targets.add(found)
+        for level, module, names in _import_statements(path.read_text(encoding="utf-8")):
+            if level is None:
+                targets.update(filter(None, (_resolve(root, a) for a in names)))
+                continue
+            if level:
+                anchor = package.split(".")[:len(package.split(".")) - level + 1]
+                base = ".".join([*anchor, *([module] if module else [])])
+            else:
+                base = module or ""
+            for alias in names:  # `from pkg import module` imports the module
+                found = _resolve(root, f"{base}.{alias}") or _resolve(root, base)
+                if found:
+                    targets.add(found)
         graph[name] = targets - {name}
     return graph
+
+
+@functools.cache
+def _import_statements(source: str) -> tuple[tuple[int | None, str | None, tuple[str, ...]], ...]:
+    """Every import statement of a module's source as (level, module, names): level None
+    for ``import a.b``. Cached by text: the planted-import tests graph copies of the tree."""
+    found: list[tuple[int | None, str | None, tuple[str, ...]]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.append((None, None, tuple(a.name for a in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module, tuple(a.name for a in node.names)))
+    return tuple(found)
 
 
 def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
