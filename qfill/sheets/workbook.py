@@ -9,6 +9,7 @@ rows costs nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Iterator
@@ -175,6 +176,7 @@ def _ole2_error(path: Path, data: bytes) -> InputError:
 # --------------------------------------------------------------------------- package
 
 
+@functools.lru_cache(maxsize=1024)  # a part has a few dozen distinct tags, read per element
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
