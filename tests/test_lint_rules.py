@@ -437,3 +437,25 @@ def test_required_evidence_titles_and_the_value_key(tmp_path: Path) -> None:
         ("missing-required-key", 13, "evidence evidence/policy.md of 'untitled' has no "
          "title, which qfill.yaml lint.required asks for; write it as a mapping with path "
          "(or url) and title")]
+
+
+@pytest.mark.parametrize(("answer", "length"), [
+    ("a" * 32_767, None),
+    ("a" * 32_768, "32,768"),
+    ("a" * 32_766 + "\U0001F600", "32,768"),  # an emoji is two UTF-16 units, as Excel counts
+])
+def test_answer_longer_than_a_cell_is_an_error_at_the_entry(answer: str, length: str | None,
+                                                           tmp_path: Path) -> None:
+    entry = ENTRY.format(id="policy", question="Describe your security policy.", answer=answer)
+    result = run_lint(build(tmp_path, {"answers/a.yaml": _file("  - id: short\n"
+                                                               "    question: Do you?\n"
+                                                               "    answer: Yes.\n", entry)}))
+    if length is None:
+        assert found(result) == []
+        return
+    assert found(result) == [("answer-too-long", "answers/a.yaml", 5, 5)]
+    [finding] = result.findings
+    assert finding.severity.value == "error"
+    assert finding.message == (f"answer of 'policy' is {length} characters, more than the "
+                               "32,767 a spreadsheet cell holds; shorten it or cite the "
+                               "detail as evidence")

@@ -21,11 +21,11 @@ SCHEMA_RULES = {"unknown-key", "missing-key", "wrong-type", "invalid-id", "inval
                 "yaml-tag"}
 # What only lint can see: other files, the disk, the date, the matcher, comments, settings,
 # YAML 1.1 quirks (yaml-language-server reads YAML 1.2, where `Yes` is text) and loader
-# limits (an editor's parser has its own).
+# limits (an editor's parser has its own), and lengths as Excel counts them (UTF-16 units).
 LINT_ONLY = {"duplicate-key", "duplicate-id", "evidence-missing", "evidence-expired",
              "stale-answer", "short-contradicts-answer", "ambiguous-entries", "unknown-rule",
              "missing-required-key", "unquoted-short", "encoding", "file-too-large",
-             "unreadable", "not-a-regular-file", "yaml-too-complex"}
+             "unreadable", "not-a-regular-file", "yaml-too-complex", "answer-too-long"}
 _YAML_1_1_ONLY_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 

@@ -1,4 +1,5 @@
-"""Rules about one entry's content: required keys, review dates, short against answer."""
+"""Rules about one entry's content: required keys, review dates, short against answer,
+length."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 from qfill.findings import Severity
 from qfill.library import FILE_SCHEMA
 from qfill.lint.registry import LintContext, Problem, rule
+from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
 
 # The Answer field each entry key is read into (the key names are the format's).
 _FIELD = {"id": "id", "question": "question", "aliases": "aliases", "answer": "answer",
@@ -160,3 +162,25 @@ def short_contradicts_answer(ctx: LintContext) -> Iterable[Problem]:
             yield Problem.at(answer, f"short is \"{answer.short}\" but the answer opens with "
                              f"\"{opening}\"; change one so they agree")
 
+
+
+@rule("answer-too-long")
+def answer_too_long(ctx: LintContext) -> Iterable[Problem]:
+    """An answer or value longer than the 32,767 characters one spreadsheet cell holds.
+
+    Excel counts UTF-16 code units, so a character outside the Basic Multilingual Plane
+    (an emoji) counts twice. Such an answer can never be written into a customer's cell:
+    every row it matches goes to review. Shorten it, or move the detail into an evidence
+    document and cite it.
+
+    PASS: an answer of a few paragraphs (or exactly 32,767 characters).
+
+    FAIL: an answer pasted from a 40-page policy, 32,768 characters or more.
+    """
+    for answer in ctx.library.answers:
+        for key, text in (("answer", answer.answer), *(("value", v) for v in answer.value)):
+            length = excel_length(text)
+            if length > EXCEL_CELL_LIMIT:
+                yield Problem.at(answer, f"{key} of '{answer.id}' is {length:,} characters, "
+                                 f"more than the {EXCEL_CELL_LIMIT:,} a spreadsheet cell "
+                                 "holds; shorten it or cite the detail as evidence")
