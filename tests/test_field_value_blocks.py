@@ -8,12 +8,12 @@ end, asserting the written cells and the report rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from answer_fixtures import answer_built, rows_by_place
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -51,13 +51,8 @@ FIELDS = ["Company legal name", "Headquarters country", "Privacy notice URL",
 
 def answer(run_cli: Callable[..., Any], write_library: Callable[..., Path], path: Path
            ) -> tuple[dict[tuple[str, int], dict[str, Any]], openpyxl.Workbook]:
-    library = write_library({"answers/a.yaml": LIBRARY})
-    out, report = path.with_name("out.xlsx"), path.with_name("report.json")
-    result = run_cli("answer", path, "-l", library, "-o", out, "-r", report, "--today",
-                     "2026-11-29")
-    assert result.exit_code == 0, result.output
-    data = json.loads(report.read_text(encoding="utf-8"))
-    return {(r["sheet"], r["row"]): r for r in data["rows"]}, openpyxl.load_workbook(out)
+    report, out = answer_built(run_cli, write_library, path, LIBRARY)
+    return rows_by_place(report), out
 
 
 def test_a_field_value_block_above_a_question_table(tmp_path: Path, run_cli,

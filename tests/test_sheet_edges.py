@@ -8,12 +8,12 @@ skipped with its reason, and read when the user names it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from answer_fixtures import answer_built, rows_by_place
 from openpyxl import Workbook
 
 LIBRARY = """
@@ -33,16 +33,10 @@ ENC = "Yes. AES-256 through AWS KMS on every data store."
 
 def answer(run_cli: Callable[..., Any], write_library: Callable[..., Path], path: Path,
            *extra: str) -> tuple[dict[str, Any], openpyxl.Workbook]:
-    library = write_library({"answers/a.yaml": LIBRARY})
-    out, report = path.with_name("out.xlsx"), path.with_name("report.json")
-    result = run_cli("answer", path, "-l", library, "-o", out, "-r", report, "--today",
-                     "2026-11-29", *extra)
-    assert result.exit_code == 0, result.output
-    return json.loads(report.read_text(encoding="utf-8")), openpyxl.load_workbook(out)
+    return answer_built(run_cli, write_library, path, LIBRARY, *extra)
 
 
-def by_row(report: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
-    return {(r["sheet"], r["row"]): r for r in report["rows"]}
+by_row = rows_by_place
 
 
 def test_formula_rows_are_reported_for_review_and_never_written(
