@@ -16,8 +16,9 @@ How a row is scored, cheapest step first:
    next one; the row's section against the entry's tags and file name breaks ties. A
    logistic model (:data:`WEIGHTS`, fitted on real cross-version questionnaires and
    paraphrase sets) turns them into a confidence that reads as the chance the entry is
-   right. The answer text only lifts a suggestion in the ranking; it never brings a row
-   up to filling.
+   right. The answer text, and how much of the question the entry's own question
+   covers, only lift a suggestion in the ranking; they never bring a row up to filling.
+   Entries whose answer alone uses a question word no phrasing uses join the shortlist.
 4. Guards (:mod:`qfill.guards`) catch negation, opposite verbs and qualifier mismatches;
    each lowers the confidence and sends the row to review with a named reason.
 
@@ -83,6 +84,13 @@ _HOUSE_SHARE = 0.05
 _BOILERPLATE_FACTOR = 0.2  # as TermWeights damps the shipped boilerplate words
 _NAME = re.compile(r"(?<=[a-z,;:]\s)[A-Z][a-z][\w&-]*")
 _ANSWER_BONUS = 0.2  # ranking of suggestions only; never lifts a candidate to the fill threshold
+# Ranking only, like the answer bonus: the share of the question an entry's own question
+# covers. An entry is about what its own question names; an alias may mention a word in
+# passing ("export the audit trail to our own SIEM" is not the SIEM entry).
+_SUBJECT_BONUS = 0.2
+# Entries whose answer text alone uses a question word no phrasing uses ("hotline" in
+# "our 24x7 security hotline") join the shortlist, at most this many.
+_ANSWER_ENTRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +248,7 @@ class Matcher:
         self._posting_sets = {t: frozenset(p) for t, p in built.postings.items()}
         self._context = built.context
         self._answer_sets: dict[int, frozenset[str]] = {}
+        self._answer_postings: dict[str, list[int]] | None = None  # built when first needed
         self._all_sets: dict[int, frozenset[str]] = {}
         self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
         for j, entry in enumerate(self._entry_of):
@@ -494,6 +503,14 @@ class Matcher:
                     overlap, j = self._best_phrasing(entry, qset, qweights, wq)
                     shortlist.append((overlap, entry, j))
                     by_meaning.add(entry)
+        wording = len(shortlist)  # the entries the lead is measured among
+        unseen_terms = qset.difference(self._df)
+        if unseen_terms and _ANSWER_ENTRIES:
+            for entry in self._answered_by(unseen_terms, qweights)[:_ANSWER_ENTRIES]:
+                if entry not in listed:
+                    overlap, j = self._best_phrasing(entry, qset, qweights, wq)
+                    shortlist.append((max(overlap, 0.0), entry, j))
+                    listed.add(entry)
         if not shortlist:
             return []
         fuzz = self._fuzz
@@ -516,7 +533,8 @@ class Matcher:
         ceiling = self.settings.matching.fill_threshold - 0.01
         out: list[Scored] = []
         for n, (entry, (overlap, j, values)) in enumerate(top):
-            other = top[1][1][0] if n == 0 and len(top) > 1 else (top[0][1][0] if n else 0.0)
+            other = (top[1][1][0] if n == 0 and min(len(top), wording) > 1 else
+                     top[0][1][0] if n else 0.0)
             entry_terms = self._union[entry]
             gap_entry = max(map(qweights.__getitem__, qset - entry_terms),
                             default=0.0) / qmax
@@ -554,8 +572,9 @@ class Matcher:
             confidence = min(max(confidence, 0.0), 1.0)
             # The answer text may lift a suggestion in the ranking, never up to filling.
             support = self._answer_support(entry, qset, wq)
+            subject = self._subject_support(entry, qset, qweights, wq)
             lifted = confidence if confidence >= ceiling else min(
-                confidence + _ANSWER_BONUS * support, ceiling)
+                confidence + _ANSWER_BONUS * support + _SUBJECT_BONUS * subject, ceiling)
             out.append(Scored(entry, j, full, lifted, lifted + 1e-6 * confidence, reasons,
                               "meaning" if entry in by_meaning else "text"))
         out.sort(key=lambda s: -s.rank_key)
@@ -592,6 +611,28 @@ class Matcher:
                 budget -= len(entries)
                 acc.update(dict.fromkeys(entries.difference(acc), w))
         return heapq.nlargest(_SHORTLIST_RETRIEVED, acc, key=acc.__getitem__)
+
+    def _subject_support(self, entry: int, qset: frozenset[str], qweights: dict[str, float],
+                         wq: float) -> float:
+        """How much of the question the entry's own question covers (0..1)."""
+        main = self._sets[self._phrasings_of[entry][0]]
+        return math.fsum(map(qweights.__getitem__, qset & main)) / wq if wq else 0.0
+
+    def _answered_by(self, terms: frozenset[str], qweights: dict[str, float]) -> list[int]:
+        """Entries whose answer text uses ``terms`` (words no phrasing uses), the most of
+        their weight first."""
+        postings = self._answer_postings
+        if postings is None:
+            postings = {}
+            for entry in range(len(self._answers)):
+                for term in self._answer_terms(entry):
+                    postings.setdefault(term, []).append(entry)
+            self._answer_postings = postings
+        found: dict[int, float] = {}
+        for term in sorted(terms):
+            for entry in postings.get(term, ()):
+                found[entry] = found.get(entry, 0.0) + qweights[term]
+        return sorted(found, key=lambda e: (-found[e], e))
 
     def _answer_support(self, entry: int, qset: frozenset[str], wq: float) -> float:
         """How much of the question the answer text itself covers (0..1)."""

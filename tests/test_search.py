@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 LIBRARY = {
     "answers/crypto.yaml": """
@@ -82,3 +83,29 @@ def test_a_bad_library_exits_2_with_one_line(tmp_path: Path,
     assert result.exit_code == 2
     assert result.stderr.startswith("qfill: error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_an_entry_about_the_acronym_ranks_above_one_that_mentions_it_in_an_alias() -> None:
+    # customer-audit-logs has the alias "Can we export the audit trail to our own SIEM?";
+    # siem's own question is about a SIEM.
+    from qfill.library import load_library
+    from qfill.matching import Matcher
+
+    matcher = Matcher(load_library(REPO))
+    found = matcher.search("Do you have a SIEM?", 3)
+    assert [c.answer_id for c in found[:2]] == ["siem", "customer-audit-logs"]
+    # Ranking only: a one-word question is not filled by the bonus.
+    assert found[0].confidence < matcher.settings.matching.fill_threshold
+
+
+def test_a_word_only_an_answer_uses_brings_its_entry_into_the_suggestions(
+        run_cli: Callable[..., Any]) -> None:
+    # "hotline" is in no question or alias, only in security-contact-phone's answer.
+    result = run_cli("search", "Security hotline number and its hours?", "-l", REPO,
+                     "--json")
+    assert result.exit_code == 0, result.output
+    ids = [c["answer_id"] for c in json.loads(result.stdout)["candidates"]]
+    assert "security-contact-phone" in ids
