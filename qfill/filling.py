@@ -156,6 +156,9 @@ def fill_row(row: QuestionRow, answer: Answer, *, root: Path, local_note: str = 
 
     def put(target: TargetCell | None, value: str | None) -> None:
         if target is not None and target.writable and value:
+            if target.locked:
+                problems.append(protected_cell(row.sheet, target.ref))
+                return
             if excel_length(value) > EXCEL_CELL_LIMIT:
                 problems.append(too_long_for_cell(where + target.ref, excel_length(value)))
                 return
@@ -317,6 +320,24 @@ def too_long_for_cell(where: str, length: int) -> Reason:
     """
     return reason("too-long-for-cell", f"{where}: the text is {length:,} characters, more "
                   f"than the {EXCEL_CELL_LIMIT:,} a spreadsheet cell holds")
+
+
+@reason_code("protected-cell", stage="write")
+def protected_cell(sheet: str, ref: str) -> Reason:
+    """A cell the answer goes in is locked on a password-protected sheet: Excel refuses
+    to edit it, so qfill does not write it either (the sender locked it on purpose, or
+    forgot to unlock the answer cells).
+
+    Reviewer: ask the sender to unlock the answer cells (or for an editable copy), or
+    answer in the way they ask; do not remove another company's protection.
+
+    PASS: a protected sheet whose answer cells are unlocked (Format Cells > Protection,
+    "Locked" cleared), as real questionnaires send them.
+
+    FAIL: a protected sheet (Review > Protect Sheet) whose answer cells are still locked.
+    """
+    return reason("protected-cell", f"{sheet}!{ref} is locked and the sheet is protected; "
+                  "Excel refuses an edit there")
 
 
 @reason_code("no-answer-cell", stage="write")

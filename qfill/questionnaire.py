@@ -26,7 +26,8 @@ class TargetCell:
     CAIQ v3 where the answer is an X in one of three columns. ``restricted`` marks a
     dropdown whose list could not be read (``INDIRECT(...)``, a broken name), and a
     dropdown on a cell meant for free text (an answer or evidence cell): the value
-    written might be rejected, so the cell is never written.
+    written might be rejected, so the cell is never written. ``locked``: the cell is
+    locked on a protected sheet, so Excel refuses an edit and qfill does not write it.
     """
 
     role: TargetRole
@@ -36,6 +37,7 @@ class TargetCell:
     choices: tuple[str, ...] = ()
     mark: str | None = None
     restricted: bool = False
+    locked: bool = False
 
     @property
     def writable(self) -> bool:

@@ -29,7 +29,14 @@ from qfill.drafts import Draft
 from qfill.errors import InputError, LibraryError
 from qfill.escaping import FORMULA_TRIGGERS
 from qfill.evidence_index import EvidenceIndex
-from qfill.filling import CellWrite, FillPlan, incomplete, is_yes_no_cell, spell_short
+from qfill.filling import (
+    CellWrite,
+    FillPlan,
+    incomplete,
+    is_yes_no_cell,
+    protected_cell,
+    spell_short,
+)
 from qfill.findings import Finding, Severity
 from qfill.library import Answer, Library, check_answer_file, read_answer_file
 from qfill.questionnaire import Questionnaire, QuestionRow
@@ -176,12 +183,16 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
         answer: Answer | None = None
         if choice.lower() == "draft":
             draft = _taken_draft(decision, evidence, review_path)
-            writes = tuple(_draft_writes(row, draft))
+            writes, locked = _unlocked(row, _draft_writes(row, draft))
+            if locked and not writes:
+                applied.append(_refused_locked(decision, row, locked))
+                continue
             if not writes:
                 raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!"
                                  f"{decision.row} has no empty answer cell to write into")
             applied.append(AppliedDecision(decision, row, None, writes, draft=draft,
-                                           problems=_free_text_problems(row, writes)))
+                                           problems=(*locked,
+                                                     *_free_text_problems(row, writes))))
             continue
         if choice.lower() == "accept":
             if decision.suggestion not in answers:
@@ -207,8 +218,11 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             writes = fill.writes
             problems = (*matcher.pair_reasons(row.question, answer.id), *gated)
         else:
-            writes = tuple(_free_text_writes(row, choice))
-            problems = _free_text_problems(row, writes)
+            writes, locked = _unlocked(row, _free_text_writes(row, choice))
+            problems = (*locked, *_free_text_problems(row, writes))
+        if not writes and any(p.code == "protected-cell" for p in problems):
+            applied.append(_refused_locked(decision, row, problems, answer))
+            continue
         if not writes:
             raise InputError(f"{review_path}:{decision.line}: {decision.sheet}!{decision.row} "
                              "has no empty answer cell to write into")
@@ -238,6 +252,25 @@ def _taken_draft(decision: Decision, evidence: EvidenceIndex | None,
         raise InputError(f"{where}: the draft cannot be taken: {check.problems[0]}; take it as "
                          "qfill wrote it, or write your own text in decision")
     return check.draft
+
+
+def _unlocked(row: QuestionRow, writes: Sequence[CellWrite]
+              ) -> tuple[tuple[CellWrite, ...], tuple[Reason, ...]]:
+    """``writes`` without those into cells locked on a protected sheet, and a
+    ``protected-cell`` reason for each left out (the gate's rule, for decisions written as
+    text or drafts rather than through :func:`gate_row`)."""
+    locked = {t.ref for t in row.targets if t.locked}
+    return (tuple(w for w in writes if w.ref not in locked),
+            tuple(protected_cell(row.sheet, w.ref) for w in writes if w.ref in locked))
+
+
+def _refused_locked(decision: Decision, row: QuestionRow, problems: Sequence[Reason],
+                    answer: Answer | None = None) -> AppliedDecision:
+    """A decision every cell of which is locked: nothing is written, and the report says
+    why."""
+    locked = "; ".join(str(p) for p in problems if p.code == "protected-cell")
+    return AppliedDecision(decision, row, answer, (), problems=tuple(problems),
+                           refused=f"{decision.sheet}!{decision.row}: {locked}")
 
 
 def _draft_writes(row: QuestionRow, draft: Draft) -> list[CellWrite]:

@@ -76,8 +76,7 @@ def test_every_stage_of_the_decision_registers_its_codes() -> None:
         "id-match", "stale-answer", "evidence-expired", "evidence-missing",
         "short-contradicts-answer", "dropdown-mismatch", "already-answered",
         "no-answer-cell", "id-unsupported", "incomplete", "form-mismatch", "too-long-for-cell",
-        "unreviewed-entry",
-        "formula-cell"}
+        "unreviewed-entry", "protected-cell", "formula-cell"}
     assert [c.stage for c in CODES.values()] == sorted(
         (c.stage for c in CODES.values()), key=("match", "verify", "write").index)
 

@@ -766,7 +766,7 @@ def _targets(ctx: SheetContext, plan: ColumnPlan, r: int
         cell = TargetCell(role=role, ref=format_ref(r, col),  # type: ignore[arg-type]
                           current=grid.content(r, col), formula=grid.is_formula(r, col),
                           choices=dropdown.choices if dropdown else (),
-                          mark=mark, restricted=restricted)
+                          mark=mark, restricted=restricted, locked=grid.locked(r, col))
         out.append(cell)
         return cell
 

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element
 
 from qfill.errors import InputError
 from qfill.files import FileContent
-from qfill.sheets.a1 import COLUMNS, MAX_ROW, cell_ref, parse_range
+from qfill.sheets.a1 import COLUMNS, MAX_COLUMN, MAX_ROW, cell_ref, parse_range
 from qfill.sheets.cell_text import decode_cell_text
 from qfill.sheets.package import Package, part_tree, workbook_parts
 from qfill.sheets.safe_xml import Event, iterparse
@@ -28,6 +28,7 @@ MAX_SHEET_CELLS = 2_000_000  # filled cells kept for one sheet
 MAX_WORKBOOK_CELLS = 4_000_000  # filled cells read in all sheets together
 MAX_SHARED_STRINGS = 2_000_000  # no questionnaire needs more distinct texts than cells
 MAX_DEFINED_NAMES = 100_000
+MAX_CELL_STYLES = 100_000  # Excel itself allows 64,000
 MAX_INDEX_ENTRIES = 1_000_000  # column spans of merges or validations indexed for one sheet
 USED_COLUMN_MARGIN = 64  # merges and validations are indexed up to this far past the last cell
 
@@ -87,6 +88,28 @@ class SheetGrid:
     # (row, col) -> "=<formula>" for formula cells with no saved value (nothing else shows
     # what such a cell holds; the report quotes it).
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    # The sheet is protected (``<sheetProtection sheet="1">``): its locked cells refuse
+    # edits in Excel, so qfill does not write them either.
+    protected: bool = False
+    # Whether a cell's style locks it, where that is not what its row's or column's style
+    # (else the default style) says; ``row_locks``/``col_locks`` hold those.
+    cell_locks: dict[tuple[int, int], bool] = field(default_factory=dict)
+    row_locks: dict[int, bool] = field(default_factory=dict)
+    col_locks: dict[int, bool] = field(default_factory=dict)
+    default_locked: bool = True
+
+    def locked(self, row: int, col: int) -> bool:
+        """Whether Excel refuses an edit of the cell: a protected sheet and a locked style."""
+        if not self.protected:
+            return False
+        found = self.cell_locks.get((row, col))
+        return found if found is not None else self._fallback_lock(row, col)
+
+    def _fallback_lock(self, row: int, col: int) -> bool:
+        """The lock an unstyled cell takes: its row's style, else its column's."""
+        if row in self.row_locks:
+            return self.row_locks[row]
+        return self.col_locks.get(col, self.default_locked)
 
     def content(self, row: int, col: int) -> str | None:
         """What the cell holds, text or not; None only for a cell with no value at all."""
@@ -213,6 +236,8 @@ class WorkbookFile:
             self._strings_part = parts.shared_strings
             self._strings: list[str] | None = None
             self._grids: dict[str, SheetGrid | None] = {}
+            self._styles_part = parts.styles
+            self._locked_styles: list[bool] | None = None
         except BaseException:
             self.package.close()
             raise
@@ -256,6 +281,28 @@ class WorkbookFile:
             self._strings = strings
         return self._strings
 
+    def locked_styles(self) -> list[bool]:
+        """For each cell style (``cellXfs``), whether it locks a cell: Excel's default, unless
+        its ``<protection locked="0"/>`` unlocks it."""
+        if self._locked_styles is None:
+            locks: list[bool] = []
+            if self._styles_part:
+                depth = 0
+                for event, elem in self.iterparse(self._styles_part, ("start", "end")):
+                    tag = _local(elem.tag)
+                    if tag == "cellXfs":
+                        depth += 1 if event == "start" else -1
+                    elif depth and event == "end" and tag == "xf":
+                        protection = next((c for c in elem if _local(c.tag) == "protection"),
+                                          None)
+                        value = protection.get("locked") if protection is not None else None
+                        locks.append(value not in ("0", "false"))
+                        elem.clear()
+                        if len(locks) > MAX_CELL_STYLES:
+                            break
+            self._locked_styles = locks
+        return self._locked_styles
+
     def sheet_entry(self, name: str) -> SheetEntry | None:
         return next((s for s in self.sheets if s.name == name), None)
 
@@ -285,12 +332,19 @@ class WorkbookFile:
     def _parse_sheet(self, entry: SheetEntry) -> SheetGrid:
         assert entry.part is not None
         strings = self.shared_strings()
-        grid = SheetGrid(entry.name)
+        styles = self.locked_styles()
+
+        def style_locked(index: str | None) -> bool:
+            n = int(index) if index and index.isdigit() else 0
+            return styles[n] if n < len(styles) else True
+
+        grid = SheetGrid(entry.name, default_locked=style_locked("0"))
         cells = grid.cells
         count = 0
         row_number = 0
         col_number = 0
         sheet_data: Element | None = None
+        col_work = 0  # columns given a style by <col> ranges, bounded against hostile files
         for event, elem in self.iterparse(entry.part, events=("start", "end")):
             tag = _local(elem.tag)
             if event == "start":
@@ -298,6 +352,9 @@ class WorkbookFile:
                     r = elem.get("r")
                     row_number = int(r) if r and r.isdigit() else row_number + 1
                     col_number = 0
+                    if elem.get("customFormat") in ("1", "true") and \
+                            len(grid.row_locks) < MAX_SHEET_CELLS:
+                        grid.row_locks[row_number] = style_locked(elem.get("s"))
                 elif tag == "sheetData":
                     sheet_data = elem
                 continue
@@ -312,6 +369,10 @@ class WorkbookFile:
                     row_number, col_number = position
                 else:
                     col_number += 1
+                lock = style_locked(elem.get("s"))
+                if lock != grid._fallback_lock(row_number, col_number) and \
+                        len(grid.cell_locks) < MAX_SHEET_CELLS:
+                    grid.cell_locks[(row_number, col_number)] = lock
                 value, is_formula, held = _cell_value(elem, strings)
                 if held is not None and len(grid.held) < MAX_SHEET_CELLS:
                     grid.held[(row_number, col_number)] = held
@@ -333,6 +394,15 @@ class WorkbookFile:
             elif tag == "row":
                 if sheet_data is not None:
                     sheet_data.clear()  # keep memory flat however many rows there are
+            elif tag == "col" and col_work < MAX_INDEX_ENTRIES:
+                first, last = elem.get("min", ""), elem.get("max", "")
+                if first.isdigit() and last.isdigit():
+                    span = range(int(first), min(int(last), MAX_COLUMN) + 1)
+                    col_work += len(span) + 1
+                    lock = style_locked(elem.get("style"))
+                    grid.col_locks.update(dict.fromkeys(span, lock))
+            elif tag == "sheetProtection":
+                grid.protected = elem.get("sheet") in ("1", "true")
             elif tag == "mergeCell":
                 bounds = parse_range(elem.get("ref", ""))
                 if bounds is not None:
