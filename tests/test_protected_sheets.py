@@ -88,3 +88,29 @@ def test_apply_does_not_write_a_decision_into_a_locked_cell(tmp_path: Path, run_
         result.stdout
     assert "refused Sec!3: Sec!3: protected-cell: Sec!C3 is locked" in result.stdout
     assert result.exit_code == 1, result.output
+
+
+def test_an_answer_column_unlocked_by_its_column_style_is_filled(
+        tmp_path: Path, run_cli, write_library) -> None:
+    """Excel's "unlock column C": the empty cells take the column's style; a header cell
+    with its own (default, locked) style stays locked."""
+    library = write_library({"answers/a.yaml": LIBRARY})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sec"
+    ws.append(["ID", "Question", "Answer"])
+    ws.append(["Q-1", "Is multi-factor authentication required for all workforce access?"])
+    ws.append(["Q-2", "Do you store, process or transmit cardholder data?"])
+    ws.column_dimensions["C"].protection = Protection(locked=False)
+    # One answer cell locked again by its own style (hidden too, or openpyxl would drop an
+    # empty cell of the default style).
+    ws["C3"].protection = Protection(locked=True, hidden=True)
+    ws.protection.sheet = True
+    q = tmp_path / "q.xlsx"
+    wb.save(q)
+    rows, out = _answer(run_cli, library, q)
+    assert [r["status"] for r in rows] == ["filled", "review"]
+    assert rows[1]["reasons"] == ["protected-cell: Sec!C3 is locked and the sheet is "
+                                  "protected; Excel refuses an edit there"]
+    ws = openpyxl.load_workbook(out)["Sec"]
+    assert ws["C2"].value.startswith("Yes. Every employee") and ws["C3"].value is None
