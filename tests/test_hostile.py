@@ -7,7 +7,6 @@ problem, no traceback, and the input's bytes unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hostile_fixtures import assert_refused, digest
 from openpyxl import Workbook
 from process_fixtures import CHILD_TIMEOUT, child_process, line_within
 from questionnaire_fixtures import (
@@ -44,22 +44,6 @@ LIBRARY = {
             refs: {custom: [S-1]}
         """,
 }
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<dir>"
-
-
-def assert_refused(result, code: int, *needles: str) -> str:
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert lines[0].startswith("qfill: error: "), lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def answer(run_cli, library: Path, questionnaire: Path, *extra: str):
