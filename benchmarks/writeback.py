@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qfill.filling import CellWrite, FillPlan  # noqa: E402
+from qfill.questionnaire import FileFormat  # noqa: E402
 from qfill.sheets.writer import check_filled, write_filled  # noqa: E402
 
 QUESTIONNAIRES = REPO.parent / "shared" / "questionnaires"
@@ -98,14 +99,14 @@ def main() -> None:
             writes = tuple(CellWrite(s, ref, ANSWER, "answer", int(ref[1:]))
                            for s, ref in cells[:args.writes])
             plan = FillPlan(writes, tuple(cells[args.writes:]))
-            write = timed(lambda: write_filled(source, out, plan, file_format="xlsx"),
+            write = timed(lambda: write_filled(source, out, plan, file_format=FileFormat.XLSX),
                           args.repeat)
-            verify = timed(lambda: check_filled(source, out, plan, file_format="xlsx"),
+            verify = timed(lambda: check_filled(source, out, plan, file_format=FileFormat.XLSX),
                            args.repeat)
-            highlight = timed(lambda: write_filled(source, out, plan, file_format="xlsx",
+            highlight = timed(lambda: write_filled(source, out, plan, file_format=FileFormat.XLSX,
                                                    highlight=True), args.repeat)
-            highlight_verify = timed(lambda: check_filled(source, out, plan,
-                                                           file_format="xlsx"), args.repeat)
+            highlight_verify = timed(
+                lambda: check_filled(source, out, plan, file_format=FileFormat.XLSX), args.repeat)
 
             def round_trip() -> None:
                 openpyxl.load_workbook(source).save(Path(folder) / "openpyxl.xlsx")

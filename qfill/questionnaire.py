@@ -8,11 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Literal
 
 TargetRole = Literal["short", "answer", "evidence", "mark"]
-FileFormat = Literal["xlsx", "xlsm", "csv"]
+
+
+class FileFormat(str, Enum):
+    """What a questionnaire file is by its content (not its name): the reader that read it
+    and the writer that fills its copy. The value is the name used in reports and in the
+    suffix of a filled copy whose name does not say what it is."""
+
+    XLSX = "xlsx"
+    XLSM = "xlsm"  # a macro-enabled workbook: its copy keeps the macros and the .xlsm name
+    CSV = "csv"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)

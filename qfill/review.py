@@ -39,7 +39,7 @@ from qfill.filling import (
 )
 from qfill.findings import Finding, Severity
 from qfill.library import Answer, Library, check_answer_file, read_answer_file
-from qfill.questionnaire import Questionnaire, QuestionRow
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow
 from qfill.reasons import Reason
 from qfill.settings import Settings
 from qfill.terms import STOPWORDS, shared_analyzer
@@ -161,7 +161,7 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
     matcher: Matcher | None = None
     # A CSV's one "sheet" is named after its file, and the filled copy's name differs
     # ("q" vs "q.filled"), so in a CSV rows are found by number alone.
-    by_number = questionnaire.format == "csv"
+    by_number = questionnaire.format == FileFormat.CSV
     rows = {("" if by_number else r.sheet, r.row): r for r in questionnaire.rows}
     answers = library.by_id()
     applied: list[AppliedDecision] = []

@@ -10,6 +10,7 @@ from writeback_fixtures import plan_of
 
 from qfill.errors import OutputCheckError
 from qfill.files import OutputSet
+from qfill.questionnaire import FileFormat
 from qfill.sheets import writer
 from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
 from qfill.sheets.writer import WriteTarget, stage_filled_copy
@@ -24,7 +25,7 @@ def test_a_csv_without_answer_columns_is_written_where_the_reader_found_its_head
     source = read_questionnaire_file(path)
     questionnaire = read_questionnaire(source)
     target = WriteTarget.of(questionnaire)
-    assert target == WriteTarget("csv", ("Answer", "Short"), 3)
+    assert target == WriteTarget(FileFormat.CSV, ("Answer", "Short"), 3)
     first = questionnaire.rows[0]
     cells = {t.ref: "Yes" if t.role == "short" else "AES-256 everywhere." for t in first.targets}
     out = tmp_path / "out.csv"
@@ -41,7 +42,7 @@ def test_a_csv_without_answer_columns_is_written_where_the_reader_found_its_head
 
 def test_a_workbook_target_is_its_format_alone(tmp_path: Path) -> None:
     questionnaire = read_questionnaire(build_simple(tmp_path / "q.xlsx"))
-    assert WriteTarget.of(questionnaire) == WriteTarget("xlsx")
+    assert WriteTarget.of(questionnaire) == WriteTarget(FileFormat.XLSX)
 
 
 def test_the_staged_copy_is_checked_as_read_back_and_a_failed_check_leaves_nothing(
@@ -60,12 +61,12 @@ def test_the_staged_copy_is_checked_as_read_back_and_a_failed_check_leaves_nothi
 
     monkeypatch.setattr(writer, "check_copy", failing_check)
     with pytest.raises(OutputCheckError), OutputSet() as outputs:
-        stage_filled_copy(outputs, out, source, plan, WriteTarget("xlsx"), replace=False)
+        stage_filled_copy(outputs, out, source, plan, WriteTarget(FileFormat.XLSX), replace=False)
         outputs.commit()
-    assert checked == [writer.fill_copy(source, plan, WriteTarget("xlsx"))]
+    assert checked == [writer.fill_copy(source, plan, WriteTarget(FileFormat.XLSX))]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q.xlsx"]  # nothing staged is left
     with OutputSet() as outputs:
-        stage_filled_copy(outputs, out, source, plan, WriteTarget("xlsx"), replace=False,
+        stage_filled_copy(outputs, out, source, plan, WriteTarget(FileFormat.XLSX), replace=False,
                           check=False)
         outputs.commit()
     assert len(checked) == 1 and out.read_bytes() == checked[0]

@@ -11,6 +11,7 @@ from questionnaire_fixtures import build_simple, rewrite_part
 from writeback_fixtures import plan_of
 
 from qfill.errors import InputError
+from qfill.questionnaire import FileFormat
 from qfill.sheets.package import MAX_PART_BYTES, Package, resolve_target, workbook_parts
 from qfill.sheets.reader import read_questionnaire
 from qfill.sheets.writer import check_filled, write_filled
@@ -45,8 +46,8 @@ def test_reader_and_writer_find_the_same_sheet_part(tmp_path: Path, target: str)
     ref = next(t.ref for t in row.targets if t.role == "short")
     out = tmp_path / "out.xlsx"
     plan = plan_of(row.sheet, {ref: "Yes"})
-    write_filled(path, out, plan, file_format="xlsx")
-    check_filled(path, out, plan, file_format="xlsx")
+    write_filled(path, out, plan, file_format=FileFormat.XLSX)
+    check_filled(path, out, plan, file_format=FileFormat.XLSX)
     again = read_questionnaire(out).rows[1]
     assert [(t.ref, t.current) for t in again.targets if t.role == "short"] == [(ref, "Yes")]
 
@@ -59,7 +60,7 @@ def test_one_part_limit_for_reading_and_writing(tmp_path: Path, zip_bomb: Path) 
         read_questionnaire(bomb)
     with pytest.raises(InputError) as writing:
         write_filled(bomb, tmp_path / "out.xlsx", plan_of("Security", {"C2": "Yes"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
     assert str(reading.value).startswith(expected)
     assert str(writing.value).startswith(expected)
     assert not (tmp_path / "out.xlsx").exists()

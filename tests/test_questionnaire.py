@@ -16,9 +16,9 @@ from questionnaire_fixtures import (
 )
 
 from qfill.errors import InputError, UsageError
-from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow
+from qfill.questionnaire import ColumnMapping, FileFormat, Questionnaire, QuestionRow
 from qfill.sheets.mapping import parse_column_mapping
-from qfill.sheets.reader import read_questionnaire
+from qfill.sheets.reader import output_suffix, read_questionnaire
 
 
 def targets(row: QuestionRow) -> list[tuple[str, str, tuple[str, ...], bool]]:
@@ -232,7 +232,20 @@ def test_merged_cells_are_not_targets(tmp_path: Path) -> None:
 
 def test_xlsm_is_read_and_reported_as_macro_enabled(tmp_path: Path) -> None:
     q = read_questionnaire(make_xlsm(tmp_path / "q.xlsm"))
-    assert (q.format, len(q.rows)) == ("xlsm", 3)
+    assert (q.format, len(q.rows)) == (FileFormat.XLSM, 3)
+
+
+def test_format_comes_from_the_content_and_names_the_copy_by_its_value(tmp_path: Path) -> None:
+    renamed = tmp_path / "q.csv"  # a macro-enabled workbook sent under a CSV name
+    renamed.write_bytes(make_xlsm(tmp_path / "q.xlsm").read_bytes())
+    q = read_questionnaire(renamed)
+    assert q.format is FileFormat.XLSM
+    assert (str(q.format), f"{q.format}") == ("xlsm", "xlsm")
+    assert output_suffix(renamed, q.format) == ".xlsm"
+    # a name that already says what the content is keeps its own spelling
+    assert output_suffix(tmp_path / "Q.XLTM", FileFormat.XLSM) == ".xltm"
+    assert output_suffix(tmp_path / "q.tsv", FileFormat.CSV) == ".tsv"
+    assert output_suffix(tmp_path / "q.xlsm", FileFormat.XLSX) == ".xlsx"
 
 
 def test_csv_without_answer_column_gets_appended_answer_and_short(tmp_path: Path) -> None:
@@ -240,7 +253,7 @@ def test_csv_without_answer_column_gets_appended_answer_and_short(tmp_path: Path
     path.write_text("id,question,section\nQ-1,Do you encrypt data at rest?,Crypto\n"
                     "Q-2,\"Describe your key management, briefly.\",Crypto\n", encoding="utf-8")
     q = read_questionnaire(path)
-    assert (q.format, q.append_columns) == ("csv", ("Answer", "Short"))
+    assert (q.format, q.append_columns) == (FileFormat.CSV, ("Answer", "Short"))
     assert q.sheets[0].columns == {"id": "A", "question": "B", "section": "C", "short": "E",
                                    "answer": "D"}
     assert [(r.sheet, r.row, r.question_id, r.section, targets(r)) for r in q.rows] == [

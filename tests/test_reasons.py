@@ -17,7 +17,7 @@ import yaml
 
 from qfill.answering import answer_questionnaire
 from qfill.library import load_library
-from qfill.questionnaire import Questionnaire, QuestionRow, TargetCell
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow, TargetCell
 from qfill.reasons import REASONS, Example, Reason, all_codes, reason, reason_code
 from qfill.settings import load_settings
 
@@ -61,7 +61,7 @@ def codes_for(example: Example, tmp_path: Path) -> set[str]:
     (tmp_path / "answers" / "example.yaml").write_text(
         yaml.safe_dump({"answers": entries}, sort_keys=False), encoding="utf-8")
     library = load_library(tmp_path)
-    questionnaire = Questionnaire(tmp_path / "q.xlsx", "xlsx", (_row(case),))
+    questionnaire = Questionnaire(tmp_path / "q.xlsx", FileFormat.XLSX, (_row(case),))
     run = answer_questionnaire(questionnaire, library, load_settings(tmp_path), today=TODAY)
     [match] = run.matches
     raised = {r.code for r in match.reasons}

@@ -14,7 +14,7 @@ from qfill.errors import OutputError
 from qfill.filling import plan_fills
 from qfill.library import Answer, Library
 from qfill.matching import Candidate, Match
-from qfill.questionnaire import Questionnaire, QuestionRow, SheetLayout, TargetCell
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow, SheetLayout, TargetCell
 from qfill.reasons import reason
 from qfill.render.report import (
     REPORT_BY_SUFFIX,
@@ -72,7 +72,7 @@ def _run() -> AnswerRun:
         Match(rows[3], "prefilled", (Candidate("mfa-workforce", 1.0, "id"),)),  # type: ignore[arg-type]
         Match(rows[4], "filled", (Candidate("formula-like", 0.93),)),
     )
-    questionnaire = Questionnaire(Path("customer.xlsx"), "xlsx", tuple(rows), sheets=(
+    questionnaire = Questionnaire(Path("customer.xlsx"), FileFormat.XLSX, tuple(rows), sheets=(
         SheetLayout("Cover", "skipped", reason="no question header found"),
         SheetLayout("Security", "questions", header_row=6, question_rows=4),
         SheetLayout("Privacy", "questions", header_row=3, question_rows=1)))

@@ -17,7 +17,7 @@ from qfill.answering import AnswerRun
 from qfill.filling import plan_fills
 from qfill.library import Answer, Library
 from qfill.matching import Candidate, Match
-from qfill.questionnaire import Questionnaire, QuestionRow, SheetLayout, TargetCell
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow, SheetLayout, TargetCell
 from qfill.reasons import reason
 from qfill.render.report_page import SCRIPT, render_html, script_hash
 from qfill.report import build_report
@@ -66,7 +66,7 @@ def _report_html() -> str:
         Match(rows[5], "review", (Candidate("backups", 0.7),),
               (reason("low-score", "best match 0.70 is below 0.90"),)),
     )
-    questionnaire = Questionnaire(Path("q.xlsx"), "xlsx", tuple(rows), sheets=(
+    questionnaire = Questionnaire(Path("q.xlsx"), FileFormat.XLSX, tuple(rows), sheets=(
         SheetLayout("Access", "questions", header_row=1, question_rows=3),
         SheetLayout("Data", "questions", header_row=1, question_rows=3)))
     run = AnswerRun(questionnaire, matches, plan_fills(matches, LIBRARY))

@@ -8,7 +8,7 @@ import pytest
 
 from qfill.errors import InputError, LibraryError
 from qfill.library import check_answer_file
-from qfill.questionnaire import Questionnaire, QuestionRow, TargetCell
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow, TargetCell
 from qfill.review import add_alias, plan_decisions, read_decisions
 
 FILE = b"""# access control answers
@@ -56,7 +56,7 @@ def _questionnaire() -> Questionnaire:
         TargetCell("short", "C5", choices=("Y", "N")), TargetCell("answer", "D5"))),
         QuestionRow("Sec", 6, "Guard on site?", targets=(TargetCell("answer", "D6"),)),
         QuestionRow("Sec", 7, "Anything else?", targets=(TargetCell("answer", "D7"),)))
-    return Questionnaire(Path("q.filled.xlsx"), "xlsx", rows)
+    return Questionnaire(Path("q.filled.xlsx"), FileFormat.XLSX, rows)
 
 
 def test_decisions_become_writes(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_csv_rows_are_found_by_number_whatever_the_file_is_called(tmp_path: Path
     [mfa, sso], _ = check_answer_file(FILE, "answers/x.yaml")
     rows = (QuestionRow("q.filled", 2, "Is 2FA enforced?", targets=(
         TargetCell("answer", "C2"),)),)
-    filled = Questionnaire(Path("q.filled.csv"), "csv", rows)
+    filled = Questionnaire(Path("q.filled.csv"), FileFormat.CSV, rows)
     review = tmp_path / "review.csv"
     review.write_text("sheet,row,decision,suggestion\nq,2,accept,mfa-workforce\n",
                       encoding="utf-8")

@@ -26,6 +26,7 @@ from writeback_fixtures import (
 
 from qfill.errors import InputError, OutputCheckError, OutputError
 from qfill.filling import FillPlan
+from qfill.questionnaire import FileFormat
 from qfill.sheets import xlsx_writer
 from qfill.sheets.cell_text import decode_cell_text
 from qfill.sheets.package import Package
@@ -82,8 +83,8 @@ TRICKY = [
 def test_values_come_back_as_text_exactly(workbook: Path, tmp_path: Path, value: str) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": value, "D9": value})
-    write_filled(workbook, out, plan, file_format="xlsx")
-    check_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     got = read_values(out, SHEET, ["C2", "D9"])
     assert got == {"C2": (value, "s"), "D9": (value, "s")}
     assert_only_planned_changes(workbook, out, plan)
@@ -93,8 +94,8 @@ def test_control_characters_are_encoded_as_excel_does(workbook: Path, tmp_path: 
     out = tmp_path / "out.xlsx"
     value = "bell\x07 vt\x0b nul\x00 literal _x0041_ end"
     plan = plan_of(SHEET, {"C2": value})
-    write_filled(workbook, out, plan, file_format="xlsx")
-    check_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     (text, kind), = read_values(out, SHEET, ["C2"]).values()
     # openpyxl does not decode Excel's _xHHHH_ escapes; Excel and LibreOffice do.
     assert text == "bell_x0007_ vt_x000B_ nul_x0000_ literal _x005F_x0041_ end"
@@ -109,8 +110,8 @@ def test_any_text_round_trips_and_is_never_a_formula(workbook: Path, value: str)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "out.xlsx"
         plan = plan_of(SHEET, {"C4": value})
-        write_filled(workbook, out, plan, file_format="xlsx")
-        check_filled(workbook, out, plan, file_format="xlsx")
+        write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
         (text, kind), = read_values(out, SHEET, ["C4"]).values()
         assert kind == "s"
         assert decode_cell_text(str(text)) == value
@@ -120,10 +121,12 @@ def test_text_longer_than_a_cell_is_refused_naming_the_cell(workbook: Path,
                                                             tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     with pytest.raises(OutputError, match=r"Security!C5: the text is 32768 characters"):
-        write_filled(workbook, out, plan_of(SHEET, {"C5": "x" * 32_768}), file_format="xlsx")
+        write_filled(workbook, out, plan_of(SHEET, {"C5": "x" * 32_768}),
+                     file_format=FileFormat.XLSX)
     # Excel counts UTF-16 units: 16,384 emoji are 32,768 of them.
     with pytest.raises(OutputError, match="32768 characters"):
-        write_filled(workbook, out, plan_of(SHEET, {"C5": "😀" * 16_384}), file_format="xlsx")
+        write_filled(workbook, out, plan_of(SHEET, {"C5": "😀" * 16_384}),
+                     file_format=FileFormat.XLSX)
     assert not out.exists()
 
 
@@ -131,8 +134,8 @@ def test_new_cells_and_rows_are_created_in_order(workbook: Path, tmp_path: Path)
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"F1": "right of the header", "B12": "new row", "A11": "before",
                            "Z3": "far right", "C7": "middle"})
-    write_filled(workbook, out, plan, file_format="xlsx")
-    check_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     assert_only_planned_changes(workbook, out, plan)
     wb = openpyxl.load_workbook(out)
     ws = wb[SHEET]
@@ -148,7 +151,7 @@ def test_new_cells_and_rows_are_created_in_order(workbook: Path, tmp_path: Path)
 def test_existing_cell_keeps_its_style(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C3": "Yes"})
-    write_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     before = openpyxl.load_workbook(workbook)[SHEET]["C3"]
     after = openpyxl.load_workbook(out)[SHEET]["C3"]
     assert after.value == "Yes"
@@ -163,8 +166,8 @@ def test_new_cell_takes_the_column_style(tmp_path: Path) -> None:
     wb.save(source := tmp_path / "cols.xlsx")
     out = tmp_path / "out.xlsx"
     plan = plan_of("Sheet", {"B1": "Yes"})
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     cell = openpyxl.load_workbook(out)["Sheet"]["B1"]
     assert cell.value == "Yes"
     assert cell.fill.fgColor.rgb == "FF00FF00"
@@ -174,10 +177,10 @@ def test_highlight_adds_one_fill_and_restyles_only_those_cells(workbook: Path,
                                                                tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"}, highlights=["C3", "C4", "C5", "D9"])
-    write_filled(workbook, out, plan, file_format="xlsx", highlight=True)
-    check_filled(workbook, out, plan, file_format="xlsx", highlight=True)
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX, highlight=True)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX, highlight=True)
     with pytest.raises(OutputCheckError, match="nothing was to be highlighted"):
-        check_filled(workbook, out, plan, file_format="xlsx", highlight=False)
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX, highlight=False)
     assert_only_planned_changes(workbook, out, plan, extra_parts=["xl/styles.xml"])
     ws = openpyxl.load_workbook(out)[SHEET]
     assert {ws[r].fill.fgColor.rgb for r in ("C3", "C4", "C5", "D9")} == {"FFFFFF00"}
@@ -193,10 +196,10 @@ def test_highlight_adds_one_fill_and_restyles_only_those_cells(workbook: Path,
 def test_without_highlight_flag_highlights_are_ignored(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"}, highlights=["C3"])
-    write_filled(workbook, out, plan, file_format="xlsx")
-    check_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     with pytest.raises(OutputCheckError, match="not highlighted"):
-        check_filled(workbook, out, plan, file_format="xlsx", highlight=True)
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX, highlight=True)
     assert zipfile.ZipFile(out).read("xl/styles.xml") == \
         zipfile.ZipFile(workbook).read("xl/styles.xml")
 
@@ -204,7 +207,7 @@ def test_without_highlight_flag_highlights_are_ignored(workbook: Path, tmp_path:
 def test_a_formula_cell_in_the_plan_is_a_bug(workbook: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"Security!E2 holds a formula"):
         write_filled(workbook, tmp_path / "out.xlsx", plan_of(SHEET, {"E2": "Yes"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
     assert not (tmp_path / "out.xlsx").exists()
 
 
@@ -221,14 +224,15 @@ def test_a_cell_listed_in_the_calc_chain_is_refused(tmp_path: Path) -> None:
         b"</Relationships>"))
     with pytest.raises(ValueError, match="Security!D4 is in the calculation chain"):
         write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"D4": "x"}),
-                     file_format="xlsx")
-    write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"D5": "x"}), file_format="xlsx")
+                     file_format=FileFormat.XLSX)
+    write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"D5": "x"}),
+                 file_format=FileFormat.XLSX)
 
 
 def test_unknown_sheet_is_an_output_error(workbook: Path, tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="no sheet named 'Nope'"):
         write_filled(workbook, tmp_path / "out.xlsx", plan_of("Nope", {"A1": "x"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
 
 
 def test_destination_equal_to_source_is_refused(workbook: Path, tmp_path: Path) -> None:
@@ -241,7 +245,7 @@ def test_destination_equal_to_source_is_refused(workbook: Path, tmp_path: Path) 
     relative = Path(os.path.relpath(workbook, Path.cwd()))
     for destination in (workbook, link, hard, relative, tmp_path / "." / workbook.name):
         with pytest.raises(OutputError, match="questionnaire itself"):
-            write_filled(workbook, destination, plan, file_format="xlsx")
+            write_filled(workbook, destination, plan, file_format=FileFormat.XLSX)
     assert sha(workbook) == before
 
 
@@ -262,7 +266,7 @@ def test_failure_midway_leaves_nothing_behind(workbook: Path, tmp_path: Path,
     monkeypatch.setattr(xlsx_writer, "write_package", half_then_fail)
     with pytest.raises(type(interrupt)):
         write_filled(workbook, tmp_path / "out.xlsx", plan_of(SHEET, {"C2": "Yes"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
     assert sorted(p.name for p in tmp_path.iterdir()) == listing
     assert sha(workbook) == before
 
@@ -272,9 +276,9 @@ def test_existing_destination_is_replaced_only_on_success(workbook: Path,
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"old")
     with pytest.raises(ValueError):
-        write_filled(workbook, out, plan_of(SHEET, {"E2": "x"}), file_format="xlsx")
+        write_filled(workbook, out, plan_of(SHEET, {"E2": "x"}), file_format=FileFormat.XLSX)
     assert out.read_bytes() == b"old"
-    write_filled(workbook, out, plan_of(SHEET, {"C2": "x"}), file_format="xlsx")
+    write_filled(workbook, out, plan_of(SHEET, {"C2": "x"}), file_format=FileFormat.XLSX)
     assert read_values(out, SHEET, ["C2"]) == {"C2": ("x", "s")}
 
 
@@ -336,8 +340,8 @@ def test_images_and_drawings_survive_byte_for_byte(tmp_path: Path) -> None:
     add_image(make_workbook(tmp_path / "plain.xlsx"), source)
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes", "C20": "below"})
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     assert_only_planned_changes(source, out, plan)
     a, b = Package.open(source), Package.open(out)
     kept = [n for n in a.names if n.startswith(("xl/media/", "xl/drawings/"))
@@ -364,8 +368,8 @@ def test_xlsm_macros_stay_byte_identical(tmp_path: Path) -> None:
         m.writestr("xl/vbaProject.bin", vba, compress_type=zipfile.ZIP_STORED)
     out = tmp_path / "out.xlsm"
     plan = plan_of(SHEET, {"C2": "Yes"})
-    write_filled(macro, out, plan, file_format="xlsm")
-    check_filled(macro, out, plan, file_format="xlsm")
+    write_filled(macro, out, plan, file_format=FileFormat.XLSM)
+    check_filled(macro, out, plan, file_format=FileFormat.XLSM)
     assert_only_planned_changes(macro, out, plan)
     assert Package.open(out).raw("xl/vbaProject.bin") == Package.open(macro).raw(
         "xl/vbaProject.bin")
@@ -397,8 +401,8 @@ def test_members_with_data_descriptors_are_copied_raw(workbook: Path, tmp_path: 
     assert all(i.flag_bits & 0x8 for i in zipfile.ZipFile(source).infolist())
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes"})
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     assert_only_planned_changes(source, out, plan)
     assert zipfile.ZipFile(out).testzip() is None
 
@@ -422,8 +426,8 @@ def test_prefixed_namespace_and_implicit_references(tmp_path: Path) -> None:
     source = handmade(tmp_path, xml)
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"B1": "Yes", "D2": "far", "A4": "new row"})
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     ws = openpyxl.load_workbook(out)[SHEET]
     assert [[c.value for c in row] for row in ws.iter_rows(max_col=4)] == [
         ["Q1", "Yes", None, None], ["Q2", None, None, "far"], [None] * 4,
@@ -440,8 +444,8 @@ def test_empty_sheet_data_is_opened(tmp_path: Path) -> None:
     source = handmade(tmp_path, xml)
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"B2": "Yes"})
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     assert read_values(out, SHEET, ["B2"]) == {"B2": ("Yes", "s")}
 
 
@@ -452,8 +456,9 @@ def test_a_cell_inside_an_array_formula_is_refused(tmp_path: Path) -> None:
     source = handmade(tmp_path, xml)
     with pytest.raises(ValueError, match="Security!A2 is inside an array formula"):
         write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"A2": "x"}),
-                     file_format="xlsx")
-    write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"B2": "x"}), file_format="xlsx")
+                     file_format=FileFormat.XLSX)
+    write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"B2": "x"}),
+                 file_format=FileFormat.XLSX)
 
 
 def test_a_sheet_with_a_dtd_is_refused(tmp_path: Path) -> None:
@@ -464,7 +469,7 @@ def test_a_sheet_with_a_dtd_is_refused(tmp_path: Path) -> None:
     source = handmade(tmp_path, xml)
     with pytest.raises(InputError, match=r"declares a DOCTYPE or entities \(unsafe XML\)"):
         write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"B1": "x"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
 
 
 def test_not_a_zip_is_an_input_error(tmp_path: Path) -> None:
@@ -472,7 +477,7 @@ def test_not_a_zip_is_an_input_error(tmp_path: Path) -> None:
     source.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(InputError, match=r"damaged or truncated \.xlsx"):
         write_filled(source, tmp_path / "out.xlsx", plan_of(SHEET, {"B1": "x"}),
-                     file_format="xlsx")
+                     file_format=FileFormat.XLSX)
 
 
 # ----------------------------------------------------------------- check_filled catches
@@ -482,8 +487,8 @@ def test_not_a_zip_is_an_input_error(tmp_path: Path) -> None:
 def filled(workbook: Path, tmp_path: Path) -> tuple[Path, FillPlan]:
     out = tmp_path / "out.xlsx"
     plan = plan_of(SHEET, {"C2": "Yes", "D2": "We use SSO."})
-    write_filled(workbook, out, plan, file_format="xlsx")
-    check_filled(workbook, out, plan, file_format="xlsx")
+    write_filled(workbook, out, plan, file_format=FileFormat.XLSX)
+    check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
     return out, plan
 
 
@@ -493,14 +498,14 @@ def test_verify_catches_a_missing_planned_value(workbook: Path,
     more = FillPlan(plan.writes + plan_of(SHEET, {"C5": "No"}).writes)
     with pytest.raises(OutputCheckError, match=r"sheet 'Security' cell C5: the planned cell "
                        "is missing"):
-        check_filled(workbook, out, more, file_format="xlsx")
+        check_filled(workbook, out, more, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_different_value(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
     out, _plan = filled
     other = plan_of(SHEET, {"C2": "No", "D2": "We use SSO."})
     with pytest.raises(OutputCheckError, match="cell C2: holds 'Yes', not the planned text"):
-        check_filled(workbook, out, other, file_format="xlsx")
+        check_filled(workbook, out, other, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_an_unplanned_cell_change(workbook: Path,
@@ -509,7 +514,7 @@ def test_verify_catches_an_unplanned_cell_change(workbook: Path,
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b"Question 7?", b"Question 8?"))
     with pytest.raises(OutputCheckError,
                        match=r"sheet 'Security' cell B8: changed but not planned"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_an_unplanned_change_in_a_written_row(
@@ -518,7 +523,7 @@ def test_verify_catches_an_unplanned_change_in_a_written_row(
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b"Question 1?", b"Question 9?"))
     with pytest.raises(OutputCheckError, match=r"sheet 'Security' cell B2: changed but not "
                        "planned"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_formula_in_a_planned_cell(workbook: Path,
@@ -527,7 +532,7 @@ def test_verify_catches_a_formula_in_a_planned_cell(workbook: Path,
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(
         b'<is><t xml:space="preserve">Yes</t></is>', b"<f>1+1</f><v>2</v>"))
     with pytest.raises(OutputCheckError, match="cell C2: is not a plain text cell"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_changed_non_sheet_part(workbook: Path,
@@ -535,7 +540,7 @@ def test_verify_catches_a_changed_non_sheet_part(workbook: Path,
     out, plan = filled
     tamper(out, "docProps/core.xml", lambda x: x.replace(b"openpyxl", b"someone"))
     with pytest.raises(OutputCheckError, match=r"part docProps/core\.xml differs"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_recompressed_part(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
@@ -546,7 +551,7 @@ def test_verify_catches_a_recompressed_part(workbook: Path, filled: tuple[Path, 
         for info, data in parts:
             z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
     with pytest.raises(OutputCheckError, match="differs from the input"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_dropped_part(workbook: Path, filled: tuple[Path, FillPlan]) -> None:
@@ -557,7 +562,7 @@ def test_verify_catches_a_dropped_part(workbook: Path, filled: tuple[Path, FillP
         for info, data in parts:
             z.writestr(info, data)
     with pytest.raises(OutputCheckError, match=r"part docProps/app\.xml is missing"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_a_changed_dimension(workbook: Path,
@@ -565,7 +570,7 @@ def test_verify_catches_a_changed_dimension(workbook: Path,
     out, plan = filled
     tamper(out, sheet_parts(out)[SHEET], lambda x: x.replace(b'ref="A1:E9"', b'ref="A1:Q99"'))
     with pytest.raises(OutputCheckError, match="dimension"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)
 
 
 def test_verify_catches_an_unreadable_output(workbook: Path,
@@ -573,4 +578,4 @@ def test_verify_catches_an_unreadable_output(workbook: Path,
     out, plan = filled
     out.write_bytes(out.read_bytes()[:500])
     with pytest.raises(OutputCheckError, match="cannot be reopened"):
-        check_filled(workbook, out, plan, file_format="xlsx")
+        check_filled(workbook, out, plan, file_format=FileFormat.XLSX)

@@ -14,6 +14,7 @@ from writeback_fixtures import plan_of
 
 from qfill.errors import OutputCheckError, OutputError
 from qfill.escaping import csv_safe
+from qfill.questionnaire import FileFormat
 from qfill.sheets.csv_table import read_csv_table
 from qfill.sheets.writer import check_filled, write_filled
 
@@ -26,8 +27,8 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8", bom: bytes = b"") 
 def fill(source: Path, cells: dict[str, str], **kw: object) -> Path:
     out = source.with_name("out.csv")
     plan = plan_of("questions", cells)
-    write_filled(source, out, plan, file_format="csv", **kw)  # type: ignore[arg-type]
-    check_filled(source, out, plan, file_format="csv", **kw)  # type: ignore[arg-type]
+    write_filled(source, out, plan, file_format=FileFormat.CSV, **kw)
+    check_filled(source, out, plan, file_format=FileFormat.CSV, **kw)
     return out
 
 
@@ -75,7 +76,8 @@ def test_legacy_encoding_is_kept_and_unencodable_text_refused(tmp_path: Path) ->
     assert out.read_bytes() == "ID,Question,Answer\nQ1,Sécurité physique?,\"Oui, 24/7 — €\"\n" \
         .encode("cp1252")
     with pytest.raises(OutputError, match="cannot hold; save the CSV as UTF-8"):
-        write_filled(source, tmp_path / "x.csv", plan_of("q", {"C2": "認証"}), file_format="csv")
+        write_filled(source, tmp_path / "x.csv", plan_of("q", {"C2": "認証"}),
+                     file_format=FileFormat.CSV)
     assert not (tmp_path / "x.csv").exists()
 
 
@@ -112,14 +114,14 @@ def test_verify_without_the_header_names_accepts_them_on_one_record(tmp_path: Pa
     source = write_csv(tmp_path / "q.csv", "ID,Question\nQ1,Backups?\nQ2,Logs?\n")
     out = fill(source, {"C2": "Yes", "D2": "Daily"}, csv_header_append=["Short", "Answer"])
     plan = plan_of("q", {"C2": "Yes", "D2": "Daily"})
-    check_filled(source, out, plan, file_format="csv")  # as a caller that does not know
+    check_filled(source, out, plan, file_format=FileFormat.CSV)  # as a caller that does not know
     with pytest.raises(OutputCheckError, match="record 1 changed but has no planned cell"):
-        check_filled(source, out, plan, file_format="csv", csv_header_append=["Short"],
+        check_filled(source, out, plan, file_format=FileFormat.CSV, csv_header_append=["Short"],
                       csv_header_row=3)
     out.write_text("ID,Question,Short,Answer\nQ1,Backups?,Yes,Daily\nQ2,Logs?,,junk\n",
                    encoding="utf-8")
     with pytest.raises(OutputCheckError, match="record 3 changed but has no planned cell"):
-        check_filled(source, out, plan, file_format="csv")
+        check_filled(source, out, plan, file_format=FileFormat.CSV)
 
 
 def test_appended_columns_fill_blank_trailing_fields(tmp_path: Path) -> None:
@@ -134,7 +136,7 @@ def test_appended_columns_without_a_header_record(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "Do you back up?\nDo you log?\n")
     out = fill(source, {"B1": "Yes", "B2": "No"}, csv_header_append=["Answer"],
                csv_header_row=None)
-    check_filled(source, out, plan_of("q", {"B1": "Yes", "B2": "No"}), file_format="csv")
+    check_filled(source, out, plan_of("q", {"B1": "Yes", "B2": "No"}), file_format=FileFormat.CSV)
     assert out.read_text(encoding="utf-8") == "Do you back up?,Yes\nDo you log?,No\n"
 
 
@@ -148,13 +150,13 @@ def test_text_too_long_for_a_cell_is_refused(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "ID,Answer\nQ1,\n")
     with pytest.raises(OutputError, match="cell B2: the text is longer"):
         write_filled(source, tmp_path / "o.csv", plan_of("q", {"B2": "=" + "x" * 32_766}),
-                     file_format="csv")
+                     file_format=FileFormat.CSV)
 
 
 def test_destination_equal_to_source_is_refused(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "q.csv", "ID,Answer\nQ1,\n")
     with pytest.raises(OutputError, match="questionnaire itself"):
-        write_filled(source, source, plan_of("q", {"B2": "Yes"}), file_format="csv")
+        write_filled(source, source, plan_of("q", {"B2": "Yes"}), file_format=FileFormat.CSV)
     assert source.read_text() == "ID,Answer\nQ1,\n"
 
 
@@ -164,16 +166,16 @@ def test_verify_catches_changes_outside_the_plan(tmp_path: Path) -> None:
     plan = plan_of("q", {"C2": "Yes"})
     out.write_text("ID,Question,Answer\nQ1,Backups!,Yes\nQ2,Logs?,\n", encoding="utf-8")
     with pytest.raises(OutputCheckError, match="cell B2 holds 'Backups!'"):
-        check_filled(source, out, plan, file_format="csv")
+        check_filled(source, out, plan, file_format=FileFormat.CSV)
     out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs?,\r\n", encoding="utf-8")
     with pytest.raises(OutputCheckError, match="record 3 has another line ending"):
-        check_filled(source, out, plan, file_format="csv")
+        check_filled(source, out, plan, file_format=FileFormat.CSV)
     out.write_text("ID,Question,Answer\nQ1,Backups?,Yes\nQ2,Logs,\n", encoding="utf-8")
     with pytest.raises(OutputCheckError, match="record 3 changed but has no planned cell"):
-        check_filled(source, out, plan, file_format="csv")
+        check_filled(source, out, plan, file_format=FileFormat.CSV)
     out.write_text("ID,Question,Answer\nQ1,Backups?,\nQ2,Logs?,\n", encoding="utf-8")
     with pytest.raises(OutputCheckError, match="cell C2 holds '', expected 'Yes'"):
-        check_filled(source, out, plan, file_format="csv")
+        check_filled(source, out, plan, file_format=FileFormat.CSV)
 
 
 @settings(max_examples=60, deadline=None,

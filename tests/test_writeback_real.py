@@ -14,6 +14,7 @@ import pytest
 from writeback_fixtures import assert_only_planned_changes, read_values, sheet_parts
 
 from qfill.filling import CellWrite, FillPlan
+from qfill.questionnaire import FileFormat
 from qfill.sheets.writer import check_filled, write_filled
 
 QUESTION_ID = re.compile(r"^[A-Z]{4}-\d{2}$")
@@ -84,8 +85,8 @@ def test_only_planned_cells_change_in_real_questionnaires(
                    for i, ref in enumerate(cells[:-4]))
     plan = FillPlan(writes, tuple((case.sheet, ref) for ref in cells[-4:] + cells[:2]))
     out = tmp_path / f"{name}.filled.xlsx"
-    write_filled(source, out, plan, file_format="xlsx", highlight=True)
-    check_filled(source, out, plan, file_format="xlsx", highlight=True)
+    write_filled(source, out, plan, file_format=FileFormat.XLSX, highlight=True)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX, highlight=True)
     assert_only_planned_changes(source, out, plan, extra_parts=["xl/styles.xml"])
     got = read_values(out, case.sheet, [w.ref for w in writes])
     assert got == {w.ref: (w.value, "s") for w in writes}
@@ -99,8 +100,8 @@ def test_written_values_without_highlight_leave_styles_alone(
     cells = empty_answer_cells(source, case, limit=20)
     plan = FillPlan(tuple(CellWrite(case.sheet, ref, "Yes", "short", 0) for ref in cells))
     out = tmp_path / "out.xlsx"
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     assert_only_planned_changes(source, out, plan)
     assert x14_validations(out, case.sheet) > 0
 
@@ -121,8 +122,8 @@ def test_libreoffice_opens_the_output_and_shows_the_answers(
         CellWrite(case.sheet, "E4", "=Qfillformula(1)", "answer", 4),
     ))
     out = tmp_path / "filled.xlsx"
-    write_filled(source, out, plan, file_format="xlsx")
-    check_filled(source, out, plan, file_format="xlsx")
+    write_filled(source, out, plan, file_format=FileFormat.XLSX)
+    check_filled(source, out, plan, file_format=FileFormat.XLSX)
     office = _office()
     assert office is not None
     profile = (tmp_path / "profile").as_uri()  # own profile: no clash with a running office

@@ -39,11 +39,12 @@ if TYPE_CHECKING:
     from qfill.answering import AnswerRun
     from qfill.grounding import Grounding
     from qfill.library import Library
+    from qfill.questionnaire import FileFormat
     from qfill.report import Summary
     from qfill.settings import Settings
 
 
-def default_output(questionnaire: Path, file_format: str) -> Path:
+def default_output(questionnaire: Path, file_format: FileFormat) -> Path:
     """``<name>.filled.<suffix>`` beside the input, the suffix named by its content."""
     from qfill.sheets.reader import output_suffix
 
@@ -125,7 +126,7 @@ def answer(
         check_outputs(questionnaire, outputs, force=force)
         if out is None and out_path is not None and \
                 out_path.suffix != questionnaire.suffix.lower():
-            say(f"note: {questionnaire} is an .{q.format} file by its content; the filled "
+            say(f"note: {questionnaire} is an .{q.format.value} file by its content; the filled "
                 f"copy is {out_path}")
         run_date = parse_today(today)
         run = _with_progress(len(q.rows), lambda progress: answer_questionnaire(

@@ -61,7 +61,7 @@ def inspect_document(questionnaire: Questionnaire, *, rows: bool = False) -> dic
     document: dict[str, Any] = {
         "version": 1,
         "questionnaire": questionnaire.path.name,
-        "format": questionnaire.format,
+        "format": questionnaire.format.value,
         "template": questionnaire.template,
         "question_rows": len(questionnaire.rows),
         "append_columns": list(questionnaire.append_columns),
@@ -87,7 +87,7 @@ def title(questionnaire: Questionnaire) -> str:
     template = f", template {questionnaire.template}" if questionnaire.template else ""
     appended = (f"; the writer appends columns {', '.join(questionnaire.append_columns)}"
                 if questionnaire.append_columns else "")
-    return (f"{questionnaire.path.name} ({questionnaire.format}{template}): {found} question "
+    return (f"{questionnaire.path.name} ({questionnaire.format.value}{template}): {found} question "
             f"rows on {used} of {len(questionnaire.sheets)} sheets{appended}")
 
 

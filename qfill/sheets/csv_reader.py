@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qfill.errors import InputError, UsageError
 from qfill.files import FileContent
-from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.questionnaire import ColumnMapping, FileFormat, Questionnaire, QuestionRow, SheetLayout
 from qfill.sheets.a1 import column_letters
 from qfill.sheets.layout import (
     Block,
@@ -59,7 +59,7 @@ def read_csv_questionnaire(source: FileContent, *, mapping: ColumnMapping | None
         layout = SheetLayout(grid.name, "skipped", why or "no question column found; use "
                              "--map question=<column>")
         append = ()
-    return Questionnaire(path=path, format="csv", rows=tuple(rows), sheets=(layout,),
+    return Questionnaire(path=path, format=FileFormat.CSV, rows=tuple(rows), sheets=(layout,),
                          append_columns=append)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from qfill.errors import InputError
 from qfill.files import FileContent
-from qfill.questionnaire import ColumnMapping, Questionnaire
+from qfill.questionnaire import ColumnMapping, FileFormat, Questionnaire
 from qfill.sheets.csv_reader import MAX_CSV_BYTES, read_csv_questionnaire
 from qfill.sheets.workbook import read_input_file
 from qfill.sheets.xlsx_reader import read_workbook
@@ -17,17 +17,18 @@ from qfill.sheets.xlsx_reader import read_workbook
 # The file names each format is written under. A questionnaire is read by its content, so
 # a workbook named .xls or .csv is read as the workbook it is, and its filled copy takes
 # the suffix of what it is (a macro-enabled package named .xlsx would not open in Excel).
-SUFFIXES: dict[str, tuple[str, ...]] = {
-    "xlsx": (".xlsx", ".xltx"), "xlsm": (".xlsm", ".xltm"), "csv": (".csv", ".tsv")}
+SUFFIXES: dict[FileFormat, tuple[str, ...]] = {
+    FileFormat.XLSX: (".xlsx", ".xltx"), FileFormat.XLSM: (".xlsm", ".xltm"),
+    FileFormat.CSV: (".csv", ".tsv")}
 
 
 _ON_THIS_SHEET = re.compile(r" on this sheet( \([^)]*\))?")
 
 
-def output_suffix(path: Path, file_format: str) -> str:
+def output_suffix(path: Path, file_format: FileFormat) -> str:
     """The suffix for a copy of ``path`` whose content is ``file_format``."""
     suffix = path.suffix.lower()
-    return suffix if suffix in SUFFIXES.get(file_format, ()) else f".{file_format}"
+    return suffix if suffix in SUFFIXES[file_format] else f".{file_format.value}"
 
 
 def read_questionnaire(path: Path | FileContent, *, include_hidden: bool = False,

@@ -47,7 +47,7 @@ class WriteTarget:
         """The target the reader found: for a CSV the header row it detected, so the
         writer and the check put the appended names where the reader named the cells."""
         header_row: HeaderRow = "auto"
-        if questionnaire.format == "csv" and questionnaire.sheets \
+        if questionnaire.format == FileFormat.CSV and questionnaire.sheets \
                 and questionnaire.sheets[0].header_row:
             header_row = questionnaire.sheets[0].header_row
         return cls(questionnaire.format, questionnaire.append_columns, header_row)
@@ -87,9 +87,9 @@ def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
     source) and ValueError for a plan that breaks its contract (a write into a formula
     cell, an invalid reference, one cell planned twice).
     """
-    if target.file_format == "csv":
+    if target.file_format == FileFormat.CSV:
         return write_csv(source, plan, target.append_columns, target.header_row)
-    if target.file_format in ("xlsx", "xlsm"):
+    if target.file_format in (FileFormat.XLSX, FileFormat.XLSM):
         return write_workbook(source, plan, highlight=highlight)
     raise ValueError(f"unknown file format {target.file_format!r}")
 
@@ -113,10 +113,10 @@ def check_copy(source: FileContent, written: FileContent, plan: FillPlan,
 def _check(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
             highlight: bool, csv_header_append: Sequence[str] | None,
             csv_header_row: HeaderRow) -> None:
-    if file_format == "csv":
+    if file_format == FileFormat.CSV:
         header = None if csv_header_append is None else tuple(csv_header_append)
         check_csv(source, written, plan, header, csv_header_row)
-    elif file_format in ("xlsx", "xlsm"):
+    elif file_format in (FileFormat.XLSX, FileFormat.XLSM):
         check_workbook(source, written, plan, highlight)
     else:
         raise ValueError(f"unknown file format {file_format!r}")

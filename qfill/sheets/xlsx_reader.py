@@ -15,7 +15,7 @@ from pathlib import Path
 
 from qfill.errors import UsageError
 from qfill.files import FileContent
-from qfill.questionnaire import ColumnMapping, Questionnaire, QuestionRow, SheetLayout
+from qfill.questionnaire import ColumnMapping, FileFormat, Questionnaire, QuestionRow, SheetLayout
 from qfill.sheets.dropdowns import ListResolver, SheetDropdowns
 from qfill.sheets.layout import (
     Block,
@@ -52,8 +52,8 @@ def read_workbook(source: FileContent, *, include_hidden: bool = False,
     """Every sheet's layout and question rows; zero rows is not an error here."""
     path = source.path
     with WorkbookFile(source) as workbook:
-        file_format = ("xlsm" if workbook.macro_enabled
-                       or path.suffix.lower() in (".xlsm", ".xltm") else "xlsx")
+        file_format = (FileFormat.XLSM if workbook.macro_enabled
+                       or path.suffix.lower() in (".xlsm", ".xltm") else FileFormat.XLSX)
         selected = _select(path, workbook.sheets, sheets)
         positions = {entry.name: i for i, entry in enumerate(workbook.sheets)}
         resolver = ListResolver(
@@ -105,7 +105,7 @@ def read_workbook(source: FileContent, *, include_hidden: bool = False,
     name = template.name if template is not None else None
     if template is not None and template.unique_ids:
         rows, layouts = _unique(rows, layouts)
-    return Questionnaire(path=path, format=file_format, rows=tuple(rows),  # type: ignore[arg-type]
+    return Questionnaire(path=path, format=file_format, rows=tuple(rows),
                          sheets=tuple(layouts), template=name)
 
 
