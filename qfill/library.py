@@ -28,6 +28,15 @@ from qfill.yamlsource import MAX_BYTES, YamlProblem, YNode, parse_yaml
 
 Short = Literal["Yes", "No", "N/A"]
 SHORT_VALUES: tuple[Short, ...] = ("Yes", "No", "N/A")
+
+
+def shorts_agree(short: str, said: str) -> bool:
+    """Whether an entry's ``short`` and the Yes / No / N/A its answer text opens with say
+    the same thing. "No" and "N/A" agree: "No" beside "Not applicable -- we run no data
+    centre of our own" is the answer with its reason (the control is not in place because
+    there is nothing to apply it to), as vendors fill CAIQ. Only "Yes" against "No" or
+    "N/A" is a contradiction: one cell would claim a control the text denies."""
+    return short == said or "Yes" not in (short, said)
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ANSWER_SUFFIXES = (".yaml", ".yml")
 EVIDENCE_FOLDER = "evidence"  # local evidence must resolve inside <root>/evidence/

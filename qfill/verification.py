@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from qfill.filling import RowFill, fill_row
-from qfill.library import Answer, Library, resolve_evidence
+from qfill.library import Answer, Library, resolve_evidence, shorts_agree
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -154,7 +154,9 @@ def evidence_missing(answer: Answer, library: Library) -> tuple[Reason, ...]:
 @reason_code("short-contradicts-answer", stage="verify")
 def short_contradicts_answer(answer: Answer) -> tuple[Reason, ...]:
     """The entry's `short` (Yes / No / N/A) says the opposite of how its answer text
-    opens, so the yes/no cell and the text would disagree.
+    opens, so the yes/no cell and the text would disagree: "Yes" against "No" or "N/A"
+    (either way round). "No" beside "Not applicable: ..." is not a contradiction: the
+    text gives the reason for the No.
 
     Reviewer: fix the entry in the library (`qfill lint` reports it as an error), then
     accept.
@@ -168,6 +170,17 @@ def short_contradicts_answer(answer: Answer) -> tuple[Reason, ...]:
             answer: No. Only managed laptops can reach company systems.
             short: "No"
 
+    PASS::
+
+        question: Are visitors to the data centre escorted at all times?
+        entries:
+          - id: visitor-escort
+            question: Are visitors to the data centre escorted at all times?
+            answer: >-
+              Not applicable -- we run no data centre of our own; our cloud provider's
+              controls are in its SOC 2 report.
+            short: "No"
+
     FAIL::
 
         question: Are personal devices allowed to access company data?
@@ -176,9 +189,18 @@ def short_contradicts_answer(answer: Answer) -> tuple[Reason, ...]:
             question: Are personal devices allowed to access company data?
             answer: No. Only managed laptops can reach company systems.
             short: "Yes"
+
+    FAIL::
+
+        question: Are visitors to the data centre escorted at all times?
+        entries:
+          - id: visitor-escort
+            question: Are visitors to the data centre escorted at all times?
+            answer: N/A. We run no data centre of our own.
+            short: "Yes"
     """
     said = opening_short(answer.answer)
-    if answer.short is None or said is None or said == answer.short:
+    if answer.short is None or said is None or shorts_agree(answer.short, said):
         return ()
     return (reason("short-contradicts-answer", f"'{answer.id}' has short "
                    f"\"{answer.short}\" but its answer opens with \"{said}\""),)

@@ -260,3 +260,37 @@ def test_an_untitled_document_without_a_heading_is_named_by_its_file(
                                    "request); SOC 2 Type II report (available on request); "
                                    "Trust centre (https://trust.example.com/mfa)")
     assert rows[("Vendor", 2)]["cells"] == {"short": "C2", "evidence": "D2"}
+
+
+# --------------------------------------------------------------------------- short vs text
+
+
+def test_a_no_beside_its_not_applicable_reason_is_filled_a_yes_beside_one_is_held(
+        tmp_path: Path, run_cli, write_library) -> None:
+    # How vendors fill CAIQ: "No" in the answer column, the reason it does not apply in
+    # the text. Both cells say the control is not in place; only a "Yes" contradicts it.
+    reason = ("Not applicable -- we run no data centre of our own; our cloud provider's "
+              "controls are in its SOC 2 report.")
+    entries = """
+answers:
+  - id: visitor-escort
+    question: Are visitors to the data centre escorted at all times?
+    answer: "{reason}"
+    short: "{short}"
+"""
+    q = build(tmp_path / "q.xlsx", [
+        ("DCS-09.1", "Are visitors to the data centre escorted at all times?", None, None)],
+        ["Question ID", "Question", "Answer", "Comments"], {"C": '"Yes,No,NA"'})
+    lib = write_library({"answers/a.yaml": entries.format(reason=reason, short="No")})
+    rows, ws = answer(run_cli, lib, q)
+    row = rows[("Vendor", 2)]
+    assert (row["status"], row["answer_id"], row["reasons"]) == (
+        "filled", "visitor-escort", [])
+    assert (ws["C2"].value, ws["D2"].value) == ("No", reason)
+
+    lib = write_library({"answers/a.yaml": entries.format(reason=reason, short="Yes")},
+                        root=tmp_path / "yes")
+    rows, ws = answer(run_cli, lib, q)
+    row = rows[("Vendor", 2)]
+    assert (row["status"], codes(row)) == ("review", ["short-contradicts-answer"])
+    assert ws["C2"].value is None and ws["D2"].value is None

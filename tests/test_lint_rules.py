@@ -163,6 +163,9 @@ def test_answer_opening(text: str, opening: str | None) -> None:
     ('"N/A"', "Yes, in the EU.", True), ('"Yes"', "Not applicable.", True),
     ('"Yes"', "Yes.", False), ('"No"', "None of our staff can.", False),
     ('"N/A"', "'Not applicable: no offices.'", False), ('"Yes"', "Partly; see policy.", False),
+    # "No" and "N/A" agree: the text gives the reason for the No.
+    ('"No"', "Not applicable -- we run no data centre.", False),
+    ('"N/A"', "No, there is nothing to apply it to.", False),
 ])
 def test_short_contradicts_answer(short: str, answer: str, flagged: bool,
                                   tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from qfill.findings import Severity
-from qfill.library import FILE_SCHEMA
+from qfill.library import FILE_SCHEMA, shorts_agree
 from qfill.lint.registry import LintContext, Problem, rule
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
 
@@ -137,6 +137,8 @@ def short_contradicts_answer(ctx: LintContext) -> Iterable[Problem]:
     ``short: "No"`` with an answer opening "Yes, ..." puts "No" in the customer's yes/no
     column and "Yes" in the comment beside it. One of them is wrong; fix it. Only an
     opening Yes / No / N/A / Not applicable is read; other openings are not judged.
+    "No" and "N/A" agree: ``short: "No"`` beside "Not applicable -- we run no data centre"
+    gives the reason for the No.
 
     PASS::
 
@@ -145,6 +147,14 @@ def short_contradicts_answer(ctx: LintContext) -> Iterable[Problem]:
             question: Do you run annual penetration tests?
             answer: Yes, by an external firm every year.
             short: "Yes"
+
+    PASS::
+
+        answers:
+          - id: visitor-escort
+            question: Are data centre visitors escorted?
+            answer: Not applicable -- we run no data centre of our own.
+            short: "No"
 
     FAIL::
 
@@ -158,7 +168,7 @@ def short_contradicts_answer(ctx: LintContext) -> Iterable[Problem]:
         if answer.short is None:
             continue
         opening = answer_opening(answer.answer)
-        if opening is not None and opening != answer.short:
+        if opening is not None and not shorts_agree(answer.short, opening):
             yield Problem.at(answer, f"short is \"{answer.short}\" but the answer opens with "
                              f"\"{opening}\"; change one so they agree")
 
