@@ -10,8 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from itertools import combinations
 
 _SLACK = 1e-9  # sums taken in another order must not prune a pair exactly at the bound
+# The most prefix terms two sets must share to be compared (see near_pairs). Two keeps
+# the keys per set few (the pairs of about five prefix terms) and cuts the candidates a
+# shared rare word brings by four to five times against one; three costs more keys
+# than it saves comparisons.
+_SHARED = 2
 
 
 def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
@@ -21,80 +27,80 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
     entries they belong to) whose weighted Dice overlap, ``2 w(A & B) / (w(A) + w(B))``,
     reaches ``threshold``; in order of ``j``, then ``i``.
 
-    A weighted prefix-filtered join (PPJoin). Every set's terms are put in one global
-    order, heaviest (rarest) first, and sets are visited lightest first. Two sets whose
-    overlap reaches the bound then share their rarest common term within the lighter
-    one's *indexed* prefix (the shortest run whose remaining weight is under
-    ``threshold`` of its total) and the heavier one's *probe* prefix (remaining weight
-    under ``threshold / (2 - threshold)``): otherwise what they could share weighs too
-    little. Only indexed terms, the rare ones, are indexed; sets too light to reach the
-    bound are skipped at the head of each posting list; and at each shared term, the
-    weight shared so far plus the lighter of the two remainders bounds the overlap, so a
-    pair that cannot reach it is dropped without comparing the sets (the positional
-    filter). Near twins and shared boilerplate cost little more than the pairs found.
+    Exact, and bounded by the pairs that share rare terms, not by all pairs. Terms are put
+    in one global order, heaviest (rarest) first. A pair reaching the bound has weights
+    within ``s = threshold / (2 - threshold)`` of each other (the length filter) and
+    shares at least ``s`` of the heavier set's weight, so at least ``s * w(A)`` of each set
+    ``A``. If ``A`` shares fewer than ``k`` terms inside a prefix of its ordered terms,
+    what it shares weighs at most its ``k - 1`` heaviest terms plus everything after the
+    prefix; the *k-prefix* is the shortest prefix for which that sum is still under
+    ``s * w(A)``. So two sets that reach the bound share at least ``k`` terms in both
+    k-prefixes, and the first ``k`` terms they share (in the global order) are a key that
+    both list among the k-term combinations of their k-prefixes (prefix filtering with
+    *k* shared terms, here ``k`` up to two). A set whose heaviest term alone outweighs
+    ``s * w(A)`` can reach the bound sharing that one term: it uses one-term keys, and
+    every set is listed under its one-term keys too so such sets find their partners.
+    Only pairs sharing a key are compared, each once, with the exact overlap.
     """
     share = threshold / (2.0 - threshold)
+    count = len(sets)
     totals = [math.fsum(map(weight, terms)) for terms in sets]
-    probes: list[list[str]] = []
-    rests: list[list[float]] = []
-    indexed: list[int] = []
-    for terms, total in zip(sets, totals, strict=True):
-        ordered = sorted(terms, key=lambda t: (-weight(t), t))
-        rest = _rest(ordered, weight, total, share)
-        probes.append(ordered[:len(rest)])
-        rests.append(rest)
-        indexed.append(len(_rest(ordered, weight, total, threshold)))
-    bound = threshold * (1.0 - _SLACK) / 2.0
-    index: dict[str, list[tuple[int, int]]] = {}
-    skip: dict[str, int] = {}  # per term, postings too light for every set still to come
-    found: list[tuple[int, int, float]] = []
-    for j in sorted(range(len(sets)), key=lambda n: (totals[n], n)):
-        total, group, rest = totals[j], groups[j], rests[j]
+    levels = [0] * count  # how many prefix terms the set is sure to share (0: none)
+    probes: list[list[object]] = [[] for _ in range(count)]
+    indexes: list[dict[object, list[int]]] = [{} for _ in range(_SHARED + 1)]
+    rank: dict[str, int] = {}  # term -> a small number, for compact pair keys
+    for n, terms in enumerate(sets):
+        total = totals[n]
         if total <= 0.0:
             continue
-        lightest = share * total * (1.0 - _SLACK)
-        shared: dict[int, float] = {}  # candidate -> weight shared in the prefixes so far
-        for position, term in enumerate(probes[j]):
-            postings = index.get(term)
-            if postings is None:
+        ordered = sorted(terms, key=lambda t: (-weight(t), t))
+        weights = [weight(t) for t in ordered]
+        need = share * total * (1.0 - _SLACK)
+        heaviest = 0.0  # the weight of the k - 1 heaviest terms
+        for k in range(1, min(_SHARED, len(ordered)) + 1):
+            if k > 1:
+                heaviest += weights[k - 2]
+            if heaviest >= need:
+                break  # k - 1 terms may be enough: the set stays at level k - 1
+            rest, end = total, 0
+            while end < len(weights) and rest + heaviest >= need:
+                rest -= weights[end]
+                end += 1
+            prefix = ordered[:end]
+            keys: list[object]
+            if k == 1:
+                keys = list(prefix)
+            else:
+                ids = [rank.setdefault(t, len(rank)) for t in prefix]
+                keys = [a << 32 | b if a < b else b << 32 | a
+                        for a, b in combinations(ids, 2)]
+            index = indexes[k]
+            for key in keys:
+                index.setdefault(key, []).append(n)
+            levels[n] = k
+            probes[n] = keys
+    found: list[tuple[int, int, float]] = []
+    for j in range(count):
+        level = levels[j]
+        if not level:
+            continue
+        total, group, terms = totals[j], groups[j], sets[j]
+        lightest, heaviest_partner = share * total * (1.0 - _SLACK), total / share * (1.0 + _SLACK)
+        index = indexes[level]
+        seen: set[int] = set()
+        for key in probes[j]:
+            for i in index[key]:
+                # Each pair once: from the lower level's side (its keys are the ones both
+                # sets list), and at one level from the later set.
+                if (i >= j and levels[i] == level) or levels[i] < level or i in seen:
+                    continue
+                seen.add(i)
+        for i in seen:
+            other = totals[i]
+            if groups[i] == group or other < lightest or other > heaviest_partner:
                 continue
-            first = skip.get(term, 0)
-            while first < len(postings) and totals[postings[first][0]] < lightest:
-                first += 1
-            skip[term] = first
-            mine, w = rest[position], weight(term)
-            for i, at in postings[first:]:
-                so_far = shared.get(i, 0.0)
-                if so_far < 0.0:
-                    continue  # dropped already
-                theirs = rests[i][at]
-                if groups[i] == group or \
-                        so_far + (mine if mine < theirs else theirs) < bound * (total + totals[i]):
-                    shared[i] = -1.0
-                else:
-                    shared[i] = so_far + w
-        terms = sets[j]
-        for i, so_far in shared.items():
-            if so_far >= 0.0:
-                dice = 2.0 * math.fsum(map(weight, terms & sets[i])) / (total + totals[i])
-                if dice >= threshold:
-                    found.append((i, j, dice) if i < j else (j, i, dice))
-        for position in range(indexed[j]):
-            index.setdefault(probes[j][position], []).append((j, position))
+            dice = 2.0 * math.fsum(map(weight, terms & sets[i])) / (total + other)
+            if dice >= threshold:
+                found.append((i, j, dice) if i < j else (j, i, dice))
     found.sort(key=lambda pair: (pair[1], pair[0]))
     yield from found
-
-
-def _rest(ordered: list[str], weight: Callable[[str], float], total: float,
-          share: float) -> list[float]:
-    """At each position of the shortest prefix of ``ordered`` that leaves less than
-    ``share`` of ``total`` outside it, the weight from that position on."""
-    remaining = total
-    bound = share * total * (1.0 - _SLACK)
-    rest: list[float] = []
-    for term in ordered:
-        if remaining < bound:
-            break
-        rest.append(remaining)
-        remaining -= weight(term)
-    return rest

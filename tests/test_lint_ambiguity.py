@@ -5,6 +5,7 @@ against the whole library gives."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import re
 import shutil
@@ -16,6 +17,7 @@ from lint_fixtures import run_lint
 from qfill.library import Answer, Library, load_library
 from qfill.lint.ambiguity import near_twins
 from qfill.matching import Candidate, Matcher
+from qfill.overlap import near_pairs
 from qfill.settings import Settings, load_settings
 from qfill.terms import TermWeights, shared_analyzer
 
@@ -152,3 +154,49 @@ def test_each_wording_is_scored_against_its_twins_not_the_library(tmp_path: Path
     # At most two wordings per twin pair are scored, each against its pair only.
     assert len(_Counting.asked) <= 60
     assert all(len(ids) == 2 for ids in _Counting.asked)
+
+
+def _brute_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
+                 weights: dict[str, float], bound: float) -> list[tuple[int, int]]:
+    found = []
+    for j, b in enumerate(sets):
+        for i in range(j):
+            a = sets[i]
+            total = math.fsum(weights[t] for t in a) + math.fsum(weights[t] for t in b)
+            if groups[i] != groups[j] and total > 0 and \
+                    2 * math.fsum(weights[t] for t in a & b) / total >= bound:
+                found.append((i, j))
+    return found
+
+
+def test_the_join_is_exact_on_skewed_weights_short_sets_and_shared_words() -> None:
+    """Sets dominated by one heavy word (they may match on that word alone), one-word and
+    empty sets, copies within an entry and across entries, and words most sets share:
+    the join returns exactly the pairs comparing every pair returns, with their overlap."""
+    rng = random.Random(11)
+    vocabulary = [f"t{n}" for n in range(40)]
+    weights = {t: rng.choice((0.05, 0.2, 1.0, 1.0, 3.0, 9.0)) for t in vocabulary}
+    weights["common"] = 0.01
+    sets: list[frozenset[str]] = []
+    groups: list[int] = []
+    for n in range(400):
+        if n % 7 == 3 and sets:  # a copy of an earlier set, or one word changed
+            base = set(rng.choice(sets))
+            if base and rng.random() < 0.6:
+                base.discard(rng.choice(sorted(base)))
+                base.add(rng.choice(vocabulary))
+            terms = frozenset(base)
+        else:
+            terms = frozenset(rng.sample(vocabulary, rng.choice((0, 1, 1, 2, 3, 5, 8, 12))))
+        if rng.random() < 0.5:
+            terms |= {"common"}
+        sets.append(terms)
+        groups.append(n // 3 if n % 5 else n)  # some entries have several phrasings
+    for bound in (0.3, 0.5, 0.7, 0.82, 0.95, 1.0):
+        got = list(near_pairs(sets, groups, weights.__getitem__, bound))
+        assert [(i, j) for i, j, _ in got] == _brute_pairs(sets, groups, weights, bound)
+        for i, j, dice in got:
+            total = math.fsum(map(weights.__getitem__, sets[i])) + \
+                math.fsum(map(weights.__getitem__, sets[j]))
+            assert dice == 2 * math.fsum(map(weights.__getitem__, sets[i] & sets[j])) / total
+    assert len(list(near_pairs(sets, groups, weights.__getitem__, 0.7))) > 50
