@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Literal
 from qfill import guards
 from qfill.confidence import confidence_text
 from qfill.library import Answer, Library
-from qfill.library_index import load_index
+from qfill.library_index import LibraryIndex, load_index
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
 from qfill.refschemes import scheme_applies
@@ -221,11 +221,13 @@ class Matcher:
 
     def __init__(self, library: Library, settings: Settings | None = None,
                  meaning: MeaningIndex | None = None, *,
-                 index_cache: Path | None = None) -> None:
+                 index_cache: Path | None = None, prebuilt: LibraryIndex | None = None) -> None:
         """``meaning`` ranks by meaning too; built from the shipped sentence model when
         ``matching.semantic`` is set and none is given (see :mod:`qfill.semantic`).
         ``index_cache`` is a folder that keeps the library's index between runs
-        (:mod:`qfill.library_index`); ``index_from_cache`` says whether it was used."""
+        (:mod:`qfill.library_index`); ``index_from_cache`` says whether it was used.
+        ``prebuilt`` is the library's index built already (lint's near-duplicate join
+        builds it first), used as is."""
         from rapidfuzz import fuzz
 
         self._fuzz = fuzz
@@ -233,8 +235,8 @@ class Matcher:
         self.settings = settings or Settings()
         self._analyze = shared_analyzer(self.settings.synonyms)
         self._answers: tuple[Answer, ...] = library.answers
-        built, self.index_from_cache = load_index(self._answers, self._analyze,
-                                                  self.settings.synonyms, index_cache)
+        built, self.index_from_cache = (prebuilt, False) if prebuilt else load_index(
+            self._answers, self._analyze, self.settings.synonyms, index_cache)
         self._entry_of = built.entry_of
         self._phrasings = built.phrasings
         self._sets = built.sets

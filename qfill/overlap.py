@@ -21,8 +21,8 @@ _SHARED = 2
 
 
 def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
-               weight: Callable[[str], float], threshold: float
-               ) -> Iterator[tuple[int, int, float]]:
+               weight: Callable[[str], float], threshold: float, *,
+               totals: Sequence[float] | None = None) -> Iterator[tuple[int, int, float]]:
     """``(i, j, dice)`` with ``i < j`` for every two sets of different ``groups`` (the
     entries they belong to) whose weighted Dice overlap, ``2 w(A & B) / (w(A) + w(B))``,
     reaches ``threshold``; in order of ``j``, then ``i``.
@@ -41,10 +41,13 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
     ``s * w(A)`` can reach the bound sharing that one term: it uses one-term keys, and
     every set is listed under its one-term keys too so such sets find their partners.
     Only pairs sharing a key are compared, each once, with the exact overlap.
+
+    ``totals``, each set's weight as ``math.fsum`` adds it, saves summing them again.
     """
     share = threshold / (2.0 - threshold)
     count = len(sets)
-    totals = [math.fsum(map(weight, terms)) for terms in sets]
+    if totals is None:
+        totals = [math.fsum(map(weight, terms)) for terms in sets]
     levels = [0] * count  # how many prefix terms the set is sure to share (0: none)
     probes: list[list[object]] = [[] for _ in range(count)]
     indexes: list[dict[object, list[int]]] = [{} for _ in range(_SHARED + 1)]

@@ -11,6 +11,7 @@ import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lint_fixtures import run_lint
 
@@ -200,3 +201,53 @@ def test_the_join_is_exact_on_skewed_weights_short_sets_and_shared_words() -> No
                 math.fsum(map(weights.__getitem__, sets[j]))
             assert dice == 2 * math.fsum(map(weights.__getitem__, sets[i] & sets[j])) / total
     assert len(list(near_pairs(sets, groups, weights.__getitem__, 0.7))) > 50
+
+
+def _sample_with_twins(root: Path) -> Path:
+    """The sample library with a near twin for every other entry: its question with one
+    word swapped for a word of another question (the library a generated benchmark
+    calls "near twins"), some twins with an alias rewording them again."""
+    for name in ("answers", "evidence"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "qfill.yaml", root / "qfill.yaml")
+    answers = load_library(root).answers
+    rng = random.Random(17)
+    words = [w for a in answers for w in a.question.rstrip("?.").split()]
+    lines = ["answers:"]
+    for n, answer in enumerate(answers[::2]):
+        twin = answer.question.rstrip("?.").split()
+        twin[rng.randrange(len(twin))] = rng.choice(words)
+        text = " ".join(twin).replace("'", "''")
+        lines += [f"  - id: twin-{n}", f"    question: '{text}?'", "    answer: Yes."]
+        if n % 3 == 0:
+            lines += ["    aliases:", f"      - 'Please confirm: {text}'"]
+    (root / "answers" / "twins.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def test_near_twin_library_findings_are_the_full_rankings(tmp_path: Path) -> None:
+    root = _sample_with_twins(tmp_path)
+    findings = [f for f in run_lint(root).findings if f.rule == "ambiguous-entries"]
+    pairs = {tuple(sorted(_PAIR.search(f.message).groups())) for f in findings}  # type: ignore[union-attr]
+    assert len(pairs) == len(findings) >= 20
+    assert all(any(i.startswith("twin-") for i in pair) for pair in pairs)
+    assert pairs == _ranked_against_the_library(root)
+
+
+def test_lint_builds_the_library_index_once(tmp_path: Path, monkeypatch: Any) -> None:
+    """The near-duplicate join and the matcher behind it share one index: each phrasing
+    is weighed and indexed once per run."""
+    from qfill.library_index import LibraryIndex
+
+    built: list[int] = []
+    build = LibraryIndex.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[LibraryIndex], *args: Any) -> LibraryIndex:
+        built.append(1)
+        index: LibraryIndex = build(cls, *args)
+        return index
+
+    monkeypatch.setattr(LibraryIndex, "build", classmethod(counting))
+    root = _sample_with_twins(tmp_path)
+    assert [f for f in run_lint(root).findings if f.rule == "ambiguous-entries"]
+    assert len(built) == 1

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from qfill.library import Answer, Library
 from qfill.lint.registry import LintContext, Problem, Ranker, rule
 from qfill.settings import Settings
+
+if TYPE_CHECKING:
+    from qfill.library_index import LibraryIndex
 
 # Weighted Dice of two phrasings' terms below which the matcher is never asked: an
 # entry's own wording overlaps it fully, and a rival needs nearly as much to come close.
@@ -41,38 +45,37 @@ def near_twins(library: Library, settings: Settings,
     with a phrasing of another entry, each with the entries (indices into
     ``library.answers``) of those phrasings (:func:`qfill.overlap.near_pairs`, on the
     matcher's terms and weights, without building the matcher)."""
-    from qfill.overlap import near_pairs
-    from qfill.terms import TermWeights, shared_analyzer
+    return _near_twins(library, settings, min_overlap)[0]
 
-    analyze = shared_analyzer(settings.synonyms)  # the matcher's, so texts are analysed once
-    texts: list[str] = []
-    sets: list[frozenset[str]] = []
-    groups: list[int] = []
-    entry_terms: list[set[str]] = []
-    for index, answer in enumerate(library.answers):
-        union: set[str] = set()
-        for text in answer.phrasings:
-            found = frozenset(analyze(text).terms)
-            texts.append(text)
-            sets.append(found)
-            groups.append(index)
-            union |= found
-        entry_terms.append(union)
-    learned = TermWeights.learn(entry_terms)
-    weight = {t: learned.weight(t) for union in entry_terms for t in union}
+
+def _near_twins(library: Library, settings: Settings, min_overlap: float
+                ) -> tuple[dict[str, set[int]], LibraryIndex]:
+    """:func:`near_twins`, and the matcher's index of the library it was found with (the
+    matcher takes it as is: each text is analysed and weighed once)."""
+    from qfill.library_index import LibraryIndex
+    from qfill.overlap import near_pairs
+    from qfill.terms import shared_analyzer
+
+    index = LibraryIndex.build(library.answers, shared_analyzer(settings.synonyms))
+    texts = [text for answer in library.answers for text in answer.phrasings]
+    learned = index.weights
+    weight = {t: learned.weight(t) for t in index.df}
     twins: dict[str, set[int]] = {}
-    for i, j, _ in near_pairs(sets, groups, weight.__getitem__, min_overlap):
+    groups = index.entry_of
+    for i, j, _ in near_pairs(index.sets, groups, weight.__getitem__, min_overlap,
+                              totals=index.totals):
         twins.setdefault(texts[i], set()).add(groups[j])
         twins.setdefault(texts[j], set()).add(groups[i])
-    return twins
+    return twins, index
 
 
-def _matcher(library: Library, settings: Settings) -> Ranker:
+def _matcher(library: Library, settings: Settings, index: LibraryIndex | None = None
+             ) -> Ranker:
     from qfill.matching import Matcher
 
     # Lint judges wording: two entries worded alike are a problem to fix in the library,
     # and a lint run in CI must not need the optional sentence model.
-    matcher: Ranker = Matcher(library, settings.with_matching(semantic=False))
+    matcher: Ranker = Matcher(library, settings.with_matching(semantic=False), prebuilt=index)
     return matcher
 
 
@@ -115,13 +118,14 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     answers = ctx.library.answers
     if len(answers) < 2:
         return
-    twins = near_twins(ctx.library, ctx.settings)
+    twins, index = _near_twins(ctx.library, ctx.settings, MIN_TERM_OVERLAP)
     if not twins:
         return
     matching = ctx.settings.matching
     settings = dataclasses.replace(ctx.settings, matching=dataclasses.replace(
         matching, candidates=max(matching.candidates, _CANDIDATES)))
-    ranker = (ctx.ranker or _matcher)(ctx.library, settings)
+    ranker = ctx.ranker(ctx.library, settings) if ctx.ranker else \
+        _matcher(ctx.library, settings, index)
     owners: dict[str, list[Answer]] = {}
     for answer in answers:
         for text in answer.phrasings:
