@@ -5,6 +5,7 @@ phase, beside a plain openpyxl load-and-save (the floor) and all-pairs fuzzy mat
     python benchmarks/scale.py            # rows 500-20,000, entries 1,000-10,000: minutes
     python benchmarks/scale.py --full     # also 20,000 and 50,000 entries (lint and answer)
     python benchmarks/scale.py --rows 500,2000,8000 --entries 1000,5000,10000 --lint 1000,5000
+    python benchmarks/scale.py --only lint --lint 1000,5000,50000 --keep /tmp/qfill-scale
 
 Workbooks and libraries are generated at run time from real questions (the sample
 library and, when present, ``../shared/questionnaires``; see :mod:`corpus`), so term
@@ -19,7 +20,10 @@ workbook) and, where it finishes in reasonable time, the peer (rapidfuzz
 ``workers=-1``). Then the ratio to the floor, and growth exponents: ``log(t2/t1) /
 log(n2/n1)`` between sizes (1 is linear, under 1 is sublinear). Times are CPU seconds of
 this process (or of the child, end to end), which a busy machine disturbs less than the
-wall clock; the peer, which uses both cores, is also given in wall seconds.
+wall clock; the peer, which uses both cores, is also given in wall seconds. ``qfill lint``
+from the command line is the median of ``--lint-runs`` runs (one above 20,000 entries).
+Generating a 50,000-entry library takes seconds, linting it a while: ``--keep DIR`` keeps
+the libraries and workbooks for the next run.
 """
 
 from __future__ import annotations
@@ -150,14 +154,17 @@ def lint_phases(library_root: Path) -> dict[str, float]:
     return t
 
 
-def lint_cli(library_root: Path) -> float:
+def lint_cli(library_root: Path, runs: int = 1) -> float:
+    """`qfill lint` in a fresh interpreter: the median CPU seconds of ``runs`` runs."""
     import os
+    import statistics
 
     command = [sys.executable, "-m", "qfill", "lint", str(library_root), "--format", "text",
                "--today", TODAY.isoformat()]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return timed(lambda: subprocess.run(command, check=False, capture_output=True, env=env,
-                                        cwd=REPO), child=True)[1]
+    return statistics.median(
+        timed(lambda: subprocess.run(command, check=False, capture_output=True, env=env,
+                                     cwd=REPO), child=True)[1] for _ in range(runs))
 
 
 def show(title: str, columns: list[str], rows: list[list[str]]) -> None:
@@ -181,6 +188,10 @@ def main() -> int:
                         help="library sizes, against 2,000 rows (--full adds 20000,50000)")
     parser.add_argument("--lint", default="1000,5000",
                         help="library sizes for lint (--full adds 20000,50000)")
+    parser.add_argument("--lint-runs", type=int, default=3,
+                        help="`qfill lint` runs per library up to 20,000 entries (median)")
+    parser.add_argument("--only", choices=("answer", "lint"),
+                        help="run one command's series only")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="qfill-scale-"))
     cache = base / "cache"
@@ -202,76 +213,90 @@ def main() -> int:
                 corpus.generate_workbook(path, rows, entries)
             return path
 
-        # ------------------------------------------------------------------ answer
-        runs: dict[tuple[int, int], dict[str, float]] = {}
-        sizes = [(2000, e) for e in entries_sizes] + [(r, 5000) for r in row_sizes]
-        for rows, entries in sorted(set(sizes), key=lambda s: (s[1], s[0])):
-            root, path = library(entries), workbook(rows, entries)
-            phases = answer_phases(root, path, cache)
-            phases["answer (CLI, index cached)"] = answer_cli(root, path, cache, base)
-            phases["floor: openpyxl load+save"] = floor_seconds(path)
-            phrasings = sum(1 + len(a) for _, a in corpus.library_questions(entries))
-            if rows * phrasings <= args.peer_limit:
-                questions = corpus.workbook_questions(rows, entries)
-                texts = [t for q, a in corpus.library_questions(entries) for t in (q, *a)]
-                phases["peer CPU"], phases["peer wall"] = peer_seconds(questions, texts)
-            runs[(rows, entries)] = phases
-            print(f"answer {rows:,} rows x {entries:,} entries: CLI "
-                  f"{phases['answer (CLI, index cached)']:.2f} s, floor "
-                  f"{phases['floor: openpyxl load+save']:.2f} s", flush=True)
-        keys = sorted(runs, key=lambda s: (s[1], s[0]))
-        names = list(next(iter(runs.values())))
-        names += [n for r in runs.values() for n in r if n not in names]
-        show("answer: CPU seconds by phase",
-             ["phase", *(f"{r:,}x{e:,}" for r, e in keys)],
-             [[n, *(f"{runs[k][n]:.2f}" if n in runs[k] else "-" for k in keys)]
-              for n in names])
-        ratio = [["answer CLI / floor", *(f"{runs[k]['answer (CLI, index cached)'] / runs[k]['floor: openpyxl load+save']:.1f}x" for k in keys)],  # noqa: E501
-                 ["peer wall / answer CLI", *(
-                     f"{runs[k]['peer wall'] / runs[k]['answer (CLI, index cached)']:.1f}x"
-                     if "peer wall" in runs[k] else "-" for k in keys)]]
-        show("answer: ratios", ["", *(f"{r:,}x{e:,}" for r, e in keys)], ratio)
-        growth: list[list[str]] = []
-        by_entries = [(2000, e) for e in entries_sizes]
-        by_rows = sorted((r, 5000) for r in row_sizes)
-        for label, series, size in (("entries (2,000 rows)", by_entries, 1),
-                                    ("rows (5,000 entries)", by_rows, 0)):
-            for a, b in itertools.pairwise(series):
-                growth.append([f"{label} {a[size]:,} -> {b[size]:,}", *(
-                    f"{exponent(a[size], runs[a][n], b[size], runs[b][n]):.2f}"
-                    for n in ("match", "check copy", "answer (CLI, index cached)"))])
-        show("answer: growth exponents (1 = linear)",
-             ["between", "match", "check copy", "answer CLI"], growth)
-
-        # ------------------------------------------------------------------ lint
-        lint_runs: dict[tuple[int, bool], dict[str, float]] = {}
-        for entries in lint_sizes:
-            for twins in (False, True):
-                root = library(entries, twins)
-                phases = lint_phases(root)
-                phases["lint (CLI)"] = lint_cli(root)
-                lint_runs[(entries, twins)] = phases
-                print(f"lint {entries:,} entries{' (near twins)' if twins else ''}: CLI "
-                      f"{phases['lint (CLI)']:.2f} s", flush=True)
-        lkeys = list(lint_runs)
-        lnames = list(next(iter(lint_runs.values())))
-        show("lint: CPU seconds by phase",
-             ["phase", *(f"{e:,}{' twins' if t else ''}" for e, t in lkeys)],
-             [[n, *(f"{lint_runs[k][n]:.0f}" if n == "findings" else f"{lint_runs[k][n]:.2f}"
-                    for k in lkeys)] for n in lnames])
-        lgrowth = []
-        for twins in (False, True):
-            series = list(lint_sizes)
-            for a, b in itertools.pairwise(series):
-                lgrowth.append([f"{a:,} -> {b:,}{' twins' if twins else ''}", *(
-                    f"{exponent(a, lint_runs[(a, twins)][n], b, lint_runs[(b, twins)][n]):.2f}"
-                    for n in ("near-twin join", "lint (all rules)", "lint (CLI)"))])
-        show("lint: growth exponents in entries", ["between", "join", "all rules", "CLI"],
-             lgrowth)
+        if args.only != "lint":
+            answer_series(args, entries_sizes, row_sizes, library, workbook, base, cache)
+        if args.only != "answer":
+            lint_series(args, lint_sizes, library)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     return 0
+
+
+def answer_series(args: argparse.Namespace, entries_sizes: list[int], row_sizes: list[int],
+              library: Callable[[int], Path], workbook: Callable[[int, int], Path],
+              base: Path, cache: Path) -> None:
+    # ------------------------------------------------------------------ answer
+    runs: dict[tuple[int, int], dict[str, float]] = {}
+    sizes = [(2000, e) for e in entries_sizes] + [(r, 5000) for r in row_sizes]
+    for rows, entries in sorted(set(sizes), key=lambda s: (s[1], s[0])):
+        root, path = library(entries), workbook(rows, entries)
+        phases = answer_phases(root, path, cache)
+        phases["answer (CLI, index cached)"] = answer_cli(root, path, cache, base)
+        phases["floor: openpyxl load+save"] = floor_seconds(path)
+        phrasings = sum(1 + len(a) for _, a in corpus.library_questions(entries))
+        if rows * phrasings <= args.peer_limit:
+            questions = corpus.workbook_questions(rows, entries)
+            texts = [t for q, a in corpus.library_questions(entries) for t in (q, *a)]
+            phases["peer CPU"], phases["peer wall"] = peer_seconds(questions, texts)
+        runs[(rows, entries)] = phases
+        print(f"answer {rows:,} rows x {entries:,} entries: CLI "
+              f"{phases['answer (CLI, index cached)']:.2f} s, floor "
+              f"{phases['floor: openpyxl load+save']:.2f} s", flush=True)
+    keys = sorted(runs, key=lambda s: (s[1], s[0]))
+    names = list(next(iter(runs.values())))
+    names += [n for r in runs.values() for n in r if n not in names]
+    show("answer: CPU seconds by phase",
+         ["phase", *(f"{r:,}x{e:,}" for r, e in keys)],
+         [[n, *(f"{runs[k][n]:.2f}" if n in runs[k] else "-" for k in keys)]
+          for n in names])
+    ratio = [["answer CLI / floor", *(f"{runs[k]['answer (CLI, index cached)'] / runs[k]['floor: openpyxl load+save']:.1f}x" for k in keys)],  # noqa: E501
+             ["peer wall / answer CLI", *(
+                 f"{runs[k]['peer wall'] / runs[k]['answer (CLI, index cached)']:.1f}x"
+                 if "peer wall" in runs[k] else "-" for k in keys)]]
+    show("answer: ratios", ["", *(f"{r:,}x{e:,}" for r, e in keys)], ratio)
+    growth: list[list[str]] = []
+    by_entries = [(2000, e) for e in entries_sizes]
+    by_rows = sorted((r, 5000) for r in row_sizes)
+    for label, series, size in (("entries (2,000 rows)", by_entries, 1),
+                                ("rows (5,000 entries)", by_rows, 0)):
+        for a, b in itertools.pairwise(series):
+            growth.append([f"{label} {a[size]:,} -> {b[size]:,}", *(
+                f"{exponent(a[size], runs[a][n], b[size], runs[b][n]):.2f}"
+                for n in ("match", "check copy", "answer (CLI, index cached)"))])
+    show("answer: growth exponents (1 = linear)",
+         ["between", "match", "check copy", "answer CLI"], growth)
+
+
+
+def lint_series(args: argparse.Namespace, lint_sizes: list[int],
+            library: Callable[[int, bool], Path]) -> None:
+    # ------------------------------------------------------------------ lint
+    lint_runs: dict[tuple[int, bool], dict[str, float]] = {}
+    for entries in lint_sizes:
+        for twins in (False, True):
+            root = library(entries, twins)
+            phases = lint_phases(root)
+            phases["lint (CLI)"] = lint_cli(root, args.lint_runs if entries <= 20000
+                                            else 1)
+            lint_runs[(entries, twins)] = phases
+            print(f"lint {entries:,} entries{' (near twins)' if twins else ''}: CLI "
+                  f"{phases['lint (CLI)']:.2f} s", flush=True)
+    lkeys = list(lint_runs)
+    lnames = list(next(iter(lint_runs.values())))
+    show("lint: CPU seconds by phase",
+         ["phase", *(f"{e:,}{' twins' if t else ''}" for e, t in lkeys)],
+         [[n, *(f"{lint_runs[k][n]:.0f}" if n == "findings" else f"{lint_runs[k][n]:.2f}"
+                for k in lkeys)] for n in lnames])
+    lgrowth = []
+    for twins in (False, True):
+        series = list(lint_sizes)
+        for a, b in itertools.pairwise(series):
+            lgrowth.append([f"{a:,} -> {b:,}{' twins' if twins else ''}", *(
+                f"{exponent(a, lint_runs[(a, twins)][n], b, lint_runs[(b, twins)][n]):.2f}"
+                for n in ("near-twin join", "lint (all rules)", "lint (CLI)"))])
+    show("lint: growth exponents in entries", ["between", "join", "all rules", "CLI"],
+         lgrowth)
 
 
 if __name__ == "__main__":
