@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from qfill.reasons import REASONS, Reason, reason_code
 from qfill.terms import Analysis, stem
@@ -69,6 +70,11 @@ def _words(*patterns: str) -> re.Pattern[str]:
 
 
 _WORKFORCE = r"workforce|staff(?: members?)?|personnel|team members?|internal users?"
+# Administrators are the company's own when the text says so: "your administrators",
+# "administrators of your cloud console". Unqualified ones may be the customer's ("end
+# users and admins sign in through SSO").
+_ADMINS = (r"(?:your|our) (?:own )?(?:system |it |cloud |internal )?(?:administrators?|admins?)"
+           r"|(?:administrators?|admins?)(?: accounts?)? (?:of|in|on|for|to) (?:your|our)")
 QUALIFIERS: tuple[Qualifier, ...] = (
     Qualifier("data state", (Value("at rest", frozenset({"at_rest"})),
                              Value("in transit", frozenset({"in_transit"})))),
@@ -76,9 +82,9 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         Value("customers", _stems("customer", "customer_data", "institution", "institutions",
                                   "institutional", "tenant", "tenants", "patient",
                                   "students")),
-        Value("employees", pattern=_words(r"employees?", _WORKFORCE)),
+        Value("employees", pattern=_words(r"employees?", _WORKFORCE, _ADMINS)),
         Value("contractors", pattern=_words(r"contractors?|consultants?|temporary workers?",
-                                            _WORKFORCE)),
+                                            _WORKFORCE, _ADMINS)),
         Value("vendors", frozenset({"third_party"})))),
     Qualifier("scope", (Value("internal", _stems("internal", "internally")),
                         Value("external", _stems("external", "externally")))),
@@ -115,6 +121,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         "continuous"))),
 )
 FREQUENCY = QUALIFIERS[-1]
+_POPULATION = next(i for i, q in enumerate(QUALIFIERS) if q.name == "population")
 
 # Verbs of permission and their opposites: a question using one family matched to a
 # phrasing using the other is asking the opposite.
@@ -322,8 +329,8 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     safety / accessibility), whose it is (customers / employees / contractors / vendors),
     where (at rest / in transit, production / test), the kind of document (policy /
     procedure / training / audit), the field asked for (name / title / email / phone /
-    address / URL), how often (quarterly / annual), a number, or whether something is
-    required rather than whether it exists.
+    address / URL), how often (quarterly / annual), a number, how long (the entry states
+    no period), or whether something is required rather than whether it exists.
 
     Reviewer: check whether the entry's answer is true for what the question names; if it
     is, answer the row with it (and teach the wording with `qfill apply --learn`), if not,
@@ -336,6 +343,11 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     every six months for the rest", and is by "monthly". One period in other words is the
     same period: "the past 12 months" is "the past year", "quarterly" is "every three
     months" or "every 90 days". An id in the question ("GNRL-01", "K-12") is not a number.
+    A question asking "how long" is answered only by an entry that asks it too or states
+    a period ("kept for 35 days", "annually", "as long as the contract runs").
+    Administrators are the company's own people when the text says so ("your
+    administrators", "administrators of your cloud console"), not "customer
+    administrators"; unqualified "admins" may be either.
 
     PASS::
 
@@ -351,6 +363,29 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
         question: Is privacy awareness training mandatory for all employees?
         entry: Is security awareness training mandatory for all employees?
+
+    FAIL::
+
+        question: Do you require MFA for administrators of your cloud console?
+        entry: Can customer administrators require MFA for all of their users?
+
+    PASS::
+
+        question: Can both end users and admins sign in to the product through SSO?
+        entry: Does the application support SSO for customer users?
+
+    FAIL::
+
+        question: How long do you keep backups?
+        entry: How are backup tapes transported and stored?
+        answer: N/A. We do not use tapes; backups are cloud snapshots.
+        short: "N/A"
+
+    PASS::
+
+        question: How long do you keep backups?
+        entry: How often is customer data backed up?
+        answer: Daily snapshots are taken and kept for 35 days.
 
     FAIL::
 
@@ -436,6 +471,10 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
             entry_says = "too, but" if stated_all[-1] else "does not and"
             yield (f"the question says '{asked_every}', '{answer_id}' {entry_says} its "
                    f"answer says '{laxer}' (frequency)")
+    # "How long do you keep backups?" asks for a period: an entry that states none (its
+    # question does not ask one, its answer names no duration) answers something else.
+    if _no_period(question, (phrasing, main, pair.answer)):
+        yield f"the question asks how long, '{answer_id}' states no period (period)"
     qn, pn = question.numbers, phrasing.numbers
     if qn and not qn.isdisjoint(_periods(question)):
         # "the past 12 months" is "the past year": a period the other side states in
@@ -473,6 +512,29 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
     return tuple(found)
 
 
+def about_others(question: Analysis, phrasing: Analysis, *, answer: Analysis | None = None,
+                 main: Analysis | None = None) -> bool:
+    """Whether the entry is about the other side's people (the customer's users where the
+    question asks about the company's own staff, or the reverse), or states no period
+    for a question asking how long. Matching does not let the words of such an entry's
+    answer lift it in the suggestions: they cannot make up for that (measured: no set
+    loses a right answer from its top three on wording alone)."""
+    population = _POPULATION
+    asked = _qualified(question)[population]
+    stated = _qualified(phrasing)[population]
+    if asked and stated and asked.keys().isdisjoint(stated) \
+            and "customers" in asked.keys() | stated.keys():
+        return True
+    return _no_period(question, (phrasing, main, answer))
+
+
+def _no_period(question: Analysis, entry: Iterable[Analysis | None]) -> bool:
+    """Whether ``question`` asks how long and none of the entry's texts asks or states a
+    period."""
+    return "how long" in question.plain and not any(
+        _states_period(text) for text in entry if text is not None)
+
+
 def _join(labels: Iterable[str]) -> str:
     return "/".join(sorted(labels))
 
@@ -493,6 +555,23 @@ def _periods(text: Analysis) -> dict[str, int]:
         if months is not None and number.isdigit():
             found[number] = int(number) * months
     return found
+
+
+_DURATION_UNITS = frozenset({"minut", "hour", "dai", "week", "month", "quarter", "year"})
+_DURATION_WORDS = re.compile(r"\b(?:how long|as long as|until|indefinitely|period|duration|"
+                             r"forever|lifetime)\b")
+
+
+def _states_period(text: Analysis) -> bool:
+    """Whether ``text`` asks for or states a duration: "how long", "35 days", "13
+    months", "annually", "as long as the contract runs", "until deletion"."""
+    tokens = text.tokens
+    if any(t in _FREQUENCY_DAYS or t in _WORD_MONTHS for t in tokens):
+        return True
+    if any(number.isdigit() and unit in _DURATION_UNITS
+           for number, unit in pairwise(tokens)):
+        return True
+    return _DURATION_WORDS.search(text.plain) is not None
 
 
 def _months(text: Analysis) -> frozenset[int]:

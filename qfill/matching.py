@@ -17,7 +17,8 @@ How a row is scored, cheapest step first:
    logistic model (:data:`WEIGHTS`, fitted on real cross-version questionnaires and
    paraphrase sets) turns them into a confidence that reads as the chance the entry is
    right. The answer text, and how much of the question the entry's own question
-   covers, only lift a suggestion in the ranking; they never bring a row up to filling.
+   covers, only lift a suggestion in the ranking; they never bring a row up to filling,
+   and never lift an entry about other people or with no period for a "how long?".
    Entries whose answer alone uses a question word no phrasing uses join the shortlist.
 4. Guards (:mod:`qfill.guards`) catch negation, opposite verbs and qualifier mismatches;
    each lowers the confidence and sends the row to review with a named reason.
@@ -563,6 +564,9 @@ class Matcher:
                 confidence = confidence_of(full, SEMANTIC_WEIGHTS) + _SECTION_TIE * context
             if reasons:
                 confidence -= _GUARD_PENALTY
+            about_others = bool(reasons) and guards.about_others(
+                qa, self._phrasings[j], answer=self._answer_analysis(entry),
+                main=self._phrasings[self._phrasings_of[entry][0]])
             # The question's most telling word is used by another entry but nowhere in this
             # one (question, aliases, answer): it is probably about that other thing. Held
             # for review without lowering the rank, so the suggestion order is unchanged.
@@ -572,11 +576,16 @@ class Matcher:
             if uncovered is not None:
                 reasons = (*reasons, uncovered)
             confidence = min(max(confidence, 0.0), 1.0)
-            # The answer text may lift a suggestion in the ranking, never up to filling.
-            support = self._answer_support(entry, qset, wq)
-            subject = self._subject_support(entry, qset, qweights, wq)
-            lifted = confidence if confidence >= ceiling else min(
-                confidence + _ANSWER_BONUS * support + _SUBJECT_BONUS * subject, ceiling)
+            # The answer text may lift a suggestion in the ranking, never up to filling,
+            # and never one about other people or with no period for a "how long?": its
+            # words cannot make up for that.
+            if about_others or confidence >= ceiling:
+                lifted = confidence
+            else:
+                support = self._answer_support(entry, qset, wq)
+                subject = self._subject_support(entry, qset, qweights, wq)
+                lifted = min(confidence + _ANSWER_BONUS * support + _SUBJECT_BONUS * subject,
+                             ceiling)
             out.append(Scored(entry, j, full, lifted, lifted + 1e-6 * confidence, reasons,
                               "meaning" if entry in by_meaning else "text"))
         out.sort(key=lambda s: -s.rank_key)

@@ -353,24 +353,43 @@ def test_the_thesaurus_knows_how_engineers_say_it(said: str, also: str, term: st
     assert term in analyze(also).terms
 
 
-# ------------------------------------------------------------------ known misses
+# ------------------------------------------------------------------ suggestion order
 
 SAMPLE = Path(__file__).resolve().parent.parent  # the repository's sample library
 
 
-@pytest.mark.xfail(strict=True, reason="ranking: the wording of mfa-customers' alias "
-                   "('customer administrators') outweighs 'your cloud console'; no guard "
-                   "tells whose administrators a question means")
-def test_mfa_for_your_own_administrators_suggests_workforce_mfa_first() -> None:
-    found = Matcher(load_library(SAMPLE)).search(
-        "Do you require MFA for administrators of your cloud console?", 2)
-    assert found[0].answer_id == "mfa-workforce"
+def _suggested(run_cli: Callable[..., Any], question: str) -> list[dict[str, Any]]:
+    result = run_cli("search", question, "-l", SAMPLE, "--json", "-k", "5",
+                     "--today", "2026-11-29")
+    assert result.exit_code == 0, result.output
+    candidates: list[dict[str, Any]] = json.loads(result.stdout)["candidates"]
+    return candidates
 
 
-@pytest.mark.xfail(strict=True, reason="ranking: 'how long ... kept' (retention) is not "
-                   "read as backup retention; physical-backup-media shares 'backup' and "
-                   "'stored'")
-def test_how_long_backups_are_kept_suggests_the_backup_schedule_first() -> None:
-    found = Matcher(load_library(SAMPLE)).search(
-        "How long do you keep backups and where are they stored?", 2)
-    assert found[0].answer_id == "backup-frequency"
+def test_mfa_for_your_own_administrators_suggests_workforce_mfa_first(
+        run_cli: Callable[..., Any]) -> None:
+    found = _suggested(run_cli, "Do you require MFA for administrators of your cloud console?")
+    ids = [c["answer_id"] for c in found]
+    assert ids[:2] == ["mfa-workforce", "mfa-customers"]
+    assert "qualifier-mismatch: the question says 'administrators of your', 'mfa-customers' " \
+        "says 'customer' (population)" in found[1]["reasons"]
+    assert not any(r.startswith("qualifier-mismatch") for r in found[0]["reasons"])
+
+
+def test_customer_admins_are_not_taken_for_the_companys_own(
+        run_cli: Callable[..., Any]) -> None:
+    # No "your": the product's admins may be the customer's, and the customer entry stays.
+    found = _suggested(run_cli, "Can customer administrators enforce MFA for their users?")
+    assert found[0]["answer_id"] == "mfa-customers"
+    assert not any(r.endswith("(population)") for r in found[0]["reasons"])
+
+
+def test_how_long_backups_are_kept_suggests_the_backup_schedule_first(
+        run_cli: Callable[..., Any]) -> None:
+    found = _suggested(run_cli, "How long do you keep backups and where are they stored?")
+    ids = [c["answer_id"] for c in found]
+    assert ids[0] == "backup-frequency"  # its answer: snapshots "kept for 35 days"
+    tapes = found[ids.index("physical-backup-media")]
+    assert "qualifier-mismatch: the question asks how long, 'physical-backup-media' " \
+        "states no period (period)" in tapes["reasons"]
+    assert not any(r.endswith("(period)") for r in found[0]["reasons"])
