@@ -98,6 +98,11 @@ class SheetScan:
     # Rows by number, so looking one up costs the same in a sheet of 20 rows or 200,000.
     by_number: dict[int, RowSpan] = field(default_factory=dict, repr=False)
     numbers: list[int] | None = field(default=None, repr=False)  # ascending, if rows are
+    detailed: frozenset[int] | None = None  # rows scanned with their cells; None: all
+
+    def has_detail(self, rows: Iterable[int]) -> bool:
+        """Whether the cells of every one of ``rows`` were scanned."""
+        return self.detailed is None or self.detailed.issuperset(rows)
 
     def row(self, number: int) -> RowSpan | None:
         return self.by_number.get(number)
@@ -132,10 +137,11 @@ class SheetScan:
 class _SheetScanner:
     """Expat handlers that record spans; detail (cells, text) only for the wanted rows."""
 
-    def __init__(self, scan: SheetScan, wanted: Iterable[int] | None) -> None:
+    def __init__(self, scan: SheetScan, wanted: Iterable[int] | None, first_row: int) -> None:
         self.scan = scan
         self.data = scan.data
         self.wanted = None if wanted is None else frozenset(wanted)
+        scan.detailed = self.wanted
         self.depth = 0
         self.ns = ""
         self.in_sheet_data = False
@@ -143,7 +149,7 @@ class _SheetScanner:
         self.row: RowSpan | None = None
         self.detail = False
         self.cell: CellSpan | None = None
-        self.next_row = 1
+        self.next_row = first_row
         self.next_col = 1
         self.capture_text = False
         self.parser = expat_parser()
@@ -307,13 +313,16 @@ class _SheetScanner:
                 self.scan.sheet_data = (start, end_tag_end(self.data, close))
 
 
-def scan_sheet(where: str, data: bytes, rows: Iterable[int] | None = None) -> SheetScan:
+def scan_sheet(where: str, data: bytes, rows: Iterable[int] | None = None, *,
+               first_row: int = 1) -> SheetScan:
     """Scan a worksheet part: spans of all rows, and cells (with content) of ``rows``.
 
-    ``rows=None`` gives detail for every row. Raises InputError for XML that is not
-    well-formed or declares a DTD, OutputError for a part that is not a worksheet.
+    ``rows=None`` gives detail for every row. ``first_row`` numbers a first row that
+    does not say its number (a row of a sheet scanned on its own). Raises InputError for
+    XML that is not well-formed or declares a DTD, OutputError for a part that is not a
+    worksheet.
     """
-    scan = _SheetScanner(SheetScan(where, data), rows).run()
+    scan = _SheetScanner(SheetScan(where, data), rows, first_row).run()
     if scan.sheet_data is None:
         raise InputError(f"{where}: the worksheet has no sheetData; the file is damaged")
     for row in scan.rows:

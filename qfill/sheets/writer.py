@@ -14,8 +14,8 @@ text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qfill.errors import InputError, OutputCheckError, QfillError
@@ -24,6 +24,7 @@ from qfill.filling import FillPlan
 from qfill.questionnaire import FileFormat, Questionnaire
 from qfill.sheets.csv_writer import HeaderRow, check_csv, write_csv
 from qfill.sheets.output import refuse_same_file
+from qfill.sheets.sheet_edit import SheetScan
 from qfill.sheets.xlsx_writer import check_workbook, write_workbook
 
 
@@ -65,12 +66,33 @@ def stage_filled_copy(outputs: OutputSet, destination: Path, source: FileContent
     from disk and checked to be the source plus exactly the plan (:func:`check_copy`).
     Returns the staged file.
     """
-    temp = outputs.stage(destination, fill_copy(source, plan, target, highlight=highlight),
-                         replace=replace)
+    copy = filled_copy(source, plan, target, highlight=highlight)
+    temp = outputs.stage(destination, copy.data, replace=replace)
     if check:
         check_copy(source, FileContent(destination, temp.read_bytes()), plan, target,
-                   highlight=highlight)
+                   highlight=highlight, source_sheets=copy.source_sheets)
     return temp
+
+
+@dataclass(frozen=True, slots=True)
+class FilledCopy:
+    """The bytes of a filled copy, and what the writer learned reading the source: a
+    workbook's written sheets as scanned (part name -> scan), so that :func:`check_copy`
+    compares the copy with them instead of parsing the source again."""
+
+    data: bytes
+    source_sheets: Mapping[str, SheetScan] = field(default_factory=dict)
+
+
+def filled_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
+                highlight: bool = False) -> FilledCopy:
+    """:func:`fill_copy`, with the writer's scans of the source kept for the check."""
+    if target.file_format == FileFormat.CSV:
+        return FilledCopy(write_csv(source, plan, target.append_columns, target.header_row))
+    if target.file_format in (FileFormat.XLSX, FileFormat.XLSM):
+        written = write_workbook(source, plan, highlight=highlight)
+        return FilledCopy(written.data, written.source_sheets)
+    raise ValueError(f"unknown file format {target.file_format!r}")
 
 
 def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
@@ -87,37 +109,38 @@ def fill_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
     source) and ValueError for a plan that breaks its contract (a write into a formula
     cell, an invalid reference, one cell planned twice).
     """
-    if target.file_format == FileFormat.CSV:
-        return write_csv(source, plan, target.append_columns, target.header_row)
-    if target.file_format in (FileFormat.XLSX, FileFormat.XLSM):
-        return write_workbook(source, plan, highlight=highlight)
-    raise ValueError(f"unknown file format {target.file_format!r}")
+    return filled_copy(source, plan, target, highlight=highlight).data
 
 
 def check_copy(source: FileContent, written: FileContent, plan: FillPlan,
-               target: WriteTarget, *, highlight: bool) -> None:
+               target: WriteTarget, *, highlight: bool,
+               source_sheets: Mapping[str, SheetScan] | None = None) -> None:
     """Prove ``written`` is ``source`` plus exactly the plan.
 
     Workbooks: every zip member other than the written worksheets (and ``styles.xml`` when
-    highlighting) is byte-identical, raw compressed bytes included; in the written sheets
-    every row and cell outside the plan is byte-identical, and each planned cell is an
-    inline string holding exactly the planned text. CSV: the same records and fields,
-    except the planned cells and the appended header names.
+    highlighting) is byte-identical, raw compressed bytes and zip metadata included,
+    compared without decompressing it; in the written sheets every byte outside the
+    planned rows is identical (compared as bytes, in one pass), and in the planned rows,
+    parsed one at a time, every cell outside the plan is byte-identical and each planned
+    cell is an inline string holding exactly the planned text. ``source_sheets``
+    (:attr:`FilledCopy.source_sheets`) spares parsing the source's sheets again. CSV: the
+    same records and fields, except the planned cells and the appended header names.
 
     Raises OutputCheckError naming the first difference (its exit code is 1).
     """
     _check(source, written, plan, target.file_format, highlight, target.append_columns,
-           target.header_row)
+           target.header_row, source_sheets)
 
 
 def _check(source: FileContent, written: FileContent, plan: FillPlan, file_format: FileFormat,
             highlight: bool, csv_header_append: Sequence[str] | None,
-            csv_header_row: HeaderRow) -> None:
+            csv_header_row: HeaderRow,
+            source_sheets: Mapping[str, SheetScan] | None = None) -> None:
     if file_format == FileFormat.CSV:
         header = None if csv_header_append is None else tuple(csv_header_append)
         check_csv(source, written, plan, header, csv_header_row)
     elif file_format in (FileFormat.XLSX, FileFormat.XLSM):
-        check_workbook(source, written, plan, highlight)
+        check_workbook(source, written, plan, highlight, source_sheets)
     else:
         raise ValueError(f"unknown file format {file_format!r}")
 

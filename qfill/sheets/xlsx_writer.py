@@ -2,8 +2,10 @@
 
 Round-tripping through a workbook model (openpyxl) drops what the model does not know, so
 the written sheets are spliced (:mod:`qfill.sheets.sheet_edit`) and every other zip member
-is copied as raw bytes. The check reopens the copy and compares it with the input part by
-part and, in the written sheets, row by row and cell by cell.
+is copied as raw bytes. The check reopens the copy and compares it with the input: every
+member the writer did not replace by its raw bytes and zip metadata (CRC, sizes), never
+decompressed; the written sheets in one pass over what changed
+(:mod:`qfill.sheets.sheet_check`); ``styles.xml``, when highlighting, entry by entry.
 """
 
 from __future__ import annotations
@@ -19,22 +21,12 @@ from qfill.errors import InputError, OutputCheckError, OutputError
 from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import format_ref, parse_ref
-from qfill.sheets.cell_text import encode_cell_text
 from qfill.sheets.output import Cell, Failer, planned_highlights, planned_writes
 from qfill.sheets.package import Package, WorkbookParts, workbook_parts, write_package
 from qfill.sheets.safe_xml import expat_parser, parse_tree, safe_parse
-from qfill.sheets.sheet_edit import (
-    CellEdit,
-    CellSpan,
-    RowSpan,
-    SheetScan,
-    holds_value,
-    scan_sheet,
-    splice_sheet,
-    widened_dimension,
-)
+from qfill.sheets.sheet_check import SheetCheck
+from qfill.sheets.sheet_edit import CellEdit, SheetScan, holds_value, scan_sheet, splice_sheet
 from qfill.sheets.styles import add_highlight_styles
-from qfill.sheets.xml_edit import set_attributes
 
 
 def _sheet_part(parts: WorkbookParts, sheet: str, path: Path) -> str:
@@ -52,7 +44,18 @@ def _sheet_part(parts: WorkbookParts, sheet: str, path: Path) -> str:
     return found.part
 
 
-def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool) -> bytes:
+@dataclass(frozen=True, slots=True)
+class WrittenWorkbook:
+    """A filled copy's bytes, and the source's written sheets as the writer scanned them
+    (part name -> scan, with detail for the planned rows), which the output check uses
+    instead of parsing the source again."""
+
+    data: bytes
+    source_sheets: Mapping[str, SheetScan]
+
+
+def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool
+                   ) -> WrittenWorkbook:
     """The bytes of ``input_file`` with the plan applied (see :func:`fill_copy`)."""
     source = input_file.path
     writes = planned_writes(plan)
@@ -84,7 +87,7 @@ def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool) 
         replaced[part] = splice_sheet(scan, edits)
     out = io.BytesIO()
     write_package(out, package, replaced)
-    return out.getvalue()
+    return WrittenWorkbook(out.getvalue(), dict(scans.values()))
 
 
 def _refuse_formula_cells(package: Package, parts: WorkbookParts,
@@ -134,7 +137,14 @@ def _refuse_calc_chain_cells(package: Package, parts: WorkbookParts,
 
 
 def check_workbook(input_file: FileContent, output_file: FileContent, plan: FillPlan,
-                   highlight: bool) -> None:
+                   highlight: bool, source_sheets: Mapping[str, SheetScan] | None = None
+                   ) -> None:
+    """Prove ``output_file`` is ``input_file`` plus exactly the plan (see :func:`check_copy`).
+
+    ``source_sheets`` are the writer's scans of the input's written sheets
+    (:class:`WrittenWorkbook`); a sheet without one, or without detail for a planned row,
+    is scanned here.
+    """
     source, written = input_file.path, output_file.path
     writes = planned_writes(plan)
     marks = planned_highlights(plan)
@@ -169,17 +179,29 @@ def check_workbook(input_file: FileContent, output_file: FileContent, plan: Fill
 
     for member in original.members:
         name = member.name
+        copied = output.member(name)
         if name in sheet_parts or (styles_changed and name == parts.styles):
-            if not _same_metadata(member.info, output.member(name).info, content=False):
+            if not _same_metadata(member.info, copied.info, content=False):
                 fail(f"part {name} has other zip metadata than the input")
             continue
-        if output.raw(name) != original.raw(name) or \
-                not _same_metadata(member.info, output.member(name).info, content=True):
+        # Raw bytes (local header, compressed data, descriptor) compared in place.
+        if member.end - member.start != copied.end - copied.start or \
+                not output.data.startswith(
+                    memoryview(original.data)[member.start:member.end], copied.start) or \
+                not _same_metadata(member.info, copied.info, content=True):
             fail(f"part {name} differs from the input")
     for part, sheet in sheet_parts.items():
-        _SheetCheck(fail, sheet, original.read(part), output.read(part),
-                    writes.get(sheet, {}), marks.get(sheet, set()) if highlighted else set(),
-                    highlighted).run()
+        sheet_writes = writes.get(sheet, {})
+        sheet_marks = marks.get(sheet, set()) if highlighted else set()
+        rows = {r for r, _ in sheet_writes} | {r for r, _ in sheet_marks}
+        scan = (source_sheets or {}).get(part)
+        if scan is None or not scan.has_detail(rows):
+            scan = scan_sheet(f"{source}: sheet {sheet!r}", original.read(part), rows)
+        try:
+            after = output.read(part)
+        except InputError as e:
+            fail(f"sheet {sheet!r} cannot be read ({e})")
+        SheetCheck(fail, sheet, scan, after, sheet_writes, sheet_marks, highlighted).run()
 
 
 
@@ -263,191 +285,6 @@ def _check_styles(fail: Callable[[str], NoReturn], name: str, before: bytes, aft
         if not any(result.is_clone(index, base) for base in range(len(base_xfs))):
             fail(f"part {name}: new cell format {index} is not a highlighted copy of another")
     return result
-
-
-class _SheetCheck:
-    """Compare a worksheet before and after: bytes outside the plan, content inside it."""
-
-    def __init__(self, fail: Callable[[str], NoReturn], sheet: str, before: bytes, after: bytes,
-                 writes: Mapping[Cell, str], marks: set[Cell],
-                 styles: _HighlightStyles | None) -> None:
-        self.fail = fail
-        self.sheet = sheet
-        self.writes = writes
-        self.marks = marks
-        self.styles = styles
-        self.planned = set(writes) | marks
-        # Planned columns by row: each row is checked in time independent of the plan's size.
-        self.planned_cols: dict[int, set[int]] = {}
-        for r, c in self.planned:
-            self.planned_cols.setdefault(r, set()).add(c)
-        rows = set(self.planned_cols)
-        self.a = scan_sheet(f"input sheet {sheet!r}", before, rows)
-        self.b = _scan_output(fail, sheet, after, rows)
-
-    def where(self, cell: Cell | None = None) -> str:
-        return f"sheet {self.sheet!r}" + (f" cell {format_ref(*cell)}" if cell else "")
-
-    def run(self) -> None:
-        self._outside_sheet_data()
-        self._rows()
-
-    def _outside_sheet_data(self) -> None:
-        a, b = self.a, self.b
-        assert a.sheet_data is not None and b.sheet_data is not None
-        head_a, head_b = a.data[:a.sheet_data[0]], b.data[:b.sheet_data[0]]
-        if a.dimension is not None and b.dimension is not None:
-            tag_a = a.data[a.dimension[0]:a.dimension[1]]
-            tag_b = b.data[b.dimension[0]:b.dimension[1]]
-            allowed = {a.dimension_ref, widened_dimension(a.dimension_ref, self.planned)}
-            if b.dimension_ref not in allowed or \
-                    set_attributes(tag_a, {"ref": b.dimension_ref}) != tag_b:
-                self.fail(f"{self.where()}: the dimension changed to {b.dimension_ref!r}")
-            head_a = head_a[:a.dimension[0]] + head_a[a.dimension[1]:]
-            head_b = head_b[:b.dimension[0]] + head_b[b.dimension[1]:]
-        if head_a != head_b:
-            self.fail(f"{self.where()}: the XML before the cells changed")
-        if a.data[a.sheet_data[1]:] != b.data[b.sheet_data[1]:]:
-            self.fail(f"{self.where()}: the XML after the cells changed")
-        tag_a = a.data[a.sheet_data[0]:a.sheet_data_tag_end]
-        tag_b = b.data[b.sheet_data[0]:b.sheet_data_tag_end]
-        if tag_a != tag_b and not (a.sheet_data_empty and _opened(tag_a) == tag_b):
-            self.fail(f"{self.where()}: the sheetData element changed")
-
-    def _rows(self) -> None:
-        a_rows = {r.number: r for r in self.a.rows}
-        b_rows = {r.number: r for r in self.b.rows}
-        numbers = [r.number for r in self.b.rows]
-        if numbers != sorted(numbers) and [r.number for r in self.a.rows] == sorted(a_rows):
-            self.fail(f"{self.where()}: rows are out of order")
-        for number in sorted(set(a_rows) | set(b_rows)):
-            ra, rb = a_rows.get(number), b_rows.get(number)
-            if rb is None:
-                self.fail(f"{self.where()}: row {number} is missing")
-            assert rb is not None
-            if number not in self.planned_cols:
-                if ra is None or self.a.data[ra.start:ra.end] != self.b.data[rb.start:rb.end]:
-                    self._name_the_cell(number)
-                continue
-            self._row(number, ra, rb)
-        gaps_a = _outside_spans(self.a.data, self.a, [(r.start, r.end) for r in self.a.rows])
-        gaps_b = _outside_spans(self.b.data, self.b, [(r.start, r.end) for r in self.b.rows])
-        if gaps_a != gaps_b:
-            self.fail(f"{self.where()}: content between rows changed")
-
-    def _name_the_cell(self, number: int) -> NoReturn:
-        """Fail naming the first differing cell of row ``number`` (rescanned in detail)."""
-        ra = scan_sheet("input", self.a.data, {number}).row(number)
-        rb = scan_sheet("output", self.b.data, {number}).row(number)
-        if ra is not None and rb is not None:
-            cells_a = {c.col: self.a.data[c.start:c.end] for c in ra.cells}
-            cells_b = {c.col: self.b.data[c.start:c.end] for c in rb.cells}
-            for col in sorted(set(cells_a) | set(cells_b)):
-                if cells_a.get(col) != cells_b.get(col):
-                    self.fail(f"{self.where((number, col))}: changed but not planned")
-        self.fail(f"{self.where()}: row {number} changed but has no planned cell")
-
-    def _row(self, number: int, ra: RowSpan | None, rb: RowSpan) -> None:
-        a, b = self.a.data, self.b.data
-        tag_b = b[rb.start:rb.tag_end]
-        if ra is None:
-            if set(rb.attrs) - {"r", "spans"}:
-                self.fail(f"{self.where()}: new row {number} has unexpected attributes")
-            cells_a: dict[int, CellSpan] = {}
-        else:
-            tag_a = set_attributes(a[ra.start:ra.tag_end], {"spans": rb.attrs.get("spans")})
-            if tag_a != tag_b and _opened(tag_a) != tag_b:
-                self.fail(f"{self.where()}: row {number} attributes changed")
-            cells_a = {c.col: c for c in ra.cells}
-            rest_a = _row_rest(a, ra)
-            if rest_a != _row_rest(b, rb):
-                self.fail(f"{self.where()}: row {number} content outside its cells changed")
-        if ra is None and _row_rest(b, rb):
-            self.fail(f"{self.where()}: new row {number} holds more than cells")
-        cells_b = {c.col: c for c in rb.cells}
-        cols = [c.col for c in rb.cells]
-        if cols != sorted(set(cols)):
-            self.fail(f"{self.where()}: cells of row {number} are out of order")
-        planned = self.planned_cols.get(number, set())
-        for col in sorted(set(cells_a) | set(cells_b) | planned):
-            self._cell((number, col), cells_a.get(col), cells_b.get(col))
-
-    def _cell(self, cell: Cell, ca: CellSpan | None, cb: CellSpan | None) -> None:
-        a, b = self.a.data, self.b.data
-        if cell not in self.planned:
-            if ca is None or cb is None or a[ca.start:ca.end] != b[cb.start:cb.end]:
-                self.fail(f"{self.where(cell)}: changed but not planned")
-            return
-        if cb is None:
-            self.fail(f"{self.where(cell)}: the planned cell is missing")
-        assert cb is not None
-        base = ca.style if ca is not None else (self.a.inherited_style(*cell) or 0)
-        expected_style_ok = cb.style == base
-        if cell in self.marks:
-            expected_style_ok = self.styles is not None and self.styles.is_clone(cb.style, base)
-        if not expected_style_ok:
-            self.fail(f"{self.where(cell)}: unexpected style {cb.style}")
-        if cell not in self.writes:  # highlight only: everything but the style is kept
-            if ca is None:
-                if set(cb.attrs) - {"r", "s"} or not cb.empty:
-                    self.fail(f"{self.where(cell)}: the highlighted cell got content")
-            elif set_attributes(tag := ca.start_tag(a), {"s": cb.attrs.get("s")}) + \
-                    a[ca.start + len(tag):ca.end] != b[cb.start:cb.end]:
-                self.fail(f"{self.where(cell)}: the highlighted cell changed beyond its style")
-            return
-        value = self.writes[cell]
-        if ca is not None and holds_value(ca):
-            self.fail(f"{self.where(cell)}: the planned cell was not empty in the input")
-        if cb.attrs.get("t") != "inlineStr" or cb.formula or cb.children != ["is", "t"]:
-            self.fail(f"{self.where(cell)}: is not a plain text cell")
-        if cb.text != encode_cell_text(value):
-            self.fail(f"{self.where(cell)}: holds {cb.text[:40]!r}, not the planned text")
-        kept = {k: v for k, v in (ca.attrs if ca else {}).items()
-                if k not in ("t", "s", "vm", "cm")}
-        now = {k: v for k, v in cb.attrs.items() if k not in ("t", "s")}
-        if ca is None:
-            kept = {"r": format_ref(*cell)}
-        if kept != now and not (ca is not None and "r" not in ca.attrs and
-                                now == {**kept, "r": format_ref(*cell)}):
-            self.fail(f"{self.where(cell)}: attributes changed")
-
-
-def _scan_output(fail: Callable[[str], NoReturn], sheet: str, data: bytes, rows: set[int]
-                 ) -> SheetScan:
-    try:
-        return scan_sheet(f"output sheet {sheet!r}", data, rows)
-    except (InputError, OutputError) as e:
-        fail(f"sheet {sheet!r} is not a readable worksheet ({e})")
-
-
-def _opened(tag: bytes) -> bytes:
-    return tag[:-2].rstrip() + b">" if tag.endswith(b"/>") else tag
-
-
-def _row_rest(data: bytes, row: RowSpan) -> bytes:
-    """A row's content outside its cells, whitespace removed (extLst, comments)."""
-    if row.empty:
-        return b""
-    pieces: list[bytes] = []
-    pos = row.tag_end
-    for cell in row.cells:
-        pieces.append(data[pos:cell.start])
-        pos = cell.end
-    pieces.append(data[pos:row.close_start])
-    return b"".join(b"".join(pieces).split())
-
-
-def _outside_spans(data: bytes, scan: SheetScan, spans: list[tuple[int, int]]) -> bytes:
-    """sheetData content outside the rows, whitespace removed."""
-    if scan.sheet_data_empty:
-        return b""
-    pieces: list[bytes] = []
-    pos = scan.sheet_data_tag_end
-    for start, end in spans:
-        pieces.append(data[pos:start])
-        pos = end
-    pieces.append(data[pos:scan.sheet_data_close])
-    return b"".join(b"".join(pieces).split())
 
 
 def formula_cells(where: str, calc_chain: bytes, sheet_ids: Iterable[str]
