@@ -57,5 +57,9 @@ def xml_text(text: str) -> bytes:
 
 
 def excel_length(value: str) -> int:
-    """Length as Excel counts it (UTF-16 code units)."""
-    return len(value) + sum(1 for ch in value if ord(ch) > 0xFFFF)
+    """Length as Excel counts it (UTF-16 code units): a character beyond the BMP is two,
+    a lone surrogate one. Counted by the codec, not character by character: every
+    planned value is measured by the writer and again by the output check."""
+    if value.isascii():
+        return len(value)
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2
