@@ -8,6 +8,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import openpyxl
 import pytest
@@ -18,7 +19,9 @@ from qfill.errors import OutputCheckError
 from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.questionnaire import FileFormat
+from qfill.sheets.output import planned_writes
 from qfill.sheets.package import Package, write_package
+from qfill.sheets.sheet_check import SheetCheck
 from qfill.sheets.writer import WriteTarget, check_copy, filled_copy
 
 SHEET = "Security"
@@ -267,3 +270,29 @@ def test_a_single_quoted_dimension_left_alone_passes(tmp_path: Path) -> None:
     copy = filled_copy(source, widened, TARGET)
     check_copy(source, FileContent(path, copy.data), widened, TARGET, highlight=False)
     assert b'<dimension ref="A1:F9"/>' in Package(path, copy.data).read(part)
+
+
+def test_every_changed_byte_of_a_written_sheet_is_refused(source: FileContent) -> None:
+    """Change each byte of the written sheet in turn (to a letter, or a space): the sheet
+    check refuses every one, whether it is outside the plan, in a planned cell's text, its
+    attributes or its markup (an ``xml:space`` gone means a spreadsheet may trim the text)."""
+    plan = FillPlan(PLAN.writes + plan_of(SHEET, {"C20": " padded "}).writes)
+    copy = filled_copy(source, plan, TARGET)
+    part = _sheet(source)
+    xml = Package(source.path, copy.data).read(part)
+    writes = planned_writes(plan)[SHEET]
+    scan = copy.source_sheets[part]
+
+    def fail(what: str) -> NoReturn:
+        raise OutputCheckError(what)
+
+    SheetCheck(fail, SHEET, scan, xml, writes, set(), None).run()  # the copy itself passes
+    accepted = []
+    for i in range(len(xml)):
+        tampered = xml[:i] + (b" " if xml[i:i + 1].isalpha() else b"Z") + xml[i + 1:]
+        try:
+            SheetCheck(fail, SHEET, scan, tampered, writes, set(), None).run()
+        except OutputCheckError:
+            continue
+        accepted.append((i, xml[max(i - 20, 0):i + 20]))
+    assert accepted == []

@@ -38,6 +38,7 @@ from qfill.sheets.xml_edit import set_attributes, start_tag_end
 
 _QNAME = re.compile(rb"<([^\s/>]+)")
 _REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_PRESERVED = {"http://www.w3.org/XML/1998/namespace space": "preserve"}  # xml:space
 _CHUNK = 64 * 1024  # bytes fed to the parser at a time when finding where a row ends
 
 
@@ -175,7 +176,10 @@ class SheetCheck:
             number = site.rows[0]
             row = self.a.row(number)
             assert row is not None
-            copied = self._copied_row(pos, number)
+            end = self._planned_cells_only(row, pos)
+            if end is not None:
+                return end
+            copied = self._copied_row(pos, number, _qname(self.before, row.start))
             if copied is None:
                 self.fail(f"{self.where()}: row {number} is missing")
             self._row(number, row, copied)
@@ -220,12 +224,85 @@ class SheetCheck:
 
     # ------------------------------------------------------------------ rows of the copy
 
-    def _copied_row(self, pos: int, number: int) -> _Copied | None:
+    def _planned_cells_only(self, ra: RowSpan, pos: int) -> int | None:
+        """The end of the copy's row ``ra.number`` at ``pos`` if it is the source's row
+        with only its planned cells changed: the row tag and the bytes between the planned
+        cells compared as bytes, the planned cells alone parsed and checked. None when the
+        row does not read that way (its tag changed, cells in an order the writer does not
+        keep): the whole row is then parsed and compared, which also names what differs."""
+        before, after, number = self.before, self.after, ra.number
+        if ra.empty or len(ra.by_col) != len(ra.cells) or \
+                any("r" not in c.attrs for c in ra.cells):
+            return None
+        tag = before[ra.start:ra.tag_end]
+        if not after.startswith(tag, pos):
+            return None
+        # Where each planned cell goes, as the writer puts it: over the cell, or before
+        # the first cell of a higher column (else after the last cell).
+        append_at = ra.first_other if ra.first_other is not None else ra.close_start
+        sites: list[tuple[int, int, int]] = []
+        for col in sorted(self.planned_cols[number]):
+            cell = ra.cell(col)
+            if cell is not None:
+                sites.append((cell.start, cell.end, col))
+            else:
+                at = next((c.start for c in ra.cells if c.col > col), append_at)
+                sites.append((at, at, col))
+        sites.sort(key=lambda site: (site[0], site[1] > site[0], site[2]))
+        view = memoryview(before)
+        cell_name = _qname(before, ra.start)[:-3] + b"c"
+        pieces: list[bytes] = []
+        pos_a, pos_b = ra.tag_end, pos + len(tag)
+        for start, end, _col in sites:
+            if not after.startswith(view[pos_a:start], pos_b):
+                return None
+            pos_b += start - pos_a
+            if not after.startswith(b"<" + cell_name, pos_b):
+                return None
+            try:
+                tag_end = start_tag_end(after, pos_b)
+            except ValueError:
+                return None
+            if after[tag_end - 2:tag_end] == b"/>":
+                cell_end = tag_end
+            else:
+                close = after.find(b"</" + cell_name + b">", tag_end)
+                if close < 0:
+                    return None
+                cell_end = close + len(cell_name) + 3
+            pieces.append(after[pos_b:cell_end])
+            pos_a, pos_b = end, cell_end
+        if not after.startswith(view[pos_a:ra.end], pos_b):
+            return None
+        body = tag + b"".join(pieces) + b"</" + _qname(before, ra.start) + b">"
+        try:
+            scan = scan_sheet(f"output sheet {self.sheet!r}", self.wrapper + body + self.closer,
+                              None, first_row=number)
+        except (InputError, OutputError):
+            return None
+        if len(scan.rows) != 1 or scan.rows[0].number != number:
+            return None
+        cells = scan.rows[0].cells
+        if len(cells) != len(pieces):
+            return None
+        offset = len(self.wrapper) + len(tag)
+        for (_start, _end, col), piece, cell in zip(sites, pieces, cells, strict=True):
+            # Each piece is exactly one cell, of the planned column.
+            if cell.col != col or cell.start != offset or cell.end != offset + len(piece):
+                return None
+            offset += len(piece)
+        for (_start, _end, col), cell in zip(sites, cells, strict=True):
+            self._cell((number, col), ra.cell(col), cell, scan.data)
+        return pos_b + ra.end - pos_a
+
+    def _copied_row(self, pos: int, number: int, name: bytes | None = None
+                    ) -> _Copied | None:
         """The copy's row ``number`` starting at ``pos``, parsed on its own; None if no
-        row element numbered so starts there."""
+        row element numbered so starts there. ``name``: the row's qualified name, if not
+        the sheetData's prefix and ``row`` (a new row)."""
         after = self.after
-        name = self.row_name
-        if not self._row_starts(pos):
+        name = name or self.row_name
+        if not self._row_starts(pos, name):
             return None
         # The row ends at its start tag's "/>", else at the first "</row>": unless a CDATA
         # section or a comment holds that text (valid, but no spreadsheet writes it), in
@@ -256,9 +333,8 @@ class SheetCheck:
             return None
         return _Copied(scan.rows[0], scan.data, end)
 
-    def _row_starts(self, pos: int) -> bool:
-        """Whether a row's start tag begins at ``pos`` in the copy."""
-        name = self.row_name
+    def _row_starts(self, pos: int, name: bytes) -> bool:
+        """Whether a start tag named ``name`` begins at ``pos`` in the copy."""
         return self.after.startswith(b"<" + name, pos) and \
             self.after[pos + len(name) + 1:pos + len(name) + 2] in (b" ", b"\t", b"\r",
                                                                    b"\n", b">", b"/")
@@ -345,9 +421,10 @@ class SheetCheck:
         """Fail naming the first differing cell of an unplanned ``row`` (the copy's row
         starts ``shift`` bytes later than the source's: every byte before it matched)."""
         number = row.number
-        if not self._row_starts(row.start + shift):
+        name = _qname(self.before, row.start)
+        if not self._row_starts(row.start + shift, name):
             self.fail(f"{self.where()}: content between rows changed")
-        copied = self._copied_row(row.start + shift, number)
+        copied = self._copied_row(row.start + shift, number, name)
         if copied is None:
             self.fail(f"{self.where()}: row {number} is missing or moved")
         source = self._fragment(self.before, row.start, row.end, number, "input")
@@ -417,6 +494,8 @@ class SheetCheck:
             self.fail(f"{self.where(cell)}: is not a plain text cell")
         if cb.text != encode_cell_text(value):
             self.fail(f"{self.where(cell)}: holds {cb.text[:40]!r}, not the planned text")
+        if cb.text_attrs != _PRESERVED:  # else a spreadsheet may trim the text's spaces
+            self.fail(f"{self.where(cell)}: the text does not keep its spaces")
         kept = {k: v for k, v in (ca.attrs if ca else {}).items()
                 if k not in ("t", "s", "vm", "cm")}
         now = {k: v for k, v in cb.attrs.items() if k not in ("t", "s")}

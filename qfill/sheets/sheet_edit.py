@@ -37,6 +37,7 @@ class CellSpan:
     formula: bool = False
     children: list[str] = field(default_factory=list)  # local names of descendants, in order
     text: str = ""  # character data of <t> descendants
+    text_attrs: dict[str, str] = field(default_factory=dict)  # of the last <t>
 
     @property
     def style(self) -> int:
@@ -182,6 +183,8 @@ class _SheetScanner:
                 if self.cell is not None:
                     self.cell.children.append(local)
                     self.capture_text = local == "t"
+                    if local == "t":
+                        self.cell.text_attrs = attrs
             return
         index = self.parser.CurrentByteIndex
         if depth == 3:
