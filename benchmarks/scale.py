@@ -100,7 +100,7 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
     from qfill.report import build_report
     from qfill.settings import load_settings
     from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
-    from qfill.sheets.writer import WriteTarget, check_copy, fill_copy
+    from qfill.sheets.writer import WriteTarget, check_copy, filled_copy
 
     t: dict[str, float] = {}
     settings = load_settings(library_root)
@@ -119,9 +119,11 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
         run, library, questionnaire_name="q.xlsx", output_name="q.filled.xlsx",
         library_name="library")))
     target = WriteTarget.of(q)
-    filled, t["write copy"], _ = timed(lambda: fill_copy(source, run.plan, target))
+    copy, t["write copy"], _ = timed(lambda: filled_copy(source, run.plan, target))
+    # As `qfill answer` checks it: against the writer's scans of the source.
     _, t["check copy"], _ = timed(lambda: check_copy(
-        source, FileContent(workbook, filled), run.plan, target, highlight=False))
+        source, FileContent(workbook, copy.data), run.plan, target, highlight=False,
+        source_sheets=copy.source_sheets))
     return t
 
 
@@ -263,9 +265,10 @@ def answer_series(args: argparse.Namespace, entries_sizes: list[int], row_sizes:
         for a, b in itertools.pairwise(series):
             growth.append([f"{label} {a[size]:,} -> {b[size]:,}", *(
                 f"{exponent(a[size], runs[a][n], b[size], runs[b][n]):.2f}"
-                for n in ("match", "check copy", "answer (CLI, index cached)"))])
+                for n in ("match", "write copy", "check copy",
+                          "answer (CLI, index cached)"))])
     show("answer: growth exponents (1 = linear)",
-         ["between", "match", "check copy", "answer CLI"], growth)
+         ["between", "match", "write copy", "check copy", "answer CLI"], growth)
 
 
 
