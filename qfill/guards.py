@@ -122,6 +122,10 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 )
 FREQUENCY = QUALIFIERS[-1]
 _POPULATION = next(i for i, q in enumerate(QUALIFIERS) if q.name == "population")
+_DOCUMENT = next(i for i, q in enumerate(QUALIFIERS) if q.name == "document")
+# Words that ask about people learning something, though not about "training" as such.
+_LEARNING = _words(r"train(?:s|ed|ing|ees?)?", r"educat\w*", r"aware(?:ness)?", r"teach\w*",
+                   r"courses?", r"e ?learning", r"instruct(?:ed|ion)?")
 
 # Verbs of permission and their opposites: a question using one family matched to a
 # phrasing using the other is asking the opposite.
@@ -344,7 +348,10 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     same period: "the past 12 months" is "the past year", "quarterly" is "every three
     months" or "every 90 days". An id in the question ("GNRL-01", "K-12") is not a number.
     A question asking "how long" is answered only by an entry that asks it too or states
-    a period ("kept for 35 days", "annually", "as long as the contract runs").
+    a period ("kept for 35 days", "annually", "as long as the contract runs"). An entry
+    about training ("Are developers trained in secure coding?") answers only a question
+    about people learning (trained, educated, made aware, courses), not one about the
+    practice itself ("Do you follow secure coding practices?").
     Administrators are the company's own people when the text says so ("your
     administrators", "administrators of your cloud console"), not "customer
     administrators"; unqualified "admins" may be either.
@@ -373,6 +380,16 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
         question: Can both end users and admins sign in to the product through SSO?
         entry: Does the application support SSO for customer users?
+
+    FAIL::
+
+        question: Did you follow secure coding practices when writing the application?
+        entry: Are developers trained in secure coding?
+
+    PASS::
+
+        question: Do you run a programme to make staff aware of secure coding?
+        entry: Are developers trained in secure coding?
 
     FAIL::
 
@@ -445,6 +462,15 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
             if said:
                 yield (f"'{answer_id}' asks whether data is '{other.said(said)}'; the "
                        "question does not")
+                break
+    # "Are developers trained in secure coding?" does not answer "Do you follow secure
+    # coding practices?": an entry about training answers a question about training.
+    if not _qualified(question)[_DOCUMENT] and not _LEARNING.search(question.plain):
+        for other in pair.polar:
+            trained = _qualified(other)[_DOCUMENT].get("training")
+            if trained:
+                yield (f"'{answer_id}' asks about '{trained}'; the question does not "
+                       "(document)")
                 break
     how_often = True  # whether the answer's periods are still to be compared
     asked_all, stated_all = _qualified(question), _qualified(phrasing)
