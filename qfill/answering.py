@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from qfill.filling import FillPlan, plan_fills
-from qfill.library import Answer, Library
+from qfill.library import Answer, Library, evidence_lookups
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -49,6 +49,14 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
                for m in matcher.match(questionnaire.rows, progress=progress,
                                       template=questionnaire.template)]
     local_note = settings.filling.local_evidence
+    with evidence_lookups():
+        return _verified_run(questionnaire, matches, library, settings, today=today,
+                             local_note=local_note, highlight_review=highlight_review)
+
+
+def _verified_run(questionnaire: Questionnaire, matches: list[Match], library: Library,
+                  settings: Settings, *, today: date, local_note: str,
+                  highlight_review: bool) -> AnswerRun:
     decided = verify_matches(matches, library, today=today, local_note=local_note)
     decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
     if settings.filling.unreviewed == "review":

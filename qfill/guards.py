@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from qfill.reasons import REASONS, Reason, reason_code
@@ -53,9 +53,25 @@ class Qualifier:
 
     name: str
     values: tuple[Value, ...]
+    # Every value's terms, and their patterns as one alternation: a text neither names
+    # says none of the values, found in one search instead of one per value.
+    _terms: frozenset[str] = field(init=False, repr=False, compare=False)
+    _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        patterns = [v.pattern for v in self.values if v.pattern is not None]
+        if len({p.flags for p in patterns}) > 1:
+            raise ValueError(f"qualifier {self.name}: patterns compiled with other flags")
+        object.__setattr__(self, "_terms", frozenset().union(*(v.terms for v in self.values)))
+        object.__setattr__(self, "_pattern", re.compile(
+            "|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+            if patterns else None)
 
     def said(self, text: Analysis) -> dict[str, str]:
         """label -> the words saying it, for every value ``text`` names."""
+        if self._terms.isdisjoint(text.tokens) and (
+                self._pattern is None or self._pattern.search(text.plain) is None):
+            return {}
         found: dict[str, str] = {}
         for value in self.values:
             if value.label not in found:

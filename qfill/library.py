@@ -16,6 +16,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
@@ -651,10 +652,15 @@ def escaping_evidence(library: Library) -> Iterator[tuple[Answer, Evidence]]:
     A pull request must not make qfill cite, or anything downstream open, a file outside
     the library, so answering refuses such a library outright.
     """
+    inside: dict[str, bool] = {}  # a large library cites a few documents many times
     for answer in library.answers:
         for item in answer.evidence:
-            if item.path is not None and not item.path.startswith(("http://", "https://")) \
-                    and resolve_evidence(library.root, item.path) is None:
+            if item.path is None or item.path.startswith(("http://", "https://")):
+                continue
+            ok = inside.get(item.path)
+            if ok is None:
+                ok = inside[item.path] = resolve_evidence(library.root, item.path) is not None
+            if not ok:
                 yield answer, item
 
 
@@ -667,6 +673,17 @@ def evidence_title(root: Path, path: str) -> str:
     """A local evidence document's title: its first Markdown heading (or a ``title:``
     line), else its file name in words ("logging-monitoring-standard.md" -> "Logging
     monitoring standard")."""
+    memo = _EVIDENCE_MEMO.get()
+    key = ("title", str(root), path)
+    if memo is not None and key in memo:
+        return memo[key]  # type: ignore[return-value]
+    title = _evidence_title(root, path)
+    if memo is not None:
+        memo[key] = title
+    return title
+
+
+def _evidence_title(root: Path, path: str) -> str:
     found = resolve_evidence(root, path)
     if found is not None and found.suffix.lower() in (".md", ".markdown", ".txt", ".rst"):
         try:
@@ -687,4 +704,32 @@ def evidence_title(root: Path, path: str) -> str:
 def resolve_evidence(root: Path, path: str) -> Path | None:
     """Where a local evidence path points, or None if it leaves ``evidence/`` (``..``,
     absolute, or through a symbolic link)."""
-    return resolve_inside(root, path, folder=EVIDENCE_FOLDER)
+    memo = _EVIDENCE_MEMO.get()
+    if memo is None:
+        return resolve_inside(root, path, folder=EVIDENCE_FOLDER)
+    key = ("resolve", str(root), path)
+    if key not in memo:
+        memo[key] = resolve_inside(root, path, folder=EVIDENCE_FOLDER)
+    return memo[key]  # type: ignore[return-value]
+
+
+# Within one pass over a questionnaire every row citing a document asks the same: where
+# it is and what it is called. Resolving a path reads every folder on the way (symbolic
+# links), so the answers are kept for the pass (:func:`evidence_lookups`), not longer: a
+# library edited between two runs in one process is read afresh.
+_EVIDENCE_MEMO: ContextVar[dict[tuple[str, str, str], Path | str | None] | None] = \
+    ContextVar("evidence_memo", default=None)
+
+
+@contextmanager
+def evidence_lookups() -> Iterator[None]:
+    """Keep evidence paths resolved and titles read for the duration of the block (an
+    enclosing block's are kept on)."""
+    if _EVIDENCE_MEMO.get() is not None:
+        yield
+        return
+    token = _EVIDENCE_MEMO.set({})
+    try:
+        yield
+    finally:
+        _EVIDENCE_MEMO.reset(token)

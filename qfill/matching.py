@@ -31,7 +31,6 @@ similarity and its lead over the next entry are two more features of a second fi
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -50,6 +49,9 @@ from qfill.settings import Settings
 from qfill.terms import Analysis, shared_analyzer
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from qfill.semantic import MeaningIndex
 
 Status = Literal["filled", "review", "unanswered", "prefilled"]
@@ -229,9 +231,11 @@ class Matcher:
         (:mod:`qfill.library_index`); ``index_from_cache`` says whether it was used.
         ``prebuilt`` is the library's index built already (lint's near-duplicate join
         builds it first), used as is."""
+        import numpy
         from rapidfuzz import fuzz
 
         self._fuzz = fuzz
+        self._np = numpy
         self.library = library
         self.settings = settings or Settings()
         self._analyze = shared_analyzer(self.settings.synonyms)
@@ -248,7 +252,9 @@ class Matcher:
         self._maxima = built.maxima
         # The inverted index is by entry: a term points at the entries using it in any
         # phrasing, so aliases do not multiply the work of retrieval.
-        self._posting_sets = {t: frozenset(p) for t, p in built.postings.items()}
+        self._postings = built.postings
+        self._posting_arrays: dict[str, NDArray[np.intp]] = {}  # made when first read
+        self._posting_sets: dict[str, frozenset[int]] = {}  # the same, to break ties
         self._context = built.context
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._answer_postings: dict[str, list[int]] | None = None  # built when first needed
@@ -486,7 +492,7 @@ class Matcher:
             overlap, j = self._best_phrasing(entry, qset, qweights, wq)
             if overlap > 0.0:
                 best.append((overlap, entry, j))
-        shortlist = heapq.nlargest(_SHORTLIST_ENTRIES, best)
+        shortlist = sorted(best, reverse=True)[:_SHORTLIST_ENTRIES]
         listed = {entry for _, entry, _ in shortlist}
         for entry in extra:
             if entry not in listed:
@@ -603,25 +609,76 @@ class Matcher:
         return top_overlap, top_j
 
     def _retrieve(self, qset: frozenset[str], wq: float) -> list[int]:
-        """Entries sharing weighted terms with the question: a shortlist, best first.
+        """Entries sharing weighted terms with the question: the shortlist (in no order).
 
-        Rare terms are read first. Once their postings have named enough entries, a common
-        term only adds weight to entries already named, by a set intersection, so a word
-        that half the library uses costs almost nothing.
+        Rare terms are read first, and name entries until their postings have named
+        enough; a common term after that only adds weight to entries already named, so a
+        word that half the library uses names nothing. Scores are added per term over
+        arrays, each entry's in the same order (rare first). Entries tied for the last
+        places are taken in the order they were named (:meth:`_first_named`).
         """
-        postings, weight = self._posting_sets, self.weights.weight
+        np = self._np
+        postings, weight = self._postings, self.weights.weight
         present = sorted((t for t in qset if t in postings), key=lambda t: (len(postings[t]), t))
-        acc: dict[int, float] = {}
+        if not present:
+            return []
+        scores = np.zeros(len(self._answers))
+        named_at = np.full(len(self._answers), -1)  # the term that named each entry
         budget = _RETRIEVAL_BUDGET
-        for term in present:
-            w = weight(term)
-            entries = self._posting_sets[term]
-            for entry in entries.intersection(acc):
-                acc[entry] += w
-            if not acc or len(entries) <= budget:
+        for n, term in enumerate(present):
+            entries = self._posting_array(term)
+            # Entries not named by now are never ranked, so adding to them is harmless.
+            scores[entries] += weight(term)
+            if n == 0 or len(entries) <= budget:
                 budget -= len(entries)
-                acc.update(dict.fromkeys(entries.difference(acc), w))
-        return heapq.nlargest(_SHORTLIST_RETRIEVED, acc, key=acc.__getitem__)
+                fresh = entries[named_at[entries] < 0]
+                named_at[fresh] = n
+        found = np.flatnonzero(named_at >= 0)
+        if len(found) <= _SHORTLIST_RETRIEVED:
+            return [int(e) for e in found]
+        values = scores[found]
+        cut = np.partition(values, len(values) - _SHORTLIST_RETRIEVED)[
+            len(values) - _SHORTLIST_RETRIEVED]
+        kept = [int(e) for e in found[values > cut]]
+        tied = found[values == cut]
+        slots = _SHORTLIST_RETRIEVED - len(kept)
+        if len(tied) > slots:
+            return kept + self._first_named(present, named_at, tied, slots)
+        return kept + [int(e) for e in tied]
+
+    def _first_named(self, present: Sequence[str], named_at: NDArray[np.intp],
+                     tied: NDArray[np.intp], slots: int) -> list[int]:
+        """The first ``slots`` of the ``tied`` entries in the order retrieval named them:
+        by the term that named them, and within one term in the order of its posting
+        set's difference with the entries named before (the order the shortlist has
+        always used, so which of equals makes the cut does not change)."""
+        chosen: list[int] = []
+        for n in sorted({int(named_at[e]) for e in tied}):
+            group = {int(e) for e in tied if named_at[e] == n}
+            if len(group) <= slots - len(chosen):
+                order = sorted(group)  # all of them are taken: order does not matter
+            else:
+                term = present[n]
+                before = dict.fromkeys(int(e) for e in self._np.flatnonzero(
+                    (named_at >= 0) & (named_at < n)))
+                order = [e for e in self._posting_set(term).difference(before) if e in group]
+            chosen += order[:slots - len(chosen)]
+            if len(chosen) == slots:
+                break
+        return chosen
+
+    def _posting_set(self, term: str) -> frozenset[int]:
+        found = self._posting_sets.get(term)
+        if found is None:
+            found = self._posting_sets[term] = frozenset(self._postings[term])
+        return found
+
+    def _posting_array(self, term: str) -> NDArray[np.intp]:
+        array = self._posting_arrays.get(term)
+        if array is None:
+            array = self._posting_arrays[term] = self._np.array(self._postings[term],
+                                                                 dtype=self._np.intp)
+        return array
 
     def _subject_support(self, entry: int, qset: frozenset[str], qweights: dict[str, float],
                          wq: float) -> float:

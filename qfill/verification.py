@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from qfill.filling import RowFill, fill_row
-from qfill.library import Answer, Library, resolve_evidence, shorts_agree
+from qfill.library import Answer, Library, evidence_lookups, resolve_evidence, shorts_agree
 from qfill.matching import Match
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -223,19 +223,22 @@ def verify_matches(matches: Sequence[Match], library: Library, *, today: date,
     """
     answers = library.by_id()
     result: list[Match] = []
-    for match in matches:
-        best = match.best
-        answer = answers.get(best.answer_id) if best is not None else None
-        if match.status in ("unanswered", "prefilled") or answer is None:
-            result.append(match)
-            continue
-        _fill, problems = gate_row(match.row, answer, library, today=today,
-                                   local_note=local_note)
-        if not problems:
-            result.append(match)
-        elif match.status == "filled":
-            result.append(replace(match, status="review", reasons=(*match.reasons, *problems)))
-        else:
-            extra = tuple(p for p in problems if p not in match.reasons)
-            result.append(replace(match, reasons=(*match.reasons, *extra)))
+    with evidence_lookups():
+        for match in matches:
+            result.append(_verified(match, answers, library, today, local_note))
     return result
+
+
+def _verified(match: Match, answers: dict[str, Answer], library: Library, today: date,
+              local_note: str) -> Match:
+    best = match.best
+    answer = answers.get(best.answer_id) if best is not None else None
+    if match.status in ("unanswered", "prefilled") or answer is None:
+        return match
+    _fill, problems = gate_row(match.row, answer, library, today=today, local_note=local_note)
+    if not problems:
+        return match
+    if match.status == "filled":
+        return replace(match, status="review", reasons=(*match.reasons, *problems))
+    extra = tuple(p for p in problems if p not in match.reasons)
+    return replace(match, reasons=(*match.reasons, *extra))
