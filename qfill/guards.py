@@ -628,6 +628,7 @@ def _months(text: Analysis) -> frozenset[int]:
 
 
 _QUALIFIED: dict[int, tuple[Analysis, tuple[dict[str, str], ...]]] = {}
+_QUALIFIED_MAX = 200_000
 
 
 def _qualified(text: Analysis) -> tuple[dict[str, str], ...]:
@@ -642,10 +643,30 @@ def _qualified(text: Analysis) -> tuple[dict[str, str], ...]:
     if kept is not None and kept[0] is text:
         return kept[1]
     found = tuple(qualifier.said(text) for qualifier in QUALIFIERS)
-    if len(_QUALIFIED) >= 200_000:
+    if len(_QUALIFIED) >= _QUALIFIED_MAX:
         _QUALIFIED.clear()
     _QUALIFIED[id(text)] = (text, found)
     return found
+
+
+def qualified_or_none(text: Analysis) -> tuple[dict[str, str], ...] | None:
+    """What ``text`` says of each qualifier, or None if it names none: kept in a library's
+    index for every phrasing (:func:`remember_qualified` hands it back)."""
+    found = _qualified(text)
+    return found if any(found) else None
+
+
+_NONE_SAID: tuple[dict[str, str], ...] = tuple({} for _ in QUALIFIERS)
+
+
+def remember_qualified(texts: Iterable[Analysis],
+                       found: Iterable[tuple[dict[str, str], ...] | None]) -> None:
+    """Take what :func:`qualified_or_none` found for ``texts`` earlier (a library's index
+    read from the cache) instead of searching them again."""
+    for text, said in zip(texts, found, strict=True):
+        if len(_QUALIFIED) >= _QUALIFIED_MAX:
+            return
+        _QUALIFIED[id(text)] = (text, said if said is not None else _NONE_SAID)
 
 
 # How often, as the days between two occurrences: the thesaurus's frequency terms, and

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from qfill.answer_file_cache import CheckedFiles
 from qfill.errors import LibraryError
 from qfill.files import resolve_inside
 from qfill.findings import Finding, Severity
@@ -574,11 +575,13 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
-def read_library(root: Path) -> tuple[Library, list[Finding]]:
+def read_library(root: Path, *, cache: Path | None = None) -> tuple[Library, list[Finding]]:
     """Read every answer file; return the library and all structural findings.
 
     Cross-file problems (duplicate ids) are found here too, because a library with two
-    entries of one id cannot be used to answer anything.
+    entries of one id cannot be used to answer anything. ``cache`` is a folder that keeps
+    each file's entries and findings by its content between runs
+    (:mod:`qfill.answer_file_cache`).
     """
     if not root.is_dir():
         raise LibraryError(f"{root}: library folder not found; pass --library DIR")
@@ -588,14 +591,16 @@ def read_library(root: Path) -> tuple[Library, list[Finding]]:
     answers: list[Answer] = []
     findings: list[Finding] = []
     files: list[str] = []
+    checked: CheckedFiles[Answer] = CheckedFiles.open(cache, root)
     with bulk_allocation():
-        _read_files(root, answers, findings, files)
+        _read_files(root, answers, findings, files, checked)
+    checked.save()
     findings.extend(duplicate_id_findings(answers))
     return Library(root, tuple(answers), tuple(files)), findings
 
 
 def _read_files(root: Path, answers: list[Answer], findings: list[Finding],
-                files: list[str]) -> None:
+                files: list[str], checked: CheckedFiles[Answer]) -> None:
     listing = list_answer_files(root)
     findings.extend(listing.refused)
     for path in listing.files:
@@ -605,7 +610,12 @@ def _read_files(root: Path, answers: list[Answer], findings: list[Finding],
         if isinstance(data, Finding):
             findings.append(data)
             continue
-        entries, problems = check_answer_file(data, name)
+        kept = checked.get(name, data)
+        if kept is None:
+            entries, problems = check_answer_file(data, name)
+            checked.put(name, data, tuple(entries), tuple(problems))
+        else:
+            entries, problems = list(kept[0]), list(kept[1])
         answers.extend(entries)
         findings.extend(problems)
 
@@ -626,9 +636,10 @@ def duplicate_id_findings(answers: Iterable[Answer]) -> list[Finding]:
     return result
 
 
-def load_library(root: Path) -> Library:
-    """Load a library for answering; raise :class:`LibraryError` if it has errors."""
-    library, findings = read_library(root)
+def load_library(root: Path, *, cache: Path | None = None) -> Library:
+    """Load a library for answering; raise :class:`LibraryError` if it has errors.
+    ``cache``: see :func:`read_library`."""
+    library, findings = read_library(root, cache=cache)
     errors = sorted(f for f in findings if f.severity is Severity.ERROR)
     if errors:
         first = errors[0]

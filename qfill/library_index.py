@@ -9,28 +9,26 @@ second questionnaire against an unchanged library loads it instead. Any change t
 question, an alias, a tag, a file name, ``synonyms:`` or qfill itself gives another key.
 
 The file is a pickle, loaded only when the current user owns it and no one else may
-write to it (the test ``ssh`` applies to keys): loading a pickle runs what it says, so
-it must be one this user wrote. A cache only saves time: anything unreadable, or a
-folder that cannot be written, means building the index as if there were no cache.
+write to it (:func:`qfill.disk_cache.read_pickle`). A cache only saves time: anything
+unreadable, or a folder that cannot be written, means building the index as if there
+were no cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import os
-import pickle
-import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
 
 from qfill import __version__
+from qfill.disk_cache import read_pickle, write_pickle
+from qfill.guards import qualified_or_none
 from qfill.library import Answer
 from qfill.terms import Analysis, TermWeights, shipped_thesaurus_digest
 
-_FORMAT = 1  # bump when LibraryIndex changes shape
+_FORMAT = 2  # bump when LibraryIndex changes shape
 _KEEP = 8  # index files kept in the cache folder, newest first
 
 
@@ -54,6 +52,11 @@ class LibraryIndex:
     maxima: tuple[float, ...]
     postings: dict[str, tuple[int, ...]]  # in entry order
     context: tuple[frozenset[str], ...]
+    # Each entry's answer text analysed (the guards read it; retrieval looks there for a
+    # word no phrasing uses), and what each phrasing says of each qualifier, or None where
+    # it names none: worked out once per library, not once per questionnaire.
+    answers: tuple[Analysis, ...]
+    qualified: tuple[tuple[dict[str, str], ...] | None, ...]
 
     @classmethod
     def build(cls, answers: Sequence[Answer], analyze: Callable[[str], Analysis]
@@ -85,7 +88,9 @@ class LibraryIndex:
             totals=tuple(math.fsum(map(weight, s)) for s in sets),
             maxima=tuple(max((weight(t) for t in s), default=1.0) for s in sets),
             postings={t: tuple(p) for t, p in postings.items()},
-            context=tuple(frozenset(analyze(_context_text(a)).terms) for a in answers))
+            context=tuple(frozenset(analyze(_context_text(a)).terms) for a in answers),
+            answers=tuple(analyze(a.answer) for a in answers),
+            qualified=tuple(qualified_or_none(a) for a in phrasings))
 
 
 def _context_text(answer: Answer) -> str:
@@ -103,7 +108,7 @@ def index_key(answers: Sequence[Answer], synonyms: object) -> str:
         digest.update(part.encode("utf-8") + b"\0")
     texts: list[str] = []
     for answer in answers:
-        texts += (*answer.phrasings, "\1", _context_text(answer), "\2")
+        texts += (*answer.phrasings, "\1", _context_text(answer), "\3", answer.answer, "\2")
     digest.update("\0".join(texts).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -115,49 +120,9 @@ def load_index(answers: Sequence[Answer], analyze: Callable[[str], Analysis],
     if cache is None:
         return LibraryIndex.build(answers, analyze), False
     path = cache / "index" / f"{index_key(answers, synonyms)}.pickle"
-    found = _read(path)
+    found = read_pickle(path, LibraryIndex)
     if found is not None:
         return found, True
     index = LibraryIndex.build(answers, analyze)
-    _write(path, index)
+    write_pickle(path, index, keep=_KEEP)
     return index, False
-
-
-def _read(path: Path) -> LibraryIndex | None:
-    try:
-        with path.open("rb") as handle:
-            info = os.fstat(handle.fileno())
-            owner = getattr(os, "getuid", None)  # POSIX; elsewhere the folder's ACL rules
-            if (owner is not None and info.st_uid != owner()) or \
-                    info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return None
-            found = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError):
-        return None
-    if not isinstance(found, LibraryIndex):
-        return None
-    os.utime(path)  # recently used: kept when old files are pruned
-    return found
-
-
-def _write(path: Path, index: LibraryIndex) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
-        _prune(path.parent)
-    except OSError:
-        pass
-
-
-def _prune(folder: Path) -> None:
-    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[_KEEP:]:
-        old.unlink(missing_ok=True)

@@ -256,6 +256,8 @@ class Matcher:
         self._posting_arrays: dict[str, NDArray[np.intp]] = {}  # made when first read
         self._posting_sets: dict[str, frozenset[int]] = {}  # the same, to break ties
         self._context = built.context
+        self._answer_analyses = built.answers
+        guards.remember_qualified(built.phrasings, built.qualified)
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._answer_postings: dict[str, list[int]] | None = None  # built when first needed
         self._all_sets: dict[int, frozenset[str]] = {}
@@ -709,7 +711,7 @@ class Matcher:
         return math.fsum(map(weight, qset & terms)) / wq if wq else 0.0
 
     def _answer_analysis(self, entry: int) -> Analysis:
-        return self._analyze(self._answers[entry].answer)
+        return self._answer_analyses[entry]
 
     def _answer_terms(self, entry: int) -> frozenset[str]:
         terms = self._answer_sets.get(entry)

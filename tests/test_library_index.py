@@ -57,7 +57,7 @@ def test_the_loaded_index_equals_the_built_one_field_by_field(tmp_path: Path) ->
         [list(p) for p in built.postings.values()]
 
 
-def test_a_changed_alias_tag_file_or_synonym_builds_it_again(tmp_path: Path) -> None:
+def test_a_changed_alias_answer_tag_file_or_synonym_builds_it_again(tmp_path: Path) -> None:
     root = tmp_path / "library"
     shutil.copytree(REPO / "answers", root / "answers")
     cache = tmp_path / "cache"
@@ -67,6 +67,10 @@ def test_a_changed_alias_tag_file_or_synonym_builds_it_again(tmp_path: Path) -> 
     path = root / "answers" / "cryptography.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("aliases:", "aliases:\n"
                     "      - Is every laptop disk encrypted?", 1), encoding="utf-8")
+    assert not Matcher(load_library(root), settings, index_cache=cache).index_from_cache
+    # The answer text too: the guards read it from the index, analysed.
+    path.write_text(path.read_text(encoding="utf-8").replace("AES-256", "AES-128", 1),
+                    encoding="utf-8")
     assert not Matcher(load_library(root), settings, index_cache=cache).index_from_cache
     renamed = root / "answers" / "crypto.yaml"
     path.rename(renamed)

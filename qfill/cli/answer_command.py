@@ -115,7 +115,8 @@ def answer(
         settings = with_semantic(load_settings(library), semantic)
         if fill_threshold is not None:
             settings = settings.with_matching(fill_threshold=fill_threshold)
-        loaded = for_product(load_library(library), product or settings.product)
+        loaded = for_product(load_library(library, cache=cache_folder()),
+                             product or settings.product)
         column_mapping = parse_column_mapping(mapping) if mapping else None
         # Read once: the filled copy is made from the very bytes that were matched.
         source = read_questionnaire_file(questionnaire)

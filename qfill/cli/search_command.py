@@ -66,8 +66,9 @@ def search(
 
         run_date = parse_today(today)
         settings = with_semantic(load_settings(library), semantic)
-        loaded = for_product(load_library(library), product or settings.product)
-        candidates = Matcher(loaded, settings, index_cache=cache_folder()).search(text, k)
+        cache = cache_folder()
+        loaded = for_product(load_library(library, cache=cache), product or settings.product)
+        candidates = Matcher(loaded, settings, index_cache=cache).search(text, k)
         answers = loaded.by_id()
         results: list[dict[str, Any]] = []
         for rank, candidate in enumerate(candidates, start=1):
