@@ -61,3 +61,9 @@ class OutputCheckError(QfillError):
     nothing was kept."""
 
     exit_code: ClassVar[ExitCode] = ExitCode.PROBLEMS
+
+
+class WorkerError(QfillError):
+    """A forked matching worker stopped before it finished (killed, out of memory)."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.INTERNAL

@@ -45,6 +45,7 @@ from qfill.library_index import LibraryIndex, load_index
 from qfill.questionnaire import QuestionRow
 from qfill.reasons import Reason, reason, reason_code
 from qfill.refschemes import scheme_applies
+from qfill.row_workers import map_chunks, worker_count
 from qfill.settings import Settings
 from qfill.terms import Analysis, shared_analyzer
 
@@ -310,13 +311,16 @@ class Matcher:
         damped = self.questionnaire_boilerplate([row.question for row in rows])
         if self._meaning is not None:
             self._meaning.prepare([row.question for row in rows])
-        work: list[_Work] = []
-        for start in range(0, len(rows), _CHUNK):
-            for row in rows[start:start + _CHUNK]:
-                work.append(self._prepare(row.question, row.question_id, row.section,
-                                          damped, template))
-            if progress is not None:
-                progress(len(work))
+
+        def prepare(start: int, stop: int) -> list[_Work]:
+            return [self._prepare(row.question, row.question_id, row.section, damped,
+                                  template) for row in rows[start:stop]]
+
+        # A large questionnaire is matched on every core (qfill.row_workers); with meaning,
+        # in this process only (the sentence model's runtime keeps threads of its own).
+        workers = worker_count(len(rows)) if self._meaning is None else 1
+        work = map_chunks(prepare, len(rows), chunk=_CHUNK, workers=workers,
+                          progress=progress)
         trust = self._id_trust(work)
         result: list[Match] = []
         for row, w in zip(rows, work, strict=True):

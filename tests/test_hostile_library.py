@@ -144,11 +144,11 @@ def test_learn_undoes_its_edit_when_the_library_does_not_reload_as_proven(
     real = qfill.library.read_library
     calls = {"n": 0}
 
-    def someone_else_edits(root: Path):  # the second read is the check after writing
+    def someone_else_edits(root: Path, **options):  # the second read: the check after writing
         calls["n"] += 1
         if calls["n"] == 2:
             answers.write_bytes(answers.read_bytes().replace(b"Weekly", b"Monthly"))
-        return real(root)
+        return real(root, **options)
 
     monkeypatch.setattr(qfill.library, "read_library", someone_else_edits)
     result = run_cli("apply", questionnaire, review, "--library", library, "--learn")

@@ -180,8 +180,10 @@ def _with_progress(total: int, work):  # type: ignore[no-untyped-def]
         return work(None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # Refreshed by each update, not by a thread of its own: a process with one thread
+    # may match in forked workers (qfill.row_workers).
     with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(),
-                  console=err_console, transient=True) as bar:
+                  console=err_console, transient=True, auto_refresh=False) as bar:
         task = bar.add_task("match", total=total)
         return work(lambda done: bar.update(task, completed=done, refresh=True))
 
