@@ -393,3 +393,27 @@ def test_how_long_backups_are_kept_suggests_the_backup_schedule_first(
     assert "qualifier-mismatch: the question asks how long, 'physical-backup-media' " \
         "states no period (period)" in tapes["reasons"]
     assert not any(r.endswith("(period)") for r in found[0]["reasons"])
+
+
+def test_a_qualifier_found_through_its_one_search_is_what_each_value_finds() -> None:
+    """Each qualifier tries its values only when one search over all of them finds
+    something: on every wording of the sample library and its answers, what it finds is
+    what trying each value would."""
+    from qfill.guards import QUALIFIERS
+    from qfill.terms import shared_analyzer
+
+    analyze = shared_analyzer({})
+    library = load_library(SAMPLE)
+    texts = [analyze(t) for a in library.answers for t in (*a.phrasings, a.answer)]
+    named = 0
+    for text in texts:
+        for qualifier in QUALIFIERS:
+            each: dict[str, str] = {}
+            for value in qualifier.values:
+                words = value.said(text) if value.label not in each else None
+                if words is not None:
+                    each[value.label] = words
+            found = qualifier.said(text)
+            assert found == each
+            named += bool(found)
+    assert named > 100  # the texts do name qualifiers
