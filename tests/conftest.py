@@ -22,6 +22,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="rewrite golden files from the current output")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist starts its workers with COLUMNS=80 and LINES=24 (and a user's shell may
+    # export its own). A rich console made while COLUMNS is set keeps that width for good,
+    # and qfill.cli makes its consoles when a test module first imports it, at collection:
+    # the CLI's tables would then be drawn at that width whatever a test sets. Each test
+    # sets the terminal it wants (``isolate_environment``).
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
@@ -29,8 +39,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One sentence-vector cache for the test session, never the user's own."""
-    return tmp_path_factory.mktemp("qfill-cache")
+    """One sentence-vector cache for the test run, never the user's own: shared by the
+    processes of a parallel run (its SQLite files take concurrent writers), so the sample
+    library is encoded once, not once per process."""
+    from once_per_run import run_root
+
+    folder = run_root(tmp_path_factory) / "qfill-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _isolate(monkeypatch: pytest.MonkeyPatch, vector_cache: Path) -> None:
@@ -114,31 +130,42 @@ def shared_questionnaires() -> Path:
 def answered_real(tmp_path_factory: pytest.TempPathFactory,
                   vector_cache: Path) -> Callable[[str], Any]:
     """`qfill answer` on a real questionnaire (a case of ``questionnaire_fixtures.EXPECTED``)
-    with this repo's sample library, run once per session for every test that checks it."""
+    with this repo's sample library, run once per test run (whichever process asks first;
+    see ``once_per_run``) for every test that checks it."""
     if not QUESTIONNAIRES.is_dir():
         pytest.skip(f"{QUESTIONNAIRES} not present (real questionnaires live beside the repo)")
+    from once_per_run import built_once
     from questionnaire_fixtures import EXPECTED, Answered
-    from typer.testing import CliRunner
 
-    from qfill.cli import app
+    def run(case: str, folder: Path) -> None:
+        from typer.testing import CliRunner
+
+        from qfill.cli import app
+
+        source = QUESTIONNAIRES / EXPECTED[case].path
+        (folder / "before").write_bytes(source.read_bytes())
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            _isolate(monkeypatch, vector_cache)
+            result = CliRunner().invoke(app, [
+                "answer", str(source), "--library", str(REPO), "--out",
+                str(folder / "filled.xlsx"), "--report", str(folder / "report.json"),
+                "--today", "2026-11-29"], catch_exceptions=False)
+        (folder / "run.json").write_text(json.dumps(
+            {"exit_code": result.exit_code, "output": result.stdout + result.stderr}),
+            encoding="utf-8")
 
     runs: dict[str, Any] = {}
 
     def answered(case: str) -> Any:
         if case not in runs:
-            source = QUESTIONNAIRES / EXPECTED[case].path
-            folder = tmp_path_factory.mktemp(f"answered-{case}")
-            before = source.read_bytes()
-            with pytest.MonkeyPatch.context() as monkeypatch:
-                _isolate(monkeypatch, vector_cache)
-                result = CliRunner().invoke(app, [
-                    "answer", str(source), "--library", str(REPO), "--out",
-                    str(folder / "filled.xlsx"), "--report", str(folder / "report.json"),
-                    "--today", "2026-11-29"], catch_exceptions=False)
+            folder = built_once(tmp_path_factory, f"answered-{case}",
+                                lambda folder: run(case, folder))
+            done = json.loads((folder / "run.json").read_text(encoding="utf-8"))
             report = json.loads((folder / "report.json").read_text(encoding="utf-8")) \
-                if result.exit_code == 0 else {}
-            runs[case] = Answered(source, before, folder / "filled.xlsx", report,
-                                  result.exit_code, result.stdout + result.stderr)
+                if done["exit_code"] == 0 else {}
+            runs[case] = Answered(QUESTIONNAIRES / EXPECTED[case].path,
+                                  (folder / "before").read_bytes(), folder / "filled.xlsx",
+                                  report, done["exit_code"], done["output"])
         return runs[case]
 
     return answered
@@ -147,10 +174,14 @@ def answered_real(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="session")
 def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A workbook whose sheet part expands to 1 MB more than the part limit: the smallest
-    bomb that proves the limit, built once (a few MB on disk). Copy it before changing it."""
+    bomb that proves the limit, built once per test run (a few MB on disk). Copy it before
+    changing it."""
+    from once_per_run import built_once
     from questionnaire_fixtures import zip_with_big_sheet
 
     from qfill.sheets.package import MAX_PART_BYTES
 
-    return zip_with_big_sheet(tmp_path_factory.mktemp("bomb") / "bomb.xlsx",
-                              MAX_PART_BYTES + 1024 * 1024)
+    def build(folder: Path) -> None:
+        zip_with_big_sheet(folder / "bomb.xlsx", MAX_PART_BYTES + 1024 * 1024)
+
+    return built_once(tmp_path_factory, "zip-bomb", build) / "bomb.xlsx"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import openpyxl
 import pytest
 from questionnaire_fixtures import EXPECTED, Answered
-from writeback_fixtures import assert_only_planned_changes
+from writeback_fixtures import assert_only_planned_changes, read_values
 
 from qfill.filling import CellWrite, FillPlan
 
@@ -28,7 +27,11 @@ def test_answer_changes_only_the_reported_cells(answered_real: Callable[[str], A
     plan = FillPlan(tuple(CellWrite(sheet, ref, "", role, row)
                           for sheet, role, ref, row in written))
     assert_only_planned_changes(source, out, plan)
-    wb = openpyxl.load_workbook(out)
-    for sheet, _, ref, _ in written:
-        cell = wb[sheet][ref]
-        assert cell.value not in (None, "") and cell.data_type == "s", (sheet, ref)
+    # Each written cell as openpyxl reads it: text, not empty, never a formula. (The other
+    # sheets are byte-identical to the customer's, so reading only these proves it all.)
+    for sheet in sorted({sheet for sheet, *_ in written}):
+        refs = [ref for s, _, ref, _ in written if s == sheet]
+        values = read_values(out, sheet, refs)
+        for ref in refs:
+            value, data_type = values[ref]
+            assert value not in (None, "") and data_type == "s", (sheet, ref)

@@ -88,13 +88,13 @@ LIBRARY = {
 
 @pytest.mark.parametrize("columns", [60, 80, 120])
 def test_search_at_80_columns_shows_whole_ids_the_answer_and_its_yes_no(
-        write_library: Callable[..., Path], columns: int) -> None:
+        write_library: Callable[..., Path], run_cli, columns: int) -> None:
     root = write_library(LIBRARY)
     question = "Is customer data encrypted in transit?"
     result = _qfill("search", question, "-l", root, columns=columns)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
-    ids = [c["answer_id"] for c in json.loads(
-        _qfill("search", question, "-l", root, "--format", "json").stdout)["candidates"]]
+    ids = [c["answer_id"] for c in json.loads(  # JSON has no width: asked in-process
+        run_cli("search", question, "-l", root, "--format", "json").stdout)["candidates"]]
     assert len(ids) == 3
     lines = result.stdout.splitlines()
     for answer_id in ids:
@@ -106,12 +106,12 @@ def test_search_at_80_columns_shows_whole_ids_the_answer_and_its_yes_no(
     assert "mutual TLS" not in result.stdout  # only the first line
 
 
-def test_inspect_at_80_columns_keeps_sheet_names_whole(tmp_path: Path) -> None:
+def test_inspect_at_80_columns_keeps_sheet_names_whole(tmp_path: Path, run_cli) -> None:
     path = build_sig(tmp_path / "sig.xlsx")
     result = _qfill("inspect", path, columns=80)
     assert result.returncode == 0, result.stderr
     sheets = [s["sheet"] for s in json.loads(
-        _qfill("inspect", path, "--format", "json").stdout)["sheets"]]
+        run_cli("inspect", path, "--format", "json").stdout)["sheets"]]
     for sheet in sheets:
         assert any(sheet in line for line in result.stdout.splitlines()), result.stdout
     assert all(len(line.rstrip()) <= 80 for line in result.stdout.splitlines()[1:])
