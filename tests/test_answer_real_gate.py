@@ -3,8 +3,10 @@ is right, complete and in the form the row asks for (read from ../shared)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from questionnaire_fixtures import EXPECTED, Answered
@@ -18,7 +20,12 @@ LIBRARY_PATH = re.compile(r"(?:^|[\s(;])evidence/\S+")
 
 
 def _rows(run: Answered) -> dict[tuple[str, int], QuestionRow]:
-    return {(r.sheet, r.row): r for r in read_questionnaire(run.source).rows}
+    return _rows_of(run.source)
+
+
+@functools.cache  # each questionnaire read once for the tests of this module
+def _rows_of(source: Path) -> dict[tuple[str, int], QuestionRow]:
+    return {(r.sheet, r.row): r for r in read_questionnaire(source).rows}
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
