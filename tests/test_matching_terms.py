@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qfill.terms import Analyzer, TermWeights, load_thesaurus, shared_analyzer, stem
@@ -104,3 +106,14 @@ def test_one_analyzer_is_shared_per_thesaurus() -> None:
 def test_a_tabletop_exercise_is_still_a_test(analyze: Analyzer) -> None:
     assert analyze("Do you run tabletop exercises?").terms[-1] == \
         analyze("Is the plan tested?").terms[-1]
+
+
+def test_the_shipped_thesaurus_reads_the_same_with_libyaml_as_without() -> None:
+    import yaml
+
+    from qfill.terms import shipped_thesaurus_data
+
+    text = (Path(__file__).resolve().parent.parent / "qfill" / "data" /
+            "thesaurus.yaml").read_text(encoding="utf-8")
+    assert shipped_thesaurus_data() == yaml.load(text, Loader=yaml.SafeLoader)
+    assert shipped_thesaurus_data()["synonyms"]
