@@ -9,6 +9,7 @@ their weighted terms are the wordings a questionnaire row can be torn between. L
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
 
@@ -91,13 +92,16 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
         lightest, heaviest_partner = share * total * (1.0 - _SLACK), total / share * (1.0 + _SLACK)
         index = indexes[level]
         seen: set[int] = set()
-        for key in probes[j]:
-            for i in index[key]:
-                # Each pair once: from the lower level's side (its keys are the ones both
-                # sets list), and at one level from the later set.
-                if (i >= j and levels[i] == level) or levels[i] < level or i in seen:
-                    continue
-                seen.add(i)
+        # Each pair once: from the lower level's side (its keys are the ones both sets
+        # list), and at one level from the later set. Lists are in set order, and at the
+        # top level hold that level's sets only: the earlier sets are a slice.
+        if level == _SHARED:
+            for key in probes[j]:
+                postings = index[key]
+                seen.update(postings[:bisect_left(postings, j)])
+        else:
+            for key in probes[j]:
+                seen.update(i for i in index[key] if levels[i] > level or i < j)
         for i in seen:
             other = totals[i]
             if groups[i] == group or other < lightest or other > heaviest_partner:
