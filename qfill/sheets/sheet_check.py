@@ -4,10 +4,14 @@ The writer splices only the planned rows of a sheet (:mod:`qfill.sheets.sheet_ed
 right copy is the source with those rows rewritten, new rows inserted where they belong
 and the ``<dimension>`` widened, every other byte as it was. So the check walks the two
 parts in step. Between the edit sites the bytes are compared as bytes (``memcmp``, no
-copy, no parse); at each site only the copy's rows are parsed, one at a time, to prove
-that every cell outside the plan is byte-identical to the source's and that each planned
-cell holds exactly the planned text as an inline string. A changed byte anywhere else is
-a mismatch in a compared run, which is then located and named (row, cell).
+copy, no parse). In a rewritten row the bytes between its planned cells are compared the
+same way and only the planned cells are parsed; a new row, or a row that does not read as
+the source's with its planned cells changed, is parsed whole and compared cell by cell.
+Every cell outside the plan must be byte-identical to the source's, and each planned cell
+an inline string holding exactly the planned text. A changed byte anywhere else is a
+mismatch in a compared run, which is then located and named (row, cell). Time: the part's
+length at memory speed plus the planned rows at parser speed; memory beyond the two parts:
+one row.
 
 The source side comes from a :class:`SheetScan` of the source part with detail for the
 planned rows: the one the writer made (no second parse) or a fresh one.
@@ -19,7 +23,7 @@ import bisect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NoReturn, Protocol
+from typing import Literal, NoReturn, Protocol
 
 from qfill.errors import InputError, OutputError
 from qfill.sheets.a1 import format_ref
@@ -56,7 +60,7 @@ class _Site:
     start: int
     end: int
     order: int  # at one position: the dimension, then new rows, then a rewritten row
-    kind: str  # "dimension" | "new rows" | "row" | "sheetData"
+    kind: Literal["dimension", "new rows", "row", "sheetData"]
     rows: tuple[int, ...] = ()
 
 
