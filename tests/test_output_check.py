@@ -296,3 +296,22 @@ def test_every_changed_byte_of_a_written_sheet_is_refused(source: FileContent) -
             continue
         accepted.append((i, xml[max(i - 20, 0):i + 20]))
     assert accepted == []
+
+
+def test_a_row_whose_spans_grow_is_compared_cell_by_cell(tmp_path: Path) -> None:
+    """A cell written beyond a row's ``spans`` widens them: the row tag changes, so the row
+    is parsed whole, and a change to its other cells is still named."""
+    path = make_workbook(tmp_path / "spans.xlsx")
+    part = sheet_parts(path)[SHEET]
+    data = _edit(path.read_bytes(), part,
+                 lambda x: x.replace(b'<row r="3">', b'<row r="3" spans="1:4">'))
+    source = FileContent(path, data)
+    plan = plan_of(SHEET, {"F3": "Yes"})
+    copy = filled_copy(source, plan, TARGET)
+    assert b'<row r="3" spans="1:6">' in Package(path, copy.data).read(part)
+    check_copy(source, FileContent(path, copy.data), plan, TARGET, highlight=False,
+               source_sheets=copy.source_sheets)
+    tampered = _edit(copy.data, part, lambda x: x.replace(b">Question 2?<", b">Question 3?<"))
+    assert "cell B3: changed but not planned" in refused(source, tampered, plan)
+    respanned = _edit(copy.data, part, lambda x: x.replace(b'spans="1:6"', b'spans="1:9"'))
+    assert "row 3 attributes changed" in refused(source, respanned, plan)

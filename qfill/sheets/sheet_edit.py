@@ -448,7 +448,7 @@ def _row_patches(scan: SheetScan, row: RowSpan, edits: list[CellEdit]
     new_cols = [e.col for e in edits if e.col not in existing]
     spans = row.attrs.get("spans")
     if spans and new_cols:
-        widened = _widen_spans(spans, new_cols)
+        widened = widened_spans(spans, new_cols)
         if widened != spans:
             new_tag = set_attributes(new_tag, {"spans": widened})
     if row.empty:
@@ -463,7 +463,7 @@ def _row_patches(scan: SheetScan, row: RowSpan, edits: list[CellEdit]
     return patches
 
 
-def _widen_spans(spans: str, cols: Sequence[int]) -> str:
+def widened_spans(spans: str, cols: Sequence[int]) -> str:
     """``spans`` ("1:12", or a list "1:3 5:9") widened to cover ``cols``."""
     try:
         ranges = [(int(a), int(b)) for a, b in (part.split(":") for part in spans.split())]
