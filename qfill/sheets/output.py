@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -12,8 +14,20 @@ from qfill.errors import OutputCheckError, OutputError
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import parse_ref
 from qfill.sheets.cell_text import EXCEL_CELL_LIMIT, excel_length
+from qfill.sheets.sheet_edit import SheetScan
 
 Cell = tuple[int, int]  # (row, column), both 1-based
+
+
+@dataclass(frozen=True, slots=True)
+class FilledCopy:
+    """The bytes of a filled copy, and what the writer learned reading the source: a
+    workbook's written sheets as scanned (part name -> scan, with detail for the planned
+    rows), so that the output check compares the copy with them instead of parsing the
+    source again. A CSV copy has none."""
+
+    data: bytes
+    source_sheets: Mapping[str, SheetScan] = field(default_factory=dict)
 
 
 def refuse_same_file(source: Path, destination: Path) -> None:

@@ -15,7 +15,7 @@ text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from qfill.errors import InputError, OutputCheckError, QfillError
@@ -23,7 +23,7 @@ from qfill.files import FileContent, OutputSet, atomic_write
 from qfill.filling import FillPlan
 from qfill.questionnaire import FileFormat, Questionnaire
 from qfill.sheets.csv_writer import HeaderRow, check_csv, write_csv
-from qfill.sheets.output import refuse_same_file
+from qfill.sheets.output import FilledCopy, refuse_same_file
 from qfill.sheets.sheet_edit import SheetScan
 from qfill.sheets.xlsx_writer import check_workbook, write_workbook
 
@@ -74,24 +74,13 @@ def stage_filled_copy(outputs: OutputSet, destination: Path, source: FileContent
     return temp
 
 
-@dataclass(frozen=True, slots=True)
-class FilledCopy:
-    """The bytes of a filled copy, and what the writer learned reading the source: a
-    workbook's written sheets as scanned (part name -> scan), so that :func:`check_copy`
-    compares the copy with them instead of parsing the source again."""
-
-    data: bytes
-    source_sheets: Mapping[str, SheetScan] = field(default_factory=dict)
-
-
 def filled_copy(source: FileContent, plan: FillPlan, target: WriteTarget, *,
                 highlight: bool = False) -> FilledCopy:
     """:func:`fill_copy`, with the writer's scans of the source kept for the check."""
     if target.file_format == FileFormat.CSV:
         return FilledCopy(write_csv(source, plan, target.append_columns, target.header_row))
     if target.file_format in (FileFormat.XLSX, FileFormat.XLSM):
-        written = write_workbook(source, plan, highlight=highlight)
-        return FilledCopy(written.data, written.source_sheets)
+        return write_workbook(source, plan, highlight=highlight)
     raise ValueError(f"unknown file format {target.file_format!r}")
 
 

@@ -21,7 +21,7 @@ from qfill.errors import InputError, OutputCheckError, OutputError
 from qfill.files import FileContent
 from qfill.filling import FillPlan
 from qfill.sheets.a1 import format_ref, parse_ref
-from qfill.sheets.output import Cell, Failer, planned_highlights, planned_writes
+from qfill.sheets.output import Cell, Failer, FilledCopy, planned_highlights, planned_writes
 from qfill.sheets.package import Package, WorkbookParts, workbook_parts, write_package
 from qfill.sheets.safe_xml import expat_parser, parse_tree, safe_parse
 from qfill.sheets.sheet_check import SheetCheck
@@ -44,18 +44,8 @@ def _sheet_part(parts: WorkbookParts, sheet: str, path: Path) -> str:
     return found.part
 
 
-@dataclass(frozen=True, slots=True)
-class WrittenWorkbook:
-    """A filled copy's bytes, and the source's written sheets as the writer scanned them
-    (part name -> scan, with detail for the planned rows), which the output check uses
-    instead of parsing the source again."""
-
-    data: bytes
-    source_sheets: Mapping[str, SheetScan]
-
-
 def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool
-                   ) -> WrittenWorkbook:
+                   ) -> FilledCopy:
     """The bytes of ``input_file`` with the plan applied (see :func:`fill_copy`)."""
     source = input_file.path
     writes = planned_writes(plan)
@@ -87,7 +77,7 @@ def write_workbook(input_file: FileContent, plan: FillPlan, *, highlight: bool
         replaced[part] = splice_sheet(scan, edits)
     out = io.BytesIO()
     write_package(out, package, replaced)
-    return WrittenWorkbook(out.getvalue(), dict(scans.values()))
+    return FilledCopy(out.getvalue(), dict(scans.values()))
 
 
 def _refuse_formula_cells(package: Package, parts: WorkbookParts,
@@ -142,7 +132,7 @@ def check_workbook(input_file: FileContent, output_file: FileContent, plan: Fill
     """Prove ``output_file`` is ``input_file`` plus exactly the plan (see :func:`check_copy`).
 
     ``source_sheets`` are the writer's scans of the input's written sheets
-    (:class:`WrittenWorkbook`); a sheet without one, or without detail for a planned row,
+    (:class:`FilledCopy`); a sheet without one, or without detail for a planned row,
     is scanned here.
     """
     source, written = input_file.path, output_file.path
