@@ -315,3 +315,20 @@ def test_a_row_whose_spans_grow_is_compared_cell_by_cell(tmp_path: Path) -> None
     assert "cell B3: changed but not planned" in refused(source, tampered, plan)
     respanned = _edit(copy.data, part, lambda x: x.replace(b'spans="1:6"', b'spans="1:9"'))
     assert "row 3 attributes changed" in refused(source, respanned, plan)
+
+
+def test_scans_of_another_input_are_not_trusted(source: FileContent, tmp_path: Path) -> None:
+    """The writer's scans spare the check a parse only if they are of this input's part:
+    scans of another workbook's sheet are ignored and the input is read again."""
+    other = make_workbook(tmp_path / "other.xlsx")
+    other_data = _edit(other.read_bytes(), _sheet(source),
+                       lambda x: x.replace(b">Question 7?<", b">Question 8?<"))
+    foreign = filled_copy(FileContent(other, other_data), PLAN, TARGET).source_sheets
+    copy = filled_copy(source, PLAN, TARGET).data
+    check_copy(source, FileContent(Path("copy.xlsx"), copy), PLAN, TARGET, highlight=False,
+               source_sheets=foreign)
+    tampered = _edit(copy, _sheet(source), lambda x: x.replace(b">Question 7?<",
+                                                              b">Question 8?<"))
+    with pytest.raises(OutputCheckError, match="cell B8: changed but not planned"):
+        check_copy(source, FileContent(Path("copy.xlsx"), tampered), PLAN, TARGET,
+                   highlight=False, source_sheets=foreign)

@@ -11,6 +11,7 @@ decompressed; the written sheets in one pass over what changed
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,8 @@ def check_workbook(input_file: FileContent, output_file: FileContent, plan: Fill
     """Prove ``output_file`` is ``input_file`` plus exactly the plan (see :func:`check_copy`).
 
     ``source_sheets`` are the writer's scans of the input's written sheets
-    (:class:`FilledCopy`); a sheet without one, or without detail for a planned row,
-    is scanned here.
+    (:class:`FilledCopy`); a sheet without one, without detail for a planned row, or
+    whose scanned bytes are not the input's part (size and CRC-32), is scanned here.
     """
     source, written = input_file.path, output_file.path
     writes = planned_writes(plan)
@@ -185,7 +186,9 @@ def check_workbook(input_file: FileContent, output_file: FileContent, plan: Fill
         sheet_marks = marks.get(sheet, set()) if highlighted else set()
         rows = {r for r, _ in sheet_writes} | {r for r, _ in sheet_marks}
         scan = (source_sheets or {}).get(part)
-        if scan is None or not scan.has_detail(rows):
+        info = original.member(part).info
+        if scan is None or not scan.has_detail(rows) or len(scan.data) != info.file_size \
+                or zlib.crc32(scan.data) != info.CRC:  # a scan of other bytes is not used
             scan = scan_sheet(f"{source}: sheet {sheet!r}", original.read(part), rows)
         try:
             after = output.read(part)
