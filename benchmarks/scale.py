@@ -59,10 +59,14 @@ def cpu(child: bool = False) -> float:
 
 
 def timed(fn: Callable[[], Any], child: bool = False) -> tuple[Any, float, float]:
-    """``fn()``, its CPU seconds and its wall seconds."""
-    c0, w0 = cpu(child), time.perf_counter()
+    """``fn()``, its CPU seconds and its wall seconds. CPU is this process's and that of
+    the children it waited for (matching's forked workers); ``child``: children only."""
+    def now() -> float:
+        return cpu(True) + (0.0 if child else cpu(False))
+
+    c0, w0 = now(), time.perf_counter()
     value = fn()
-    return value, cpu(child) - c0, time.perf_counter() - w0
+    return value, now() - c0, time.perf_counter() - w0
 
 
 def exponent(n1: float, t1: float, n2: float, t2: float) -> float:
@@ -80,6 +84,22 @@ def floor_seconds(path: Path) -> float:
             book.save(io.BytesIO())
 
     return timed(run)[1]
+
+
+_FLOOR_PROGRAM = """
+import io, sys, warnings
+import openpyxl
+warnings.simplefilter("ignore")
+openpyxl.load_workbook(sys.argv[1]).save(io.BytesIO())
+"""
+
+
+def floor_process(path: Path) -> tuple[float, float]:
+    """The floor as a program, as `qfill answer` is one: (CPU, wall) of a fresh interpreter
+    that imports openpyxl, loads the workbook and saves it."""
+    _, c, w = timed(lambda: subprocess.run([sys.executable, "-c", _FLOOR_PROGRAM, str(path)],
+                                           check=True, capture_output=True), child=True)
+    return c, w
 
 
 def peer_seconds(rows: list[str], phrasings: list[str]) -> tuple[float, float]:
@@ -104,13 +124,18 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
 
     t: dict[str, float] = {}
     settings = load_settings(library_root)
-    library, t["read library"], _ = timed(lambda: load_library(library_root))
+    shutil.rmtree(cache / "answer-files", ignore_errors=True)
+    _, t["read library (parse)"], _ = timed(lambda: load_library(library_root, cache=cache))
+    library, t["read library"], _ = timed(lambda: load_library(library_root, cache=cache))
     source = read_questionnaire_file(workbook)
     q, t["read workbook"], _ = timed(lambda: read_questionnaire(source))
     shutil.rmtree(cache / "index", ignore_errors=True)
     _, t["build index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
     matcher, t["load index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
-    _, t["match"], _ = timed(lambda: matcher.match(q.rows, template=q.template))
+    # Matched as `qfill answer` does (QFILL_WORKERS unset: every core for 1,000 rows or
+    # more); CPU counts the workers too.
+    _, t["match"], t["match (wall)"] = timed(
+        lambda: matcher.match(q.rows, template=q.template))
     run, whole, _ = timed(lambda: answer_questionnaire(q, library, settings, today=TODAY,
                                                        index_cache=cache))
     # answer_questionnaire = load index + match + verify and plan (derived, same process)
@@ -127,17 +152,24 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
     return t
 
 
-def answer_cli(library_root: Path, workbook: Path, cache: Path, out: Path) -> float:
-    """`qfill answer` end to end in a fresh interpreter, the index already cached."""
+def answer_cli(library_root: Path, workbook: Path, cache: Path, out: Path,
+               workers: str = "") -> tuple[float, float]:
+    """`qfill answer` end to end in a fresh interpreter, the index and the answer files
+    already cached, as a second questionnaire meets them: (CPU of it and its workers,
+    wall). ``workers``: QFILL_WORKERS ("" for the default, every core)."""
     import os
 
     command = [sys.executable, "-m", "qfill", "answer", str(workbook), "-l", str(library_root),
                "-o", str(out / "filled.xlsx"), "-r", str(out / "report.md"), "--force",
                "--today", TODAY.isoformat()]
-    # The index is in ``cache`` already: answer_phases built it there.
-    env = {**os.environ, "QFILL_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
-    return timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env,
-                                        cwd=REPO), child=True)[1]
+    # The index is in ``cache`` already: answer_phases built it there. Bytecode as an
+    # installed qfill has it (compiled once in main()), not compiled on every start.
+    env = {**os.environ, "QFILL_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO),
+           "QFILL_WORKERS": workers}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    _, c, w = timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env,
+                                           cwd=REPO), child=True)
+    return c, w
 
 
 def lint_phases(library_root: Path) -> dict[str, float]:
@@ -214,6 +246,10 @@ def main() -> int:
     row_sizes = sorted({*map(int, args.rows.split(",")), 2000})
     lint_sizes = sorted({*map(int, args.lint.split(",")), *more})
     print(f"source questions: {len(corpus.source_questions())}; data in {base}")
+    # Start-up as an installed qfill has it: bytecode compiled once, not on every run.
+    import compileall
+
+    compileall.compile_dir(str(REPO / "qfill"), quiet=1)
     try:
         def library(entries: int, twins: bool = False) -> Path:
             root = base / f"library-{entries}{'-twins' if twins else ''}"
@@ -246,8 +282,14 @@ def answer_series(args: argparse.Namespace, entries_sizes: list[int], row_sizes:
     for rows, entries in sorted(set(sizes), key=lambda s: (s[1], s[0])):
         root, path = library(entries), workbook(rows, entries)
         phases = answer_phases(root, path, cache)
-        phases["answer (CLI, index cached)"] = answer_cli(root, path, cache, base)
+        answer_cli(root, path, cache, base)  # once to warm the file cache
+        phases["answer (CLI, index cached)"], phases["answer CLI wall"] = answer_cli(
+            root, path, cache, base)
+        phases["answer CLI, 1 process"], phases["answer CLI wall, 1 process"] = answer_cli(
+            root, path, cache, base, workers="1")
         phases["floor: openpyxl load+save"] = floor_seconds(path)
+        phases["floor as a program"], phases["floor as a program, wall"] = \
+            floor_process(path)
         phrasings = sum(1 + len(a) for _, a in corpus.library_questions(entries))
         if rows * phrasings <= args.peer_limit:
             questions = corpus.workbook_questions(rows, entries)
@@ -260,11 +302,19 @@ def answer_series(args: argparse.Namespace, entries_sizes: list[int], row_sizes:
     keys = sorted(runs, key=lambda s: (s[1], s[0]))
     names = list(next(iter(runs.values())))
     names += [n for r in runs.values() for n in r if n not in names]
-    show("answer: CPU seconds by phase",
+    show("answer: CPU seconds by phase (walls where named)",
          ["phase", *(f"{r:,}x{e:,}" for r, e in keys)],
          [[n, *(f"{runs[k][n]:.2f}" if n in runs[k] else "-" for k in keys)]
           for n in names])
-    ratio = [["answer CLI / floor", *(f"{runs[k]['answer (CLI, index cached)'] / runs[k]['floor: openpyxl load+save']:.1f}x" for k in keys)],  # noqa: E501
+    def over(a: str, b: str) -> list[str]:
+        return [f"{runs[k][a] / runs[k][b]:.1f}x" for k in keys]
+
+    ratio = [["answer CLI / floor (CPU, in process)",
+              *over("answer (CLI, index cached)", "floor: openpyxl load+save")],
+             ["answer CLI / floor program (CPU, 1 process)",
+              *over("answer CLI, 1 process", "floor as a program")],
+             ["answer CLI / floor program (wall)",
+              *over("answer CLI wall", "floor as a program, wall")],
              ["peer wall / answer CLI", *(
                  f"{runs[k]['peer wall'] / runs[k]['answer (CLI, index cached)']:.1f}x"
                  if "peer wall" in runs[k] else "-" for k in keys)]]
