@@ -232,11 +232,9 @@ class Matcher:
         (:mod:`qfill.library_index`); ``index_from_cache`` says whether it was used.
         ``prebuilt`` is the library's index built already (lint's near-duplicate join
         builds it first), used as is."""
-        import numpy
         from rapidfuzz import fuzz
 
         self._fuzz = fuzz
-        self._np = numpy
         self.library = library
         self.settings = settings or Settings()
         self._analyze = shared_analyzer(self.settings.synonyms)
@@ -623,7 +621,7 @@ class Matcher:
         arrays, each entry's in the same order (rare first). Entries tied for the last
         places are taken in the order they were named (:meth:`_first_named`).
         """
-        np = self._np
+        import numpy as np  # here, not at start-up: lint ranks entries without retrieval
         postings, weight = self._postings, self.weights.weight
         present = sorted((t for t in qset if t in postings), key=lambda t: (len(postings[t]), t))
         if not present:
@@ -658,6 +656,8 @@ class Matcher:
         by the term that named them, and within one term in the order of its posting
         set's difference with the entries named before (the order the shortlist has
         always used, so which of equals makes the cut does not change)."""
+        import numpy as np
+
         chosen: list[int] = []
         for n in sorted({int(named_at[e]) for e in tied}):
             group = {int(e) for e in tied if named_at[e] == n}
@@ -665,7 +665,7 @@ class Matcher:
                 order = sorted(group)  # all of them are taken: order does not matter
             else:
                 term = present[n]
-                before = dict.fromkeys(int(e) for e in self._np.flatnonzero(
+                before = dict.fromkeys(int(e) for e in np.flatnonzero(
                     (named_at >= 0) & (named_at < n)))
                 order = [e for e in self._posting_set(term).difference(before) if e in group]
             chosen += order[:slots - len(chosen)]
@@ -682,8 +682,9 @@ class Matcher:
     def _posting_array(self, term: str) -> NDArray[np.intp]:
         array = self._posting_arrays.get(term)
         if array is None:
-            array = self._posting_arrays[term] = self._np.array(self._postings[term],
-                                                                 dtype=self._np.intp)
+            import numpy as np
+
+            array = self._posting_arrays[term] = np.array(self._postings[term], dtype=np.intp)
         return array
 
     def _subject_support(self, entry: int, qset: frozenset[str], qweights: dict[str, float],
