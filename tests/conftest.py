@@ -110,6 +110,12 @@ def run_cli() -> Callable[..., CliResult]:
     from qfill.cli import app
 
     def run(*args: str | Path, input: str | None = None) -> CliResult:
+        # The consoles read COLUMNS when qfill.cli is first imported, which in a test
+        # worker may be before this test's environment is in place: read it now.
+        import qfill.cli
+
+        for console in (qfill.cli.console, qfill.cli.err_console):
+            console.width = int(os.environ["COLUMNS"])
         runner = CliRunner()
         result = runner.invoke(app, [str(a) for a in args], input=input,
                                catch_exceptions=False)
