@@ -317,6 +317,8 @@ class Matcher:
         # A large questionnaire is matched on every core (qfill.row_workers); with meaning,
         # in this process only (the sentence model's runtime keeps threads of its own).
         workers = worker_count(len(rows)) if self._meaning is None else 1
+        import numpy  # noqa: F401 - retrieval's; imported once here, not in every worker
+
         work = map_chunks(prepare, len(rows), chunk=_CHUNK, workers=workers,
                           progress=progress)
         trust = self._id_trust(work)
