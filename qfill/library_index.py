@@ -59,8 +59,12 @@ class LibraryIndex:
     qualified: tuple[tuple[dict[str, str], ...] | None, ...]
 
     @classmethod
-    def build(cls, answers: Sequence[Answer], analyze: Callable[[str], Analysis]
-              ) -> LibraryIndex:
+    def build(cls, answers: Sequence[Answer], analyze: Callable[[str], Analysis], *,
+              qualifiers: bool = True) -> LibraryIndex:
+        """The index of ``answers``. ``qualifiers=False`` leaves ``qualified`` empty: the
+        guards then work out a phrasing's qualifiers when it is first scored, the same
+        way (lint scores a few phrasings of a large library; an index kept in the cache
+        has them all)."""
         entry_of: list[int] = []
         phrasings: list[Analysis] = []
         sets: list[frozenset[str]] = []
@@ -90,7 +94,7 @@ class LibraryIndex:
             postings={t: tuple(p) for t, p in postings.items()},
             context=tuple(frozenset(analyze(_context_text(a)).terms) for a in answers),
             answers=tuple(analyze(a.answer) for a in answers),
-            qualified=tuple(qualified_or_none(a) for a in phrasings))
+            qualified=tuple(qualified_or_none(a) for a in phrasings) if qualifiers else ())
 
 
 def _context_text(answer: Answer) -> str:

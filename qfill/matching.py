@@ -256,7 +256,8 @@ class Matcher:
         self._posting_sets: dict[str, frozenset[int]] = {}  # the same, to break ties
         self._context = built.context
         self._answer_analyses = built.answers
-        guards.remember_qualified(built.phrasings, built.qualified)
+        if built.qualified:  # else the guards work each out when first needed
+            guards.remember_qualified(built.phrasings, built.qualified)
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._answer_postings: dict[str, list[int]] | None = None  # built when first needed
         self._all_sets: dict[int, frozenset[str]] = {}

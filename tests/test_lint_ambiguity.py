@@ -242,12 +242,33 @@ def test_lint_builds_the_library_index_once(tmp_path: Path, monkeypatch: Any) ->
     built: list[int] = []
     build = LibraryIndex.build.__func__  # type: ignore[attr-defined]
 
-    def counting(cls: type[LibraryIndex], *args: Any) -> LibraryIndex:
+    def counting(cls: type[LibraryIndex], *args: Any, **kwargs: Any) -> LibraryIndex:
         built.append(1)
-        index: LibraryIndex = build(cls, *args)
+        index: LibraryIndex = build(cls, *args, **kwargs)
         return index
 
     monkeypatch.setattr(LibraryIndex, "build", classmethod(counting))
     root = _sample_with_twins(tmp_path)
     assert [f for f in run_lint(root).findings if f.rule == "ambiguous-entries"]
     assert len(built) == 1
+
+
+def test_a_matcher_on_lints_index_ranks_as_one_on_the_full_index() -> None:
+    """Lint's index leaves the qualifiers of each phrasing to be worked out when scored;
+    every candidate, confidence and guard is the same as with them worked out up front."""
+    import csv
+
+    from qfill.library_index import LibraryIndex
+
+    library = load_library(REPO)
+    settings = load_settings(REPO).with_matching(semantic=False)
+    with open(REPO / "benchmarks" / "data" / "labelled-questionnaire.csv",
+              encoding="utf-8") as handle:
+        questions = [row["question"] for row in csv.DictReader(handle)]
+    questions += [text for answer in library.answers for text in answer.phrasings]
+    lighter = LibraryIndex.build(library.answers, shared_analyzer(settings.synonyms),
+                                 qualifiers=False)
+    assert lighter.qualified == ()
+    ranked = Matcher(library, settings, prebuilt=lighter).rank(questions)
+    assert ranked == Matcher(library, settings).rank(questions)
+    assert any(c.reasons for candidates in ranked for c in candidates)  # guards fired

@@ -56,7 +56,9 @@ def _near_twins(library: Library, settings: Settings, min_overlap: float
     from qfill.overlap import near_pairs
     from qfill.terms import shared_analyzer
 
-    index = LibraryIndex.build(library.answers, shared_analyzer(settings.synonyms))
+    # Qualifiers are worked out for the phrasings the matcher scores, not all of them.
+    index = LibraryIndex.build(library.answers, shared_analyzer(settings.synonyms),
+                               qualifiers=False)
     texts = [text for answer in library.answers for text in answer.phrasings]
     learned = index.weights
     weight = {t: learned.weight(t) for t in index.df}
