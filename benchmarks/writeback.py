@@ -5,7 +5,9 @@ picks ``--writes`` empty, non-formula answer cells (C/D on the question rows of 
 response sheets, found with openpyxl in read-only mode), then times, in-process:
 
 - ``write_filled`` (package edit: raw copy of every zip member, splice of the written sheets),
-- ``check_filled`` (reopen and compare every part and every row/cell outside the plan),
+- ``check_filled`` (reopen; the parts not written compared by their raw bytes, each written
+  sheet in one pass: bytes between the planned cells, the planned cells parsed; run on
+  its own it scans the source's sheets again, which ``qfill answer`` takes from the writer),
 - ``write_filled`` with ``highlight=True`` on 20 further cells,
 - a plain ``openpyxl.load_workbook`` + ``save`` of the same file, which is what a
   model-based writer pays at least (and which drops what openpyxl does not model).
