@@ -138,6 +138,16 @@ QUALIFIERS: tuple[Qualifier, ...] = (
 )
 FREQUENCY = QUALIFIERS[-1]
 _POPULATION = next(i for i, q in enumerate(QUALIFIERS) if q.name == "population")
+# Whose a section heading is about: the population values, and the words a heading uses
+# for them where a question would not ("Consulting Services", "Human Resources",
+# "Third-Party Risk Management"). "Supply chain" is not here: CAIQ's supply-chain domain
+# asks as much about the provider's customers as about its suppliers.
+_SECTION_POPULATION = Qualifier("population", (
+    *QUALIFIERS[_POPULATION].values,
+    Value("contractors", pattern=_words(r"consulting|consultancy")),
+    Value("employees", pattern=_words(r"human resources?|hr")),
+    Value("contractors", pattern=_words(r"human resources?|hr")),
+    Value("vendors", frozenset({"tprm"}))))
 _DOCUMENT = next(i for i, q in enumerate(QUALIFIERS) if q.name == "document")
 # Words that ask about people learning something, though not about "training" as such.
 _LEARNING = _words(r"train(?:s|ed|ing|ees?)?", r"educat\w*", r"aware(?:ness)?", r"teach\w*",
@@ -169,12 +179,30 @@ GUARD_WORDS: frozenset[str] = frozenset().union(
 
 
 @dataclass(frozen=True, slots=True)
+class Section:
+    """The heading of a question's section, where it names whose the question is about
+    ("Consulting Services": the vendor's consultants): ``population`` is label -> the
+    heading's words, as :class:`Qualifier` reports them."""
+
+    text: str
+    population: dict[str, str]
+
+
+def read_section(text: str, analysis: Analysis) -> Section | None:
+    """The section heading ``text`` (analysed as ``analysis``) if it names a population,
+    else None: a heading that names none says nothing about the question."""
+    population = _SECTION_POPULATION.said(analysis)
+    return Section(" ".join(text.split()), population) if population else None
+
+
+@dataclass(frozen=True, slots=True)
 class Pairing:
     """A question and the library entry it is compared with.
 
     ``phrasing`` is the entry's phrasing closest to the question. ``main`` is the entry's
     own question, whose polarity its yes/no answers. ``answer`` is the entry's answer
-    text, ``short`` its yes/no.
+    text, ``short`` its yes/no. ``section`` is the question's section heading when it
+    names a population (:func:`read_section`).
     """
 
     question: Analysis
@@ -183,6 +211,7 @@ class Pairing:
     main: Analysis | None = None
     answer: Analysis | None = None
     short: str | None = None
+    section: Section | None = None
 
     @property
     def polar(self) -> tuple[Analysis, ...]:
@@ -346,11 +375,12 @@ def negation(pair: Pairing) -> Iterator[str]:
 @reason_code("qualifier-mismatch", stage="match")
 def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     """The question and the entry differ in a qualifier: the subject (security / privacy /
-    safety / accessibility), whose it is (customers / employees / contractors / vendors),
-    where (at rest / in transit, production / test), the kind of document (policy /
-    procedure / training / audit), the field asked for (name / title / email / phone /
-    address / URL), how often (quarterly / annual), a number, how long (the entry states
-    no period), or whether something is required rather than whether it exists.
+    safety / accessibility), whose it is (customers / employees / contractors / vendors,
+    or as the row's section names it when the question names no one), where (at rest /
+    in transit, production / test), the kind of document (policy / procedure / training /
+    audit), the field asked for (name / title / email / phone / address / URL), how often
+    (quarterly / annual), a number, how long (the entry states no period), or whether
+    something is required rather than whether it exists.
 
     Reviewer: check whether the entry's answer is true for what the question names; if it
     is, answer the row with it (and teach the wording with `qfill apply --learn`), if not,
@@ -371,6 +401,11 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     Administrators are the company's own people when the text says so ("your
     administrators", "administrators of your cloud console"), not "customer
     administrators"; unqualified "admins" may be either.
+    A question that names no population is about the one its section names: in a
+    "Consulting Services" section, "Can access be restricted by source IP?" asks about
+    the vendor's consultants, not about customers restricting their tenant ("Human
+    Resources": the workforce; "Third-Party Risk Management": vendors). The question's
+    own words always win over its section's, and a section naming no one changes nothing.
 
     PASS::
 
@@ -391,6 +426,24 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
 
         question: Do you require MFA for administrators of your cloud console?
         entry: Can customer administrators require MFA for all of their users?
+
+    FAIL::
+
+        question: Can access be restricted based on source IP address?
+        section: Consulting Services
+        entry: Can customers restrict access to their tenant by source IP address?
+
+    PASS::
+
+        question: Can access be restricted based on source IP address?
+        section: Access Control
+        entry: Can customers restrict access to their tenant by source IP address?
+
+    PASS::
+
+        question: Can customers restrict access based on source IP address?
+        section: Consulting Services
+        entry: Can customers restrict access to their tenant by source IP address?
 
     PASS::
 
@@ -490,7 +543,14 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
                 break
     how_often = True  # whether the answer's periods are still to be compared
     asked_all, stated_all = _qualified(question), _qualified(phrasing)
-    for qualifier, asked, stated in zip(QUALIFIERS, asked_all, stated_all, strict=True):
+    for n, (qualifier, asked, stated) in enumerate(zip(QUALIFIERS, asked_all, stated_all,
+                                                       strict=True)):
+        if not asked and n == _POPULATION and pair.section is not None:
+            # A question that names no one is about whom its section names.
+            if stated and pair.section.population.keys().isdisjoint(stated):
+                yield (f"the section says '{pair.section.text}', '{answer_id}' says "
+                       f"'{_first(stated)}' ({qualifier.name})")
+            continue
         if not asked:
             continue
         if stated and asked.keys().isdisjoint(stated):
@@ -540,14 +600,14 @@ GUARDS: tuple[tuple[str, Callable[[Pairing], Iterator[str]]], ...] = (
 
 def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
           answer: Analysis | None = None, main: Analysis | None = None,
-          short: str | None = None) -> tuple[Reason, ...]:
+          short: str | None = None, section: Section | None = None) -> tuple[Reason, ...]:
     """Every guard that fires for this pairing, one :class:`Reason` per finding.
 
     ``phrasing`` is the entry's phrasing closest to the question, ``main`` the entry's
-    own question, ``answer`` its answer text and ``short`` its yes/no (see
-    :class:`Pairing`).
+    own question, ``answer`` its answer text, ``short`` its yes/no and ``section`` the
+    row's section heading where it names a population (see :class:`Pairing`).
     """
-    pair = Pairing(question, phrasing, answer_id, main, answer, short)
+    pair = Pairing(question, phrasing, answer_id, main, answer, short, section)
     found: list[Reason] = []
     for code, guard in GUARDS:
         found.extend(REASONS[code].reason(message) for message in guard(pair))

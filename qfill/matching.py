@@ -329,15 +329,16 @@ class Matcher:
             result.append(self._decide(row, candidates, note))
         return result
 
-    def pair_reasons(self, question: str, answer_id: str) -> tuple[Reason, ...]:
-        """The guards that fire between ``question`` and one chosen entry (negation,
-        qualifiers), for a pairing a person made rather than the matcher: ``qfill apply``
-        checks a decision with the same guards as a fill."""
+    def pair_reasons(self, question: str, answer_id: str,
+                     section: str | None = None) -> tuple[Reason, ...]:
+        """The guards that fire between ``question`` (in ``section``) and one chosen entry
+        (negation, qualifiers), for a pairing a person made rather than the matcher:
+        ``qfill apply`` checks a decision with the same guards as a fill."""
         entry = next((i for i, a in enumerate(self._answers) if a.id == answer_id), None)
         if entry is None:
             return ()
-        scored = next((s for s in self.score(question, extra=(entry,)) if s.entry == entry),
-                      None)
+        scored = next((s for s in self.score(question, section, extra=(entry,))
+                       if s.entry == entry), None)
         if scored is None:
             return ()
         return tuple(r for r in scored.reasons if r.code != "uncovered-term")
@@ -545,7 +546,14 @@ class Matcher:
                       fuzz.token_set_ratio(qa.text, phrasing.text) / 100.0,
                       fuzz.ratio(plain, phrasing.plain) / 100.0]
             top.append((entry, (overlap, j, values)))
-        section_terms = frozenset(self._analyze(section).terms) if section else frozenset()
+        section_terms: frozenset[str] = frozenset()
+        heading = None
+        if section:
+            section_analysis = self._analyze(section)
+            section_terms = frozenset(section_analysis.terms)
+            # A heading naming whose the questions are ("Consulting Services") stands in,
+            # in the guards, for a question that names no one.
+            heading = guards.read_section(section, section_analysis)
         ceiling = self.settings.matching.fill_threshold - 0.01
         out: list[Scored] = []
         for n, (entry, (overlap, j, values)) in enumerate(top):
@@ -566,7 +574,7 @@ class Matcher:
             reasons = guards.check(qa, self._phrasings[j], answer.id,
                                    answer=self._answer_analysis(entry),
                                    main=self._phrasings[self._phrasings_of[entry][0]],
-                                   short=answer.short)
+                                   short=answer.short, section=heading)
             # The row's section (against the entry's tags and file name) only breaks ties:
             # fitted as a feature it did not help on the development sets.
             confidence = confidence_of(full) + _SECTION_TIE * context

@@ -216,7 +216,8 @@ def plan_decisions(decisions: Sequence[Decision], questionnaire: Questionnaire,
             fill, gated = gate_row(row, answer, library, today=today,
                                    local_note=settings.filling.local_evidence, decided=True)
             writes = fill.writes
-            problems = (*matcher.pair_reasons(row.question, answer.id), *gated)
+            problems = (*matcher.pair_reasons(row.question, answer.id, row.section),
+                        *gated)
         else:
             writes, locked = _unlocked(row, _free_text_writes(row, choice))
             problems = (*locked, *_free_text_problems(row, writes))

@@ -15,10 +15,11 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from qfill.guards import check
+from qfill.guards import check, read_section
 from qfill.library import load_library
-from qfill.matching import Matcher
-from qfill.questionnaire import QuestionRow
+from qfill.matching import Match, Matcher
+from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow, TargetCell
+from qfill.review import plan_decisions, read_decisions
 from qfill.terms import shared_analyzer, stem
 
 analyze = shared_analyzer()
@@ -105,6 +106,125 @@ def test_the_whole_workforce_covers_employees_and_contractors() -> None:
 
 def test_audit_logs_are_not_an_audit() -> None:
     assert reasons("Are audit logs kept for a year?", "Is there a policy on log retention?") == []
+
+
+# ------------------------------------------------------------------ whose a section is about
+
+# HECVAT 4's consulting section asks about the vendor's consultants in questions that name
+# no one; a library entry about customers restricting their own tenant does not answer it.
+IP_QUESTION = "Can access be restricted based on source IP address?"
+TENANT_IP = """
+    answers:
+      - id: tenant-ip-allowlist
+        question: Can customers restrict access to their tenant by source IP address?
+        refs: {hecvat: [CONS-04]}
+        answer: Yes. Tenant administrators can allow sign-in only from listed IP ranges.
+        short: "Yes"
+"""
+CONSULTING_SAYS = ("qualifier-mismatch: the section says 'Consulting Services', "
+                   "'tenant-ip-allowlist' says 'customers' (population)")
+
+
+def _row(question: str, section: str, question_id: str | None = None) -> QuestionRow:
+    return QuestionRow("Consulting", 5, question, question_id, section, "B5", (
+        TargetCell("short", "C5", choices=("Yes", "No")), TargetCell("answer", "D5")))
+
+
+def _match(write_library: Callable[..., Path], row: QuestionRow) -> Match:
+    [match] = Matcher(load_library(write_library({"answers/a.yaml": TENANT_IP}))).match([row])
+    return match
+
+
+def test_a_section_about_consultants_holds_an_entry_about_customers(
+        write_library: Callable[..., Path]) -> None:
+    held = _match(write_library, _row(IP_QUESTION, "Consulting Services"))
+    assert held.status == "review"
+    assert [str(r) for r in held.reasons] == [CONSULTING_SAYS]
+    # Held, not hidden: the entry is still the suggestion a reviewer sees first.
+    assert held.best is not None and held.best.answer_id == "tenant-ip-allowlist"
+    # The same question where the section names no one is filled from the same entry.
+    free = _match(write_library, _row(IP_QUESTION, "Access Control"))
+    assert (free.status, free.reasons) == ("filled", ())
+    assert held.confidence < free.confidence
+
+
+def test_a_section_holds_a_match_by_id_too(write_library: Callable[..., Path]) -> None:
+    held = _match(write_library, _row(IP_QUESTION, "Consulting Services", "CONS-04"))
+    assert held.best is not None and held.best.via == "id"
+    assert held.status == "review"
+    assert [str(r) for r in held.reasons] == [CONSULTING_SAYS]
+    free = _match(write_library, _row(IP_QUESTION, "Access Control", "CONS-04"))
+    assert (free.status, free.reasons) == ("filled", ())
+
+
+def test_a_persons_decision_meets_the_same_section_guard(
+        write_library: Callable[..., Path], tmp_path: Path) -> None:
+    library = load_library(write_library({"answers/a.yaml": TENANT_IP}))
+    review = tmp_path / "review.csv"
+    review.write_text("sheet,row,decision,suggestion\n"
+                      "Consulting,5,accept,tenant-ip-allowlist\n",
+                      encoding="utf-8")
+    problems: dict[str, list[str]] = {}
+    for section in ("Consulting Services", "Access Control"):
+        questionnaire = Questionnaire(Path("q.filled.xlsx"), FileFormat.XLSX,
+                                      (_row(IP_QUESTION, section),))
+        plan, [applied] = plan_decisions(read_decisions(review), questionnaire, library,
+                                         review_path=review)
+        # A person's decision is written, and its problems listed beside it.
+        assert [(w.ref, w.value) for w in plan.writes] == [
+            ("C5", "Yes"),
+            ("D5", "Yes. Tenant administrators can allow sign-in only from listed IP ranges.")]
+        problems[section] = [str(p) for p in applied.problems]
+    assert problems == {"Consulting Services": [CONSULTING_SAYS], "Access Control": []}
+
+
+def test_the_questions_own_population_wins_over_its_sections(
+        write_library: Callable[..., Path]) -> None:
+    match = _match(write_library, _row(
+        "Can customers restrict access to their tenant by source IP address?",
+        "Consulting Services"))
+    assert (match.status, match.reasons) == ("filled", ())
+    # And a question naming one population is judged by it, whatever the section says.
+    said = check(analyze("Do employees sign a confidentiality agreement?"),
+                 analyze("Do contractors sign a confidentiality agreement?"), "entry",
+                 section=read_section("Customer Support", analyze("Customer Support")))
+    assert [str(r) for r in said] == [
+        "qualifier-mismatch: the question says 'employees', 'entry' says 'contractors' "
+        "(population)"]
+
+
+@pytest.mark.parametrize(("heading", "names"), [
+    ("Consulting Services", {"contractors": "consulting"}),
+    ("Human Resources", {"employees": "human resources", "contractors": "human resources"}),
+    ("Personnel Security", {"employees": "personnel", "contractors": "personnel"}),
+    ("Assessment of Third Parties", {"vendors": "third parties"}),
+    ("Third-Party Risk Management", {"vendors": "third party risk management"}),
+    ("Client Services", {"customers": "client"}),
+    ("Tenant Isolation", {"customers": "tenant"}),
+    ("Access Control", None),
+    ("Company Information", None),
+    # CAIQ's supply-chain domain asks about the provider's customers as much as its suppliers.
+    ("Supply Chain Management, Transparency, and Accountability", None),
+])
+def test_what_a_section_heading_says_of_whose_it_is(heading: str,
+                                                    names: dict[str, str] | None) -> None:
+    found = read_section(heading, analyze(heading))
+    assert (found.population if found else None) == names
+    if found is not None:
+        assert found.text == heading
+
+
+def test_a_section_naming_the_workforce_keeps_entries_about_either_part_of_it() -> None:
+    section = read_section("Human Resources", analyze("Human Resources"))
+    for entry in ("Do employees sign a confidentiality agreement?",
+                  "Do contractors sign a confidentiality agreement?"):
+        assert check(analyze("Is a confidentiality agreement signed?"), analyze(entry),
+                     "entry", section=section) == ()
+    [found] = check(analyze("Is a confidentiality agreement signed?"),
+                    analyze("Do your suppliers sign a confidentiality agreement?"), "entry",
+                    section=section)
+    assert str(found) == ("qualifier-mismatch: the section says 'Human Resources', 'entry' "
+                          "says 'suppliers' (population)")
 
 
 # ------------------------------------------------------------------ field kinds
