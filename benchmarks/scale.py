@@ -331,6 +331,38 @@ def answer_series(args: argparse.Namespace, entries_sizes: list[int], row_sizes:
                           "answer (CLI, index cached)"))])
     show("answer: growth exponents (1 = linear)",
          ["between", "match", "write copy", "check copy", "answer CLI"], growth)
+    print("\nanswer: targets")
+    for line in answer_targets(runs):
+        print(f"  {line}")
+
+
+def answer_targets(runs: dict[tuple[int, int], dict[str, float]]) -> list[str]:
+    """Each target of the answer series that this run measured, and whether it is met."""
+    def verdict(ok: bool) -> str:
+        return "MET" if ok else "NOT MET"
+
+    lines: list[str] = []
+    base = runs.get((2000, 5000))
+    if base is not None:
+        cpu = base["answer CLI, 1 process"] / base["floor as a program"]
+        wall = base["answer CLI wall"] / base["floor as a program, wall"]
+        inside = base["answer (CLI, index cached)"] / base["floor: openpyxl load+save"]
+        lines.append(f"2,000 x 5,000 within 3x the floor: {verdict(cpu <= 3)} on CPU in one "
+                     f"process ({cpu:.1f}x the program's), {verdict(wall <= 3)} on wall with "
+                     f"every core ({wall:.1f}x); {verdict(inside <= 3)} against the floor "
+                     f"timed inside this process ({inside:.1f}x)")
+    doubled = runs.get((2000, 10000))
+    if base is not None and doubled is not None:
+        grew = doubled["match"] / base["match"]
+        lines.append(f"doubling the library (5,000 -> 10,000 entries) raises matching well "
+                     f"under 2x: {verdict(grew < 1.6)} ({grew:.2f}x)")
+    large = runs.get((20000, 5000))
+    if base is not None and large is not None:
+        for name in ("match", "answer (CLI, index cached)"):
+            e = exponent(2000, base[name], 20000, large[name])
+            lines.append(f"rows 2,000 -> 20,000, {name} grows at most linearly: "
+                         f"{verdict(e <= 1.05)} (exponent {e:.2f})")
+    return lines
 
 
 
