@@ -75,8 +75,8 @@ MODES = ["--no-semantic", "--semantic"]
 @pytest.fixture(scope="module")
 def seeded_runs(tmp_path_factory: pytest.TempPathFactory,
                 child_environ: dict[str, str]) -> dict[str, Path]:
-    """seed -> the folder its interpreter wrote the decisions and reports to. The
-    interpreters run side by side, and once per test run (``once_per_run``)."""
+    """seed -> the folder its interpreter wrote the decisions and reports to; made once
+    per test run (``once_per_run``): the first seed alone, then the others side by side."""
     try:
         import onnxruntime  # noqa: F401
         modes = MODES
