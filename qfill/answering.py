@@ -49,23 +49,17 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
                for m in matcher.match(questionnaire.rows, progress=progress,
                                       template=questionnaire.template)]
     local_note = settings.filling.local_evidence
-    with evidence_lookups():
-        return _verified_run(questionnaire, matches, library, settings, today=today,
-                             local_note=local_note, highlight_review=highlight_review)
-
-
-def _verified_run(questionnaire: Questionnaire, matches: list[Match], library: Library,
-                  settings: Settings, *, today: date, local_note: str,
-                  highlight_review: bool) -> AnswerRun:
-    decided = verify_matches(matches, library, today=today, local_note=local_note)
-    decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
-    if settings.filling.unreviewed == "review":
-        answers = library.by_id()
-        decided = [held_unreviewed(m, answers[m.best.answer_id])
-                   if m.status == "filled" and m.best is not None
-                   and answers[m.best.answer_id].reviewed is None else m for m in decided]
-    plan = plan_fills(decided, library, highlight_review=highlight_review,
-                      local_note=local_note)
+    with evidence_lookups():  # every row citing a document asks the same of it
+        decided = verify_matches(matches, library, today=today, local_note=local_note)
+        decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
+        if settings.filling.unreviewed == "review":
+            answers = library.by_id()
+            decided = [held_unreviewed(m, answers[m.best.answer_id])
+                       if m.status == "filled" and m.best is not None
+                       and answers[m.best.answer_id].reviewed is None else m
+                       for m in decided]
+        plan = plan_fills(decided, library, highlight_review=highlight_review,
+                          local_note=local_note)
     return AnswerRun(questionnaire, tuple(decided), plan)
 
 
