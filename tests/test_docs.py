@@ -115,6 +115,22 @@ def test_the_two_setup_commands_are_the_ones_ci_runs() -> None:
     assert "qfill answer examples/vendor-security-questionnaire.xlsx" in README
 
 
+def test_the_readme_first_command_prints_the_summary_it_shows(tmp_path: Path, run_cli) -> None:
+    """The counts the README shows for the example questionnaire are what it gives."""
+    import json
+
+    shown = re.search(r"┃ rows ┃ filled ┃ review ┃ unanswered ┃ prefilled ┃\n.*\n"
+                      r"│((?:\s+\d+\s+│){5})", README)
+    assert shown is not None, "the README's example summary table"
+    result = run_cli("answer", REPO / "examples" / "vendor-security-questionnaire.xlsx",
+                     "--library", REPO, "--out", tmp_path / "q.filled.xlsx",
+                     "--report", tmp_path / "q.report.md", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert [int(n) for n in shown.group(1).split("│") if n.strip()] == [
+        summary[k] for k in ("rows", "filled", "review", "unanswered", "prefilled")]
+
+
 def test_the_readme_python_example_fills_like_qfill_answer(tmp_path: Path, monkeypatch,
                                                           run_cli) -> None:
     """The README's Python snippet runs as printed and writes what `qfill answer` writes."""
