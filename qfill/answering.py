@@ -12,7 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from qfill.filling import FillPlan, plan_fills
-from qfill.library import Answer, Library, evidence_lookups
+from qfill.library import Answer, Library, bulk_allocation, evidence_lookups
+from qfill.long_lived import long_lived
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -44,12 +45,14 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     first, so "filled" always means every cell the row asks for was written.
     ``index_cache`` keeps the library's index between runs (:mod:`qfill.library_index`).
     """
-    matcher = Matcher(library, settings, index_cache=index_cache)
-    matches = [prefilled(m) if m.row.already_answered else m
-               for m in matcher.match(questionnaire.rows, progress=progress,
-                                      template=questionnaire.template)]
-    local_note = settings.filling.local_evidence
-    with evidence_lookups():  # every row citing a document asks the same of it
+    with bulk_allocation():  # the index, unpickled: many objects, no cycles
+        matcher = Matcher(library, settings, index_cache=index_cache)
+    # The index is only read from here on: out of the collector's walks (qfill.long_lived).
+    with long_lived(), evidence_lookups():  # every row citing a document asks the same of it
+        matches = [prefilled(m) if m.row.already_answered else m
+                   for m in matcher.match(questionnaire.rows, progress=progress,
+                                          template=questionnaire.template)]
+        local_note = settings.filling.local_evidence
         decided = verify_matches(matches, library, today=today, local_note=local_note)
         decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
         if settings.filling.unreviewed == "review":

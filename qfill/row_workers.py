@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, TypeVar
 
 from qfill.errors import WorkerError
+from qfill.long_lived import long_lived
 
 T = TypeVar("T")
 
@@ -69,15 +70,18 @@ def map_chunks(task: Callable[[int, int], list[T]], total: int, *, chunk: int,
 
 def _run(task: Callable[[int, int], list[T]], spans: list[tuple[int, int]],
          workers: int) -> Iterator[list[T]]:
-    if workers <= 1 or len(spans) < 2:
-        for start, stop in spans:
-            yield task(start, stop)
-        return
-    import gc
+    # The library and its index are only read while rows are matched: out of the
+    # collector's walks, here and in each forked worker.
+    with long_lived():
+        if workers <= 1 or len(spans) < 2:
+            for start, stop in spans:
+                yield task(start, stop)
+        else:
+            yield from _run_forked(task, spans, workers)
 
-    # Objects the collector would visit are moved out of its reach first: a worker's
-    # collections would otherwise write to (and so copy) every page of the parent's heap.
-    gc.freeze()
+
+def _run_forked(task: Callable[[int, int], list[T]], spans: list[tuple[int, int]],
+                workers: int) -> Iterator[list[T]]:
     pool = _Workers()
     try:
         for worker in range(min(workers, len(spans))):
@@ -92,7 +96,6 @@ def _run(task: Callable[[int, int], list[T]], spans: list[tuple[int, int]],
             yield result  # type: ignore[misc]
     finally:
         pool.stop()
-        gc.unfreeze()
 
 
 # ^C and SIGTERM are the parent's to handle: it stops the workers and cleans up.

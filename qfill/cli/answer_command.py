@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,6 +33,7 @@ from qfill.cli import (
 )
 from qfill.errors import ExitCode
 from qfill.escaping import path_text
+from qfill.long_lived import long_lived
 
 if TYPE_CHECKING:
     from datetime import date
@@ -96,7 +98,7 @@ def answer(
     The summary and the files written go to stdout (`--format json` for scripts);
     progress, tips and errors go to stderr.
     """
-    with exit_on_error():
+    with exit_on_error(), ExitStack() as scope:
         from qfill.answering import answer_questionnaire
         from qfill.disk_cache import cache_folder
         from qfill.files import OutputSet, check_outputs
@@ -122,6 +124,9 @@ def answer(
         source = read_questionnaire_file(questionnaire)
         q = read_questionnaire(source, include_hidden=include_hidden,
                                sheets=tuple(sheet) if sheet else None, mapping=column_mapping)
+        # The library and the questionnaire live until the run ends: out of the collector's
+        # walks from here on (qfill.long_lived).
+        scope.enter_context(long_lived())
         out_path = None if dry_run else (out or default_output(questionnaire, q.format))
         outputs = [p for p in (out_path, report_path, review_file) if p is not None]
         check_outputs(questionnaire, outputs, force=force)
