@@ -165,9 +165,12 @@ REQUIRED = _stems("require", "required", "requires", "mandatory", "must", "enfor
                   "enforced", "enforces", "compulsory", "obligatory")
 KEEP = frozenset({"retain", "keep", "kept", "store", "preserv", "archiv"})
 REMOVE = frozenset({"delete", "destroy", "purg", "eras"})
+_LIFECYCLE = KEEP | REMOVE
 PROTECTED = frozenset({"encrypt", "hash", "salt", "bcrypt", "argon2", "argon2id", "scrypt",
                        "pbkdf2"})
 UNPROTECTED = frozenset({"unencrypted"})
+# Families of opposite verbs: a text using only one family and another text only the other.
+OPPOSITES = ((PERMIT, FORBID), (PROTECTED, UNPROTECTED), (KEEP, REMOVE))
 
 
 # Words that make the verb checks worth running on a question (with any number in it).
@@ -348,10 +351,11 @@ def negation(pair: Pairing) -> Iterator[str]:
                 yield (f"the question says '{_join_said(question.negation)}', "
                        f"'{pair.answer_id}' says '{_join_said(other.negation)}'")
             break
-    if not question.numbers and GUARD_WORDS.isdisjoint(question.tokens):
+    asked = _asked(question)
+    q = asked.tokens
+    if not question.numbers and GUARD_WORDS.isdisjoint(q):
         return  # nothing in the question an entry's verb could contradict
-    q = frozenset(question.tokens)
-    for a, b in ((PERMIT, FORBID), (PROTECTED, UNPROTECTED), (KEEP, REMOVE)):
+    for a, b in asked.opposites:
         for other in pair.polar:
             found = _one_sided(q, frozenset(other.tokens), a, b)
             if found:
@@ -362,9 +366,9 @@ def negation(pair: Pairing) -> Iterator[str]:
     # opposite for the other, though neither uses the other's verb.
     forbid_q = q & FORBID
     for other in pair.polar:
-        tokens = frozenset(other.tokens)
-        forbid_p = tokens & FORBID
-        if bool(forbid_q) != bool(forbid_p) and not (q | tokens) & PERMIT:
+        forbid_p = FORBID.intersection(other.tokens)
+        if bool(forbid_q) != bool(forbid_p) and PERMIT.isdisjoint(q) \
+                and PERMIT.isdisjoint(other.tokens):
             if forbid_q:
                 yield f"only the question says '{question.said(forbid_q)}'"
             else:
@@ -519,22 +523,22 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
     """
     question, phrasing, answer_id = pair.question, pair.phrasing, pair.answer_id
     main = pair.main
+    asked_in = _asked(question)
     if pair.short == "No" and main is not None and not REQUIRED.isdisjoint(main.tokens) \
-            and REQUIRED.isdisjoint(question.tokens):
+            and REQUIRED.isdisjoint(asked_in.tokens):
         yield (f"'{answer_id}' answers No to whether it is '{main.said(REQUIRED)}', not "
                "to whether it exists")
     # "Is data retained after processing?" does not answer "Is data processed?".
-    lifecycle = KEEP | REMOVE
-    if lifecycle.isdisjoint(question.tokens):
+    if _LIFECYCLE.isdisjoint(asked_in.tokens):
         for other in pair.polar:
-            said = lifecycle.intersection(other.tokens)
+            said = _LIFECYCLE.intersection(other.tokens)
             if said:
                 yield (f"'{answer_id}' asks whether data is '{other.said(said)}'; the "
                        "question does not")
                 break
     # "Are developers trained in secure coding?" does not answer "Do you follow secure
     # coding practices?": an entry about training answers a question about training.
-    if not _qualified(question)[_DOCUMENT] and not _LEARNING.search(question.plain):
+    if not asked_in.qualified[_DOCUMENT] and not asked_in.learning:
         for other in pair.polar:
             trained = _qualified(other)[_DOCUMENT].get("training")
             if trained:
@@ -542,16 +546,17 @@ def qualifier_mismatch(pair: Pairing) -> Iterator[str]:
                        "(document)")
                 break
     how_often = True  # whether the answer's periods are still to be compared
-    asked_all, stated_all = _qualified(question), _qualified(phrasing)
-    for n, (qualifier, asked, stated) in enumerate(zip(QUALIFIERS, asked_all, stated_all,
-                                                       strict=True)):
+    asked_all, stated_all = asked_in.qualified, _qualified(phrasing)
+    compared = asked_in.named  # the qualifiers the question names, and its section's
+    if pair.section is not None and not asked_all[_POPULATION]:
+        compared = tuple(sorted((*compared, _POPULATION)))
+    for n in compared:
+        qualifier, asked, stated = QUALIFIERS[n], asked_all[n], stated_all[n]
         if not asked and n == _POPULATION and pair.section is not None:
             # A question that names no one is about whom its section names.
             if stated and pair.section.population.keys().isdisjoint(stated):
                 yield (f"the section says '{pair.section.text}', '{answer_id}' says "
                        f"'{_first(stated)}' ({qualifier.name})")
-            continue
-        if not asked:
             continue
         if stated and asked.keys().isdisjoint(stated):
             how_often = how_often and qualifier is not FREQUENCY
@@ -610,7 +615,8 @@ def check(question: Analysis, phrasing: Analysis, answer_id: str, *,
     pair = Pairing(question, phrasing, answer_id, main, answer, short, section)
     found: list[Reason] = []
     for code, guard in GUARDS:
-        found.extend(REASONS[code].reason(message) for message in guard(pair))
+        for message in guard(pair):
+            found.append(REASONS[code].reason(message))
     return tuple(found)
 
 
@@ -622,7 +628,7 @@ def about_others(question: Analysis, phrasing: Analysis, *, answer: Analysis | N
     answer lift it in the suggestions: they cannot make up for that (measured: no set
     loses a right answer from its top three on wording alone)."""
     population = _POPULATION
-    asked = _qualified(question)[population]
+    asked = _asked(question).qualified[population]
     stated = _qualified(phrasing)[population]
     if asked and stated and asked.keys().isdisjoint(stated) \
             and "customers" in asked.keys() | stated.keys():
@@ -729,6 +735,38 @@ def remember_qualified(texts: Iterable[Analysis],
         _QUALIFIED[id(text)] = (text, said if said is not None else _NONE_SAID)
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the guards look up in a question, worked out once: it meets ten entries.
+    (An entry's texts are read where needed: most meet one or two questions in a run.)"""
+
+    tokens: frozenset[str]  # its canonical tokens
+    qualified: tuple[dict[str, str], ...]  # what it says of each qualifier (_qualified)
+    intervals: tuple[tuple[float, str], ...]  # the frequencies it states (_intervals)
+    learning: bool  # whether it asks about people learning something (_LEARNING)
+    named: tuple[int, ...]  # the qualifiers it names, as places in QUALIFIERS
+    opposites: tuple[tuple[frozenset[str], frozenset[str]], ...]  # the OPPOSITES it uses
+
+
+_ASKED: dict[int, tuple[Analysis, _Asked]] = {}
+
+
+def _asked(text: Analysis) -> _Asked:
+    """The :class:`_Asked` of question ``text``, kept by identity as :func:`_qualified`
+    keeps qualifiers."""
+    kept = _ASKED.get(id(text))
+    if kept is not None and kept[0] is text:
+        return kept[1]
+    qualified, tokens = _qualified(text), frozenset(text.tokens)
+    found = _Asked(tokens, qualified, _intervals(text), _LEARNING.search(text.plain) is not None,
+                   tuple(n for n, said in enumerate(qualified) if said),
+                   tuple((a, b) for a, b in OPPOSITES if not tokens.isdisjoint(a | b)))
+    if len(_ASKED) >= _QUALIFIED_MAX:
+        _ASKED.clear()
+    _ASKED[id(text)] = (text, found)
+    return found
+
+
 # How often, as the days between two occurrences: the thesaurus's frequency terms, and
 # "every N days / weeks / months / years".
 _FREQUENCY_DAYS = {"continuous": 0.0, "hourly": 1 / 24, "daily": 1.0, "weekly": 7.0,
@@ -757,7 +795,7 @@ def _intervals(text: Analysis) -> tuple[tuple[float, str], ...]:
 def _laxer_period(question: Analysis, answer: Analysis) -> tuple[str, str | None]:
     """(the question's period, as written; the answer's first period laxer than every
     period the question names, or None)."""
-    asked = _intervals(question)
+    asked = _asked(question).intervals
     if not asked:
         return "", None
     limit, words = max(asked)

@@ -32,6 +32,7 @@ similarity and its lead over the next entry are two more features of a second fi
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from qfill.reasons import Reason, reason, reason_code
 from qfill.refschemes import scheme_applies
 from qfill.row_workers import map_chunks, worker_count
 from qfill.settings import Settings
-from qfill.terms import Analysis, shared_analyzer
+from qfill.terms import Analysis, TermWeights, shared_analyzer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -178,9 +179,24 @@ SEMANTIC_WEIGHTS: tuple[float, ...] = (
     0.334, 5.835, 5.938, 4.973)
 
 
+class _WeightOf(dict[str, float]):
+    """term -> its weight (:meth:`TermWeights.weight`), worked out when first asked: the
+    scorers weigh the same terms row after row."""
+
+    def __init__(self, weights: TermWeights) -> None:
+        super().__init__()
+        self._weight = weights.weight
+
+    def __missing__(self, term: str) -> float:
+        found = self[term] = self._weight(term)
+        return found
+
+
 def confidence_of(values: Sequence[float], weights: Sequence[float] = WEIGHTS) -> float:
     """The calibrated confidence (0..1) for one pair's feature values."""
-    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
+    if len(values) != len(weights) - 1:
+        raise ValueError(f"{len(values)} feature values for {len(weights) - 1} weights")
+    z = weights[0] + sum(map(operator.mul, weights[1:], values))
     if z < -30.0:
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))
@@ -245,6 +261,7 @@ class Matcher:
         self._phrasings = built.phrasings
         self._sets = built.sets
         self.weights = built.weights
+        self._weight_of = _WeightOf(built.weights)
         self._union = built.union
         self._df = built.df
         self._totals = built.totals
@@ -260,7 +277,6 @@ class Matcher:
             guards.remember_qualified(built.phrasings, built.qualified)
         self._answer_sets: dict[int, frozenset[str]] = {}
         self._answer_postings: dict[str, list[int]] | None = None  # built when first needed
-        self._all_sets: dict[int, frozenset[str]] = {}
         self._phrasings_of: list[list[int]] = [[] for _ in self._answers]
         for j, entry in enumerate(self._entry_of):
             self._phrasings_of[entry].append(j)
@@ -477,8 +493,8 @@ class Matcher:
         qset = frozenset(qa.terms)
         if not qset:
             return None
-        weight = self.weights.weight
-        qweights = {t: weight(t) * (_BOILERPLATE_FACTOR if t in damped else 1.0)
+        weight = self._weight_of
+        qweights = {t: weight[t] * (_BOILERPLATE_FACTOR if t in damped else 1.0)
                     for t in qset}
         return _Query(question, qa, qset, qweights, math.fsum(qweights.values()),
                       max(qweights.values()))
@@ -489,7 +505,6 @@ class Matcher:
         guard, best first; ``extra`` entries are scored whatever their overlap."""
         qa, qset, qweights, wq, qmax = (query.analysis, query.terms, query.weights,
                                         query.total, query.heaviest)
-        weight = self.weights.weight
         idf = self.weights.idf
         # The question's most telling words: the heaviest, with any tied with it, that
         # the library uses somewhere (a word it never uses says nothing about any entry).
@@ -531,21 +546,11 @@ class Matcher:
         if not shortlist:
             return []
         fuzz = self._fuzz
-        plain = qa.plain
-        top: list[tuple[int, tuple[float, int, list[float]]]] = []
-        for overlap, entry, j in shortlist:
-            pset = self._sets[j]
-            shared = qset & pset
-            wi = math.fsum(map(qweights.__getitem__, shared))
-            wp = self._totals[j]
-            phrasing = self._phrasings[j]
-            gap_q = max(map(qweights.__getitem__, qset - shared), default=0.0) / qmax
-            gap_p = max(map(weight, pset - shared), default=0.0) / self._maxima[j]
-            values = [overlap, wi / wq, wi / wp, gap_q, gap_p,
-                      fuzz.token_sort_ratio(qa.text, phrasing.text) / 100.0,
-                      fuzz.token_set_ratio(qa.text, phrasing.text) / 100.0,
-                      fuzz.ratio(plain, phrasing.plain) / 100.0]
-            top.append((entry, (overlap, j, values)))
+        text, plain = qa.text, qa.plain
+        # The question's terms, heaviest first (ties by name, as max() with that key
+        # would pick): the heaviest term in a set, or outside it, is the first such here.
+        by_weight = sorted(qset, key=lambda t: (qweights[t], t), reverse=True)
+        weight_of = self._weight_of
         section_terms: frozenset[str] = frozenset()
         heading = None
         if section:
@@ -555,25 +560,36 @@ class Matcher:
             # in the guards, for a question that names no one.
             heading = guards.read_section(section, section_analysis)
         ceiling = self.settings.matching.fill_threshold - 0.01
+        # Each entry's lead is over the best other one: the first over the second (among
+        # the entries wording found), every other one over the first.
+        runner_up = shortlist[1][0] if min(len(shortlist), wording) > 1 else 0.0
         out: list[Scored] = []
-        for n, (entry, (overlap, j, values)) in enumerate(top):
-            other = (top[1][1][0] if n == 0 and min(len(top), wording) > 1 else
-                     top[0][1][0] if n else 0.0)
+        for n, (overlap, entry, j) in enumerate(shortlist):
+            other = shortlist[0][0] if n else runner_up
+            pset = self._sets[j]
+            phrasing = self._phrasings[j]
+            shared = qset & pset
+            wi = math.fsum(map(qweights.__getitem__, shared))
+            gap_q = next((qweights[t] for t in by_weight if t not in shared), 0.0) / qmax
+            gap_p = max(map(weight_of.__getitem__, pset - shared), default=0.0) / self._maxima[j]
             entry_terms = self._union[entry]
-            gap_entry = max(map(qweights.__getitem__, qset - entry_terms),
-                            default=0.0) / qmax
-            shared = qset & self._sets[j]
-            anchor_term = max(shared, key=lambda t: (qweights[t], t), default=None)
+            gap_entry = next((qweights[t] for t in by_weight if t not in entry_terms),
+                             0.0) / qmax
+            anchor_term = next((t for t in by_weight if t in shared), None)
             anchor = qweights[anchor_term] / qmax if anchor_term else 0.0
             exclusive = 1.0 if anchor_term and self._df.get(anchor_term, 0) <= 1 else 0.0
             context = (len(section_terms & self._context[entry]) / len(section_terms)
                        if section_terms else 0.0)
-            full: tuple[float, ...] = (*values, unseen, gap_entry, anchor, exclusive,
-                                       overlap - other)
+            full: tuple[float, ...] = (
+                overlap, wi / wq, wi / self._totals[j], gap_q, gap_p,
+                fuzz.token_sort_ratio(text, phrasing.text) / 100.0,
+                fuzz.token_set_ratio(text, phrasing.text) / 100.0,
+                fuzz.ratio(plain, phrasing.plain) / 100.0,
+                unseen, gap_entry, anchor, exclusive, overlap - other)
             answer = self._answers[entry]
-            reasons = guards.check(qa, self._phrasings[j], answer.id,
-                                   answer=self._answer_analysis(entry),
-                                   main=self._phrasings[self._phrasings_of[entry][0]],
+            main = self._phrasings[self._phrasings_of[entry][0]]
+            answer_text = self._answer_analyses[entry]
+            reasons = guards.check(qa, phrasing, answer.id, answer=answer_text, main=main,
                                    short=answer.short, section=heading)
             # The row's section (against the entry's tags and file name) only breaks ties:
             # fitted as a feature it did not help on the development sets.
@@ -586,14 +602,14 @@ class Matcher:
             if reasons:
                 confidence -= _GUARD_PENALTY
             about_others = bool(reasons) and guards.about_others(
-                qa, self._phrasings[j], answer=self._answer_analysis(entry),
-                main=self._phrasings[self._phrasings_of[entry][0]])
+                qa, phrasing, answer=answer_text, main=main)
             # The question's most telling word is used by another entry but nowhere in this
             # one (question, aliases, answer): it is probably about that other thing. Held
             # for review without lowering the rank, so the suggestion order is unchanged.
             # Words tied for most telling: the entry needs one of them. Which one an entry
             # lacks must not depend on set order (string hashing varies between runs).
-            uncovered = uncovered_term(qa, telling, self._entry_terms(entry), answer.id)
+            uncovered = uncovered_term(qa, telling, (self._union[entry],
+                                                     self._answer_terms(entry)), answer.id)
             if uncovered is not None:
                 reasons = (*reasons, uncovered)
             confidence = min(max(confidence, 0.0), 1.0)
@@ -615,10 +631,12 @@ class Matcher:
     def _best_phrasing(self, entry: int, qset: frozenset[str],
                        qweights: dict[str, float], wq: float) -> tuple[float, int]:
         """The entry's phrasing sharing the most weighted terms: (Dice overlap, index)."""
-        top_overlap, top_j = -1.0, self._phrasings_of[entry][0]
-        for j in self._phrasings_of[entry]:
-            wi = math.fsum(map(qweights.__getitem__, qset & self._sets[j]))
-            overlap = 2.0 * wi / (wq + self._totals[j])
+        sets, totals = self._sets, self._totals
+        phrasings = self._phrasings_of[entry]
+        top_overlap, top_j = -1.0, phrasings[0]
+        for j in phrasings:
+            wi = math.fsum(map(qweights.__getitem__, qset & sets[j]))
+            overlap = 2.0 * wi / (wq + totals[j])
             if overlap > top_overlap:
                 top_overlap, top_j = overlap, j
         return top_overlap, top_j
@@ -633,7 +651,7 @@ class Matcher:
         places are taken in the order they were named (:meth:`_first_named`).
         """
         import numpy as np  # here, not at start-up: lint ranks entries without retrieval
-        postings, weight = self._postings, self.weights.weight
+        postings, weight = self._postings, self._weight_of
         present = sorted((t for t in qset if t in postings), key=lambda t: (len(postings[t]), t))
         if not present:
             return []
@@ -643,7 +661,7 @@ class Matcher:
         for n, term in enumerate(present):
             entries = self._posting_array(term)
             # Entries not named by now are never ranked, so adding to them is harmless.
-            scores[entries] += weight(term)
+            scores[entries] += weight[term]
             if n == 0 or len(entries) <= budget:
                 budget -= len(entries)
                 fresh = entries[named_at[entries] < 0]
@@ -723,8 +741,7 @@ class Matcher:
     def _answer_support(self, entry: int, qset: frozenset[str], wq: float) -> float:
         """How much of the question the answer text itself covers (0..1)."""
         terms = self._answer_terms(entry)
-        weight = self.weights.weight
-        return math.fsum(map(weight, qset & terms)) / wq if wq else 0.0
+        return math.fsum(map(self._weight_of.__getitem__, qset & terms)) / wq if wq else 0.0
 
     def _answer_analysis(self, entry: int) -> Analysis:
         return self._answer_analyses[entry]
@@ -736,14 +753,6 @@ class Matcher:
             self._answer_sets[entry] = terms
         return terms
 
-    def _entry_terms(self, entry: int) -> frozenset[str]:
-        """Every term of an entry: its phrasings and its answer text."""
-        terms = self._all_sets.get(entry)
-        if terms is None:
-            terms = self._answer_terms(entry).union(
-                *(self._sets[j] for j in self._phrasings_of[entry]))
-            self._all_sets[entry] = terms
-        return terms
 
     # ------------------------------------------------------------------ decision
 
@@ -859,8 +868,8 @@ def close_runner_up(best: Candidate, runner: Candidate | None, margin: float,
 
 
 @reason_code("uncovered-term", stage="match")
-def uncovered_term(question: Analysis, telling: Sequence[str], entry_terms: frozenset[str],
-                   answer_id: str) -> Reason | None:
+def uncovered_term(question: Analysis, telling: Sequence[str],
+                   entry_terms: Sequence[frozenset[str]], answer_id: str) -> Reason | None:
     """The question's most telling word (the rarest in the library) is used by another
     entry but nowhere in this one, not in its question, aliases or answer: the question is
     probably about that other thing.
@@ -896,7 +905,7 @@ def uncovered_term(question: Analysis, telling: Sequence[str], entry_terms: froz
             question: Where are your offices?
             answer: London and Lisbon.
     """
-    missing = sorted(t for t in telling if t not in entry_terms)
+    missing = sorted(t for t in telling if not any(t in terms for terms in entry_terms))
     if not missing or len(missing) < len(telling):
         return None
     return reason("uncovered-term", f"'{answer_id}' never mentions "
