@@ -668,16 +668,16 @@ class Matcher:
                 named_at[fresh] = n
         found = np.flatnonzero(named_at >= 0)
         if len(found) <= _SHORTLIST_RETRIEVED:
-            return [int(e) for e in found]
+            return found.tolist()  # type: ignore[no-any-return]
         values = scores[found]
         cut = np.partition(values, len(values) - _SHORTLIST_RETRIEVED)[
             len(values) - _SHORTLIST_RETRIEVED]
-        kept = [int(e) for e in found[values > cut]]
+        kept: list[int] = found[values > cut].tolist()
         tied = found[values == cut]
         slots = _SHORTLIST_RETRIEVED - len(kept)
         if len(tied) > slots:
             return kept + self._first_named(present, named_at, tied, slots)
-        return kept + [int(e) for e in tied]
+        return kept + tied.tolist()  # type: ignore[no-any-return]
 
     def _first_named(self, present: Sequence[str], named_at: NDArray[np.intp],
                      tied: NDArray[np.intp], slots: int) -> list[int]:
@@ -688,14 +688,14 @@ class Matcher:
         import numpy as np
 
         chosen: list[int] = []
-        for n in sorted({int(named_at[e]) for e in tied}):
-            group = {int(e) for e in tied if named_at[e] == n}
+        tied_at = named_at[tied]
+        for n in sorted(set(tied_at.tolist())):
+            group: set[int] = set(tied[tied_at == n].tolist())
             if len(group) <= slots - len(chosen):
                 order = sorted(group)  # all of them are taken: order does not matter
             else:
                 term = present[n]
-                before = dict.fromkeys(int(e) for e in np.flatnonzero(
-                    (named_at >= 0) & (named_at < n)))
+                before = dict.fromkeys(np.flatnonzero((named_at >= 0) & (named_at < n)).tolist())
                 order = [e for e in self._posting_set(term).difference(before) if e in group]
             chosen += order[:slots - len(chosen)]
             if len(chosen) == slots:
@@ -728,8 +728,9 @@ class Matcher:
         postings = self._answer_postings
         if postings is None:
             postings = {}
+            phrased = self._df
             for entry in range(len(self._answers)):
-                for term in self._answer_terms(entry):
+                for term in self._answer_terms(entry).difference(phrased):
                     postings.setdefault(term, []).append(entry)
             self._answer_postings = postings
         found: dict[int, float] = {}
