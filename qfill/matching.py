@@ -668,7 +668,7 @@ class Matcher:
                 named_at[fresh] = n
         found = np.flatnonzero(named_at >= 0)
         if len(found) <= _SHORTLIST_RETRIEVED:
-            return found.tolist()  # type: ignore[no-any-return]
+            return found.tolist()
         values = scores[found]
         cut = np.partition(values, len(values) - _SHORTLIST_RETRIEVED)[
             len(values) - _SHORTLIST_RETRIEVED]
