@@ -31,6 +31,7 @@ similarity and its lead over the next entry are two more features of a second fi
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 import re
@@ -228,6 +229,21 @@ class _Query:
 
 
 @dataclass(frozen=True, slots=True)
+class _Unchecked:
+    """One shortlisted entry scored before its guards run: ``bound`` is the rank key it
+    gets if none fires, the most it can get (a guard only lowers it)."""
+
+    place: int  # its place in the shortlist, which orders equals
+    entry: int
+    phrasing: int
+    values: tuple[float, ...]
+    confidence: float  # before any guard's penalty, and before clipping to 0..1
+    unguarded: float  # the same clipped to 0..1: its confidence if no guard fires
+    lifted: float  # its rank if no guard fires
+    bound: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Work:
     """One question on its way through matching: its id's entries and scored entries."""
 
@@ -306,14 +322,15 @@ class Matcher:
         k = max(self.settings.matching.candidates, 1)
         if self._meaning is not None:
             self._meaning.prepare(questions)
-        work = [self._prepare(q, _at(ids, i), _at(sections, i))
+        work = [self._prepare(q, _at(ids, i), _at(sections, i), needed=k)
                 for i, q in enumerate(questions)]
         trust = self._id_trust(work)
         return [self._candidates(w, k, trust=trust)[0] for w in work]
 
     def search(self, text: str, k: int = 5) -> list[Candidate]:
         """The ``k`` best entries for free text, with the guards that fired."""
-        return self._candidates(self._prepare(text, None, None), max(k, 1), trust=True)[0]
+        k = max(k, 1)
+        return self._candidates(self._prepare(text, None, None, needed=k), k, trust=True)[0]
 
     def match(self, rows: Sequence[QuestionRow], progress: Progress | None = None, *,
               template: str | None = None) -> list[Match]:
@@ -329,7 +346,7 @@ class Matcher:
 
         def prepare(start: int, stop: int) -> list[_Work]:
             return [self._prepare(row.question, row.question_id, row.section, damped,
-                                  template) for row in rows[start:stop]]
+                                  template, needed=k) for row in rows[start:stop]]
 
         # A large questionnaire is matched on every core (qfill.row_workers); with meaning,
         # in this process only (the sentence model's runtime keeps threads of its own).
@@ -397,13 +414,15 @@ class Matcher:
     # ------------------------------------------------------------------ ids
 
     def _prepare(self, question: str, qid: str | None, section: str | None,
-                 damped: frozenset[str] = frozenset(), template: str | None = None) -> _Work:
+                 damped: frozenset[str] = frozenset(), template: str | None = None, *,
+                 needed: int | None = None) -> _Work:
         by_id: tuple[int, ...] = ()
         if qid:
             by_id = tuple(dict.fromkeys(
                 entry for entry, scheme in self._by_ref.get(ref_key(qid), ())
                 if scheme_applies(scheme, template)))
-        return _Work(qid, by_id, self.score(question, section, damped, extra=by_id))
+        return _Work(qid, by_id, self.score(question, section, damped, extra=by_id,
+                                            needed=needed))
 
     def _id_trust(self, work: Sequence[_Work]) -> bool:
         """Whether this questionnaire's row ids mean what the library's refs mean.
@@ -455,12 +474,14 @@ class Matcher:
         return tuple(r for r in scored.reasons if r.code != "uncovered-term")
 
     def score(self, question: str, section: str | None = None,
-              damped: frozenset[str] = frozenset(), extra: Sequence[int] = ()
-              ) -> list[Scored]:
+              damped: frozenset[str] = frozenset(), extra: Sequence[int] = (), *,
+              needed: int | None = None) -> list[Scored]:
         """The shortlisted entries for ``question`` with their features, best first.
 
         ``damped`` terms (the questionnaire's own boilerplate) weigh as boilerplate does.
         ``extra`` entries (the row's id matches) are scored whether retrieved or not.
+        With ``needed``, only the best ``needed`` entries (and ``extra``) are listed: an
+        entry that cannot rank among them is left out before its guards are run.
         """
         query = self._query(question, damped)
         if query is None:
@@ -468,7 +489,7 @@ class Matcher:
         # Cheap first pass: the weighted overlap of every phrasing of the retrieved
         # entries; the expensive scorers then run on the best phrasing of the best few.
         return self._score_entries(query, self._retrieve(query.terms, query.total), section,
-                                   extra)
+                                   extra, needed)
 
     def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
                    ) -> list[list[Candidate]]:
@@ -500,9 +521,14 @@ class Matcher:
                       max(qweights.values()))
 
     def _score_entries(self, query: _Query, entries: Sequence[int], section: str | None,
-                       extra: Sequence[int] = ()) -> list[Scored]:
+                       extra: Sequence[int] = (), needed: int | None = None) -> list[Scored]:
         """The best of ``entries`` by weighted overlap, scored with every feature and
-        guard, best first; ``extra`` entries are scored whatever their overlap."""
+        guard, best first; ``extra`` entries are scored whatever their overlap.
+
+        With ``needed``, the guards run only where they can change which entries rank
+        among the best ``needed``: a guard only ever lowers a rank, so an entry whose
+        rank without them is below that of ``needed`` entries already checked is left
+        out (the rest are ranked exactly as when every entry is checked)."""
         qa, qset, qweights, wq, qmax = (query.analysis, query.terms, query.weights,
                                         query.total, query.heaviest)
         idf = self.weights.idf
@@ -563,7 +589,7 @@ class Matcher:
         # Each entry's lead is over the best other one: the first over the second (among
         # the entries wording found), every other one over the first.
         runner_up = shortlist[1][0] if min(len(shortlist), wording) > 1 else 0.0
-        out: list[Scored] = []
+        unchecked: list[_Unchecked] = []
         for n, (overlap, entry, j) in enumerate(shortlist):
             other = shortlist[0][0] if n else runner_up
             pset = self._sets[j]
@@ -586,11 +612,6 @@ class Matcher:
                 fuzz.token_set_ratio(text, phrasing.text) / 100.0,
                 fuzz.ratio(plain, phrasing.plain) / 100.0,
                 unseen, gap_entry, anchor, exclusive, overlap - other)
-            answer = self._answers[entry]
-            main = self._phrasings[self._phrasings_of[entry][0]]
-            answer_text = self._answer_analyses[entry]
-            reasons = guards.check(qa, phrasing, answer.id, answer=answer_text, main=main,
-                                   short=answer.short, section=heading)
             # The row's section (against the entry's tags and file name) only breaks ties:
             # fitted as a feature it did not help on the development sets.
             confidence = confidence_of(full) + _SECTION_TIE * context
@@ -599,34 +620,71 @@ class Matcher:
                 near = closest[1] if entry == closest[0] else closest[2]
                 full = (*full, float(meaning[entry]), float(meaning[entry]) - near)
                 confidence = confidence_of(full, SEMANTIC_WEIGHTS) + _SECTION_TIE * context
-            if reasons:
-                confidence -= _GUARD_PENALTY
-            about_others = bool(reasons) and guards.about_others(
-                qa, phrasing, answer=answer_text, main=main)
-            # The question's most telling word is used by another entry but nowhere in this
-            # one (question, aliases, answer): it is probably about that other thing. Held
-            # for review without lowering the rank, so the suggestion order is unchanged.
-            # Words tied for most telling: the entry needs one of them. Which one an entry
-            # lacks must not depend on set order (string hashing varies between runs).
-            uncovered = uncovered_term(qa, telling, (self._union[entry],
-                                                     self._answer_terms(entry)), answer.id)
-            if uncovered is not None:
-                reasons = (*reasons, uncovered)
-            confidence = min(max(confidence, 0.0), 1.0)
-            # The answer text may lift a suggestion in the ranking, never up to filling,
-            # and never one about other people or with no period for a "how long?": its
-            # words cannot make up for that.
-            if about_others or confidence >= ceiling:
-                lifted = confidence
-            else:
-                support = self._answer_support(entry, qset, wq)
-                subject = self._subject_support(entry, qset, qweights, wq)
-                lifted = min(confidence + _ANSWER_BONUS * support + _SUBJECT_BONUS * subject,
-                             ceiling)
-            out.append(Scored(entry, j, full, lifted, lifted + 1e-6 * confidence, reasons,
-                              "meaning" if entry in by_meaning else "text"))
-        out.sort(key=lambda s: -s.rank_key)
-        return out
+            unguarded = min(max(confidence, 0.0), 1.0)
+            lifted = self._lifted(entry, query, unguarded, ceiling)
+            unchecked.append(_Unchecked(n, entry, j, full, confidence, unguarded, lifted,
+                                        lifted + 1e-6 * unguarded))
+        forced = set(extra)
+        best_keys: list[float] = []  # the rank keys of the best `needed` checked, a heap
+        out: list[tuple[int, Scored]] = []
+        for u in sorted(unchecked, key=lambda u: -u.bound):
+            if needed is not None and len(best_keys) >= needed and best_keys[0] > u.bound \
+                    and u.entry not in forced:
+                continue  # ranks below `needed` entries whatever its guards say
+            scored = self._checked(u, query, telling, heading, ceiling,
+                                   "meaning" if u.entry in by_meaning else "text")
+            out.append((u.place, scored))
+            if needed is not None:
+                heapq.heappush(best_keys, scored.rank_key)
+                if len(best_keys) > needed:
+                    heapq.heappop(best_keys)
+        # Best first; equals in the order they were shortlisted.
+        out.sort(key=lambda o: (-o[1].rank_key, o[0]))
+        return [scored for _, scored in out]
+
+    def _checked(self, u: _Unchecked, query: _Query, telling: Sequence[str],
+                 heading: guards.Section | None, ceiling: float,
+                 via: Literal["text", "meaning"]) -> Scored:
+        """An entry scored with the guards: what they find lowers its confidence."""
+        qa, entry, j = query.analysis, u.entry, u.phrasing
+        answer = self._answers[entry]
+        phrasing = self._phrasings[j]
+        main = self._phrasings[self._phrasings_of[entry][0]]
+        answer_text = self._answer_analyses[entry]
+        reasons = guards.check(qa, phrasing, answer.id, answer=answer_text, main=main,
+                               short=answer.short, section=heading)
+        confidence, lifted = u.confidence, u.lifted
+        if reasons:
+            confidence -= _GUARD_PENALTY
+        about_others = bool(reasons) and guards.about_others(
+            qa, phrasing, answer=answer_text, main=main)
+        # The question's most telling word is used by another entry but nowhere in this
+        # one (question, aliases, answer): it is probably about that other thing. Held
+        # for review without lowering the rank, so the suggestion order is unchanged.
+        # Words tied for most telling: the entry needs one of them. Which one an entry
+        # lacks must not depend on set order (string hashing varies between runs).
+        uncovered = uncovered_term(qa, telling, (self._union[entry], self._answer_terms(entry)),
+                                   answer.id)
+        if uncovered is not None:
+            reasons = (*reasons, uncovered)
+        confidence = min(max(confidence, 0.0), 1.0)
+        if about_others:
+            lifted = confidence
+        elif confidence != u.unguarded:
+            lifted = self._lifted(entry, query, confidence, ceiling)
+        return Scored(entry, j, u.values, lifted, lifted + 1e-6 * confidence, reasons, via)
+
+    def _lifted(self, entry: int, query: _Query, confidence: float, ceiling: float) -> float:
+        """The rank of a suggestion: the answer text may lift it in the ranking, never up
+        to filling (the ``ceiling``), and never one about other people or with no period
+        for a "how long?" (the caller ranks those by their confidence): its words cannot
+        make up for that."""
+        if confidence >= ceiling:
+            return confidence
+        qset, wq = query.terms, query.total
+        support = self._answer_support(entry, qset, wq)
+        subject = self._subject_support(entry, qset, query.weights, wq)
+        return min(confidence + _ANSWER_BONUS * support + _SUBJECT_BONUS * subject, ceiling)
 
     def _best_phrasing(self, entry: int, qset: frozenset[str],
                        qweights: dict[str, float], wq: float) -> tuple[float, int]:

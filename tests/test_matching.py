@@ -492,3 +492,60 @@ def test_words_tied_for_most_telling_the_entry_needs_one_of_them(
     assert texts(reasons["access-reviews"]) == [
         "uncovered-term: 'access-reviews' never mentions 'biometric', the question's most "
         "telling word"]
+
+
+# --------------------------------------------------------------------------- pruning
+
+
+def _scored(matcher: Matcher, question: str, section: str | None, needed: int | None,
+            ) -> list[tuple[object, ...]]:
+    return [(s.entry, s.phrasing, s.values, s.confidence, s.rank_key, s.reasons, s.via)
+            for s in matcher.score(question, section, needed=needed)]
+
+
+# Questions whose shortlists mix entries the guards hold back with entries they pass.
+TRICKY = (
+    "Is MFA required for all workforce access?",
+    "Do you allow shared or generic user accounts?",
+    "Is customer data encrypted in transit?",
+    "Does the application support MFA for customer users?",
+    "Are backups tested every month?",
+    "Are workforce passwords at least 8 characters long?",
+    "Do you lack a documented business continuity plan?",
+    "Are penetration tests performed every year by an independent firm?",
+    "How long do you keep backups?",
+    "Do you have a documented incident response and business continuity plan?",
+)
+
+
+@pytest.mark.parametrize("needed", [1, 2])
+def test_the_best_entries_are_the_same_when_hopeless_ones_skip_their_guards(
+        matcher: Matcher, needed: int) -> None:
+    skipped = 0
+    for question in TRICKY:
+        everything = _scored(matcher, question, None, None)
+        best = _scored(matcher, question, None, needed)
+        assert best[:needed] == everything[:needed], question
+        skipped += len(everything) - len(best)
+    assert skipped > 0  # some entries could not rank among the best and were left out
+
+
+def test_skipping_guards_changes_no_ranking_on_real_questionnaires(
+        shared_questionnaires: Path) -> None:
+    """Every question of CAIQ v4 and HECVAT 4 against the sample library: the best three
+    entries, their confidences, ranks and reasons are those of scoring every entry."""
+    import csv
+
+    root = Path(__file__).resolve().parent.parent
+    matcher = Matcher(load_library(root), load_settings(root))
+    checked = skipped = 0
+    for name in ("csa-caiq/caiq_v4.0.3_questions.csv", "hecvat/hecvat_v4.1.4_questions.csv"):
+        with (shared_questionnaires / name).open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                everything = _scored(matcher, row["question"], row["section"], None)
+                best = _scored(matcher, row["question"], row["section"], 3)
+                assert best[:3] == everything[:3], row["id"]
+                checked += 1
+                skipped += len(everything) - len(best)
+    assert checked > 500
+    assert skipped > checked  # the guards of more than one entry a row were skipped
