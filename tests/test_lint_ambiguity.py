@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lint_fixtures import run_lint
 
 from qfill.library import Answer, Library, load_library
@@ -170,10 +171,12 @@ def _brute_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
     return found
 
 
-def test_the_join_is_exact_on_skewed_weights_short_sets_and_shared_words() -> None:
-    """Sets dominated by one heavy word (they may match on that word alone), one-word and
-    empty sets, copies within an entry and across entries, and words most sets share:
-    the join returns exactly the pairs comparing every pair returns, with their overlap."""
+@pytest.mark.parametrize("arrays", [False, True], ids=["pair by pair", "over arrays"])
+def test_the_join_is_exact_on_skewed_weights_short_sets_and_shared_words(arrays: bool) -> None:
+    """Sets dominated by one heavy word (they may match on that word alone), one-word,
+    empty and very long sets, copies within an entry and across entries, and words most
+    sets share: the join returns exactly the pairs comparing every pair returns, with
+    their overlap, whichever way it finds its candidates."""
     rng = random.Random(11)
     vocabulary = [f"t{n}" for n in range(40)]
     weights = {t: rng.choice((0.05, 0.2, 1.0, 1.0, 3.0, 9.0)) for t in vocabulary}
@@ -188,19 +191,19 @@ def test_the_join_is_exact_on_skewed_weights_short_sets_and_shared_words() -> No
                 base.add(rng.choice(vocabulary))
             terms = frozenset(base)
         else:
-            terms = frozenset(rng.sample(vocabulary, rng.choice((0, 1, 1, 2, 3, 5, 8, 12))))
+            terms = frozenset(rng.sample(vocabulary, rng.choice((0, 1, 1, 2, 3, 5, 8, 12, 36))))
         if rng.random() < 0.5:
             terms |= {"common"}
         sets.append(terms)
         groups.append(n // 3 if n % 5 else n)  # some entries have several phrasings
     for bound in (0.3, 0.5, 0.7, 0.82, 0.95, 1.0):
-        got = list(near_pairs(sets, groups, weights.__getitem__, bound))
+        got = list(near_pairs(sets, groups, weights.__getitem__, bound, arrays=arrays))
         assert [(i, j) for i, j, _ in got] == _brute_pairs(sets, groups, weights, bound)
         for i, j, dice in got:
             total = math.fsum(map(weights.__getitem__, sets[i])) + \
                 math.fsum(map(weights.__getitem__, sets[j]))
             assert dice == 2 * math.fsum(map(weights.__getitem__, sets[i] & sets[j])) / total
-    assert len(list(near_pairs(sets, groups, weights.__getitem__, 0.7))) > 50
+    assert len(list(near_pairs(sets, groups, weights.__getitem__, 0.7, arrays=arrays))) > 50
 
 
 def _sample_with_twins(root: Path) -> Path:
