@@ -228,7 +228,7 @@ class _Query:
     heaviest: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Unchecked:
     """One shortlisted entry scored before its guards run: ``bound`` is the rank key it
     gets if none fires, the most it can get (a guard only lowers it)."""
@@ -713,17 +713,18 @@ class Matcher:
         present = sorted((t for t in qset if t in postings), key=lambda t: (len(postings[t]), t))
         if not present:
             return []
+        arrays = [self._posting_array(term) for term in present]
+        naming, budget = 1, _RETRIEVAL_BUDGET - len(arrays[0])  # the rarest always names
+        while naming < len(arrays) and len(arrays[naming]) <= budget:
+            budget -= len(arrays[naming])
+            naming += 1
         scores = np.zeros(len(self._answers))
-        named_at = np.full(len(self._answers), -1)  # the term that named each entry
-        budget = _RETRIEVAL_BUDGET
-        for n, term in enumerate(present):
-            entries = self._posting_array(term)
-            # Entries not named by now are never ranked, so adding to them is harmless.
+        for term, entries in zip(present, arrays, strict=True):
+            # Entries not named are never ranked, so adding to them is harmless.
             scores[entries] += weight[term]
-            if n == 0 or len(entries) <= budget:
-                budget -= len(entries)
-                fresh = entries[named_at[entries] < 0]
-                named_at[fresh] = n
+        named_at = np.full(len(self._answers), -1)  # the first term that named each entry
+        for n in range(naming - 1, -1, -1):  # rarest last, so the first to name it stays
+            named_at[arrays[n]] = n
         found = np.flatnonzero(named_at >= 0)
         if len(found) <= _SHORTLIST_RETRIEVED:
             return found.tolist()
