@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from qfill.filling import FillPlan, plan_fills
-from qfill.library import Answer, Library, bulk_allocation, evidence_lookups
-from qfill.long_lived import long_lived
+from qfill.library import Answer, Library, evidence_lookups
+from qfill.long_lived import long_lived_result
 from qfill.matching import Match, Matcher
 from qfill.questionnaire import Questionnaire, QuestionRow
 from qfill.reasons import Reason, reason, reason_code
@@ -45,10 +45,9 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     first, so "filled" always means every cell the row asks for was written.
     ``index_cache`` keeps the library's index between runs (:mod:`qfill.library_index`).
     """
-    with bulk_allocation():  # the index, unpickled: many objects, no cycles
-        matcher = Matcher(library, settings, index_cache=index_cache)
-    # The index is only read from here on: out of the collector's walks (qfill.long_lived).
-    with long_lived(), evidence_lookups():  # every row citing a document asks the same of it
+    # The library's index is only read once loaded: out of the collector's walks.
+    with long_lived_result(lambda: Matcher(library, settings, index_cache=index_cache)) \
+            as matcher, evidence_lookups():  # every row citing a document asks the same of it
         matches = [prefilled(m) if m.row.already_answered else m
                    for m in matcher.match(questionnaire.rows, progress=progress,
                                           template=questionnaire.template)]

@@ -11,8 +11,11 @@ until the block ends, when they are handed back to the collector.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 _depth = 0  # blocks open: only the outermost hands the objects back
 
@@ -34,3 +37,22 @@ def long_lived() -> Iterator[None]:
         if _depth == 0:
             gc.unfreeze()
 
+
+
+@contextmanager
+def long_lived_result(build: Callable[[], T]) -> Iterator[T]:
+    """``build()``, made with the collector paused, then set aside with everything alive as
+    by :func:`long_lived` until the block ends. Set aside before the collector resumes:
+    otherwise its first pass would walk every object just made (an index unpickled makes
+    hundreds of thousands, and no cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        value = build()
+        with long_lived():
+            if enabled:
+                gc.enable()
+            yield value
+    finally:
+        if enabled:
+            gc.enable()

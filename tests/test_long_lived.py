@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qfill.answering import answer_questionnaire
 from qfill.library import load_library
-from qfill.long_lived import long_lived
+from qfill.long_lived import long_lived, long_lived_result
 from qfill.questionnaire import FileFormat, Questionnaire, QuestionRow
 from qfill.row_workers import map_chunks
 from qfill.settings import load_settings
@@ -75,3 +75,24 @@ def test_matching_and_answering_leave_nothing_frozen() -> None:
     assert [m.best.answer_id for m in run.matches if m.best] == ["encryption-at-rest"]
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+def test_a_value_built_for_the_run_is_set_aside_before_collection_resumes() -> None:
+    with long_lived_result(_Node) as built:
+        assert gc.isenabled()
+        assert not any(o is built for o in gc.get_objects())  # never walked, not even once
+    assert gc.get_freeze_count() == 0
+    assert any(o is built for o in gc.get_objects())
+
+
+def test_a_failed_build_leaves_the_collector_running_and_nothing_frozen() -> None:
+    def fail() -> _Node:
+        raise OSError("unreadable")
+
+    try:
+        with long_lived_result(fail):
+            raise AssertionError("not reached")
+    except OSError:
+        pass
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
