@@ -16,6 +16,7 @@ were no cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Sequence
@@ -98,8 +99,14 @@ class LibraryIndex:
 
 
 def _context_text(answer: Answer) -> str:
-    stem = PurePosixPath(answer.source).stem.replace("-", " ").replace("_", " ")
-    return " ".join((*answer.tags, stem))
+    return " ".join((*answer.tags, _file_words(answer.source)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_words(source: str) -> str:
+    """An answer file's name as words: the entries of one file share it (a path parsed
+    once per file, not once per entry, when every index is keyed)."""
+    return PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
 
 
 def index_key(answers: Sequence[Answer], synonyms: object) -> str:
