@@ -47,12 +47,22 @@ def answer_questionnaire(questionnaire: Questionnaire, library: Library, setting
     """
     # The library's index is only read once loaded: out of the collector's walks.
     with long_lived_result(lambda: Matcher(library, settings, index_cache=index_cache)) \
-            as matcher, evidence_lookups():  # every row citing a document asks the same of it
-        matches = [prefilled(m) if m.row.already_answered else m
-                   for m in matcher.match(questionnaire.rows, progress=progress,
-                                          template=questionnaire.template)]
-        local_note = settings.filling.local_evidence
-        decided = verify_matches(matches, library, today=today, local_note=local_note)
+            as matcher:
+        matches = matcher.match(questionnaire.rows, progress=progress,
+                                template=questionnaire.template)
+        return verify_and_plan(questionnaire, matches, library, settings, today=today,
+                               highlight_review=highlight_review)
+
+
+def verify_and_plan(questionnaire: Questionnaire, matches: Sequence[Match], library: Library,
+                    settings: Settings, *, today: date,
+                    highlight_review: bool = False) -> AnswerRun:
+    """What follows matching: each row's match checked (prefilled, the gate, formula
+    cells, unreviewed entries) and the writes planned for the rows to fill."""
+    local_note = settings.filling.local_evidence
+    with evidence_lookups():  # every row citing a document asks the same of it
+        matched = [prefilled(m) if m.row.already_answered else m for m in matches]
+        decided = verify_matches(matched, library, today=today, local_note=local_note)
         decided = [held_for_formula(m) if m.row.formula_cell else m for m in decided]
         if settings.filling.unreviewed == "review":
             answers = library.by_id()

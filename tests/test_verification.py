@@ -149,3 +149,26 @@ def test_review_rows_gain_the_reasons_and_unanswered_rows_are_untouched(
     assert review.status == "review"
     assert str(review.reasons[-1]).startswith("stale-answer: 'siem'")
     assert unanswered == matches[1]
+
+
+def test_verify_and_plan_after_matching_decides_as_the_whole_pipeline(
+        write_library: Callable[..., Path]) -> None:
+    from qfill.answering import answer_questionnaire, verify_and_plan
+    from qfill.questionnaire import FileFormat, Questionnaire
+    from qfill.settings import Settings
+
+    library = library_with(write_library, ENTRY)
+    rows = (QuestionRow("Sheet", 2, "Do you use a SIEM to collect and analyse security logs?",
+                        targets=(TargetCell("answer", "C2"),)),
+            QuestionRow("Sheet", 3, "Do you use a SIEM to collect security logs?",
+                        targets=(TargetCell("answer", "C3", current="Yes, Splunk."),)),
+            QuestionRow("Sheet", 4, "Is there a fax machine policy?",
+                        targets=(TargetCell("answer", "C4"),)))
+    questionnaire = Questionnaire(Path("q.xlsx"), FileFormat.XLSX, rows)
+    whole = answer_questionnaire(questionnaire, library, Settings(), today=TODAY)
+    matches = Matcher(library).match(rows)
+    after = verify_and_plan(questionnaire, matches, library, Settings(), today=TODAY)
+    assert after == whole
+    assert [m.status for m in after.matches] == ["filled", "prefilled", "unanswered"]
+    assert [(w.ref, w.value) for w in after.plan.writes] == [
+        ("C2", "Yes. All security logs go to our SIEM and are analysed around the clock.")]
