@@ -193,6 +193,18 @@ def test_the_questions_own_population_wins_over_its_sections(
         "(population)"]
 
 
+def test_a_section_and_the_questions_own_qualifiers_are_reported_in_qualifier_order() -> None:
+    # The question names where the data is, not whose it is: its section says whose.
+    said = check(analyze("Is the data encrypted at rest?"),
+                 analyze("Is customer data encrypted in transit?"), "entry",
+                 section=read_section("Consulting Services", analyze("Consulting Services")))
+    assert [str(r) for r in said] == [
+        "qualifier-mismatch: the question says 'at rest', 'entry' says 'in transit' "
+        "(data state)",
+        "qualifier-mismatch: the section says 'Consulting Services', 'entry' says "
+        "'customer data' (population)"]
+
+
 @pytest.mark.parametrize(("heading", "names"), [
     ("Consulting Services", {"contractors": "consulting"}),
     ("Human Resources", {"employees": "human resources", "contractors": "human resources"}),
