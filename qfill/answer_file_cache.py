@@ -1,4 +1,4 @@
-"""Answer files as checked, kept between runs by their content.
+"""Answer files as checked and analysed, kept between runs by their content.
 
 Reading a library parses every YAML file and checks every entry (0.4 s at 5,000
 entries), although between two questionnaires the files rarely change. What a file
@@ -8,21 +8,32 @@ a digest of those: an unchanged file is taken from there, a changed one read afr
 One pickle per library folder holds the files of its last reading; like every cache file
 it is loaded only if this user alone may write it, and a cache that cannot be read or
 written only costs time.
+
+Lint then analyses every question, alias and answer text into terms (5 s at 50,000
+entries). An analysis depends only on the text and the analyser: qfill's term code, the
+shipped thesaurus and the library's ``synonyms:``. :class:`KnownAnalyses` keeps, per
+library folder and analyser, the analyses of its last run's texts by text, so a run
+after an edit analyses only the texts that are new.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from qfill import __version__
 from qfill.disk_cache import read_pickle, write_pickle
 from qfill.findings import Finding
 
+if TYPE_CHECKING:
+    from qfill.terms import Analysis
+
 _FORMAT = 1  # bump when Answer, Evidence or Finding change shape
 _KEEP = 16  # libraries remembered, most recently used first
+_ANALYSES_FORMAT = 1  # bump when Analysis changes shape
 
 E = TypeVar("E")  # an entry (qfill.library.Answer)
 
@@ -87,4 +98,59 @@ def _key(name: str, data: bytes) -> str:
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass"))
     digest.update(b"\0")
     digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class _StoredAnalyses:
+    analyser: str
+    analyses: dict[str, Analysis]
+
+
+@dataclass(slots=True)
+class KnownAnalyses:
+    """The texts of one library folder as one analyser read them in its last run.
+
+    :meth:`open` finds them (none if the analyser differs in any way); :meth:`save` keeps
+    this run's texts, and only those, when they are not the ones found.
+    """
+
+    path: Path | None
+    analyser: str
+    earlier: dict[str, Analysis]
+
+    @classmethod
+    def open(cls, cache: Path | None, root: Path, synonyms: Mapping[str, Sequence[str]]
+             ) -> KnownAnalyses:
+        if cache is None:
+            return cls(None, "", {})
+        try:
+            where = str(root.resolve())
+        except OSError:
+            return cls(None, "", {})
+        analyser = analyser_key(synonyms)
+        name = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
+        path = cache / "analyses" / f"{name}.pickle"
+        stored = read_pickle(path, _StoredAnalyses)
+        earlier = stored.analyses if stored is not None and stored.analyser == analyser \
+            else {}
+        return cls(path, analyser, earlier)
+
+    def save(self, analyses: dict[str, Analysis]) -> None:
+        """Keep this run's ``analyses`` (by text), when they are not of the texts found."""
+        if self.path is not None and analyses.keys() != self.earlier.keys():
+            write_pickle(self.path, _StoredAnalyses(self.analyser, analyses), keep=_KEEP)
+
+
+def analyser_key(synonyms: Mapping[str, Sequence[str]]) -> str:
+    """A digest of everything an analysis depends on besides its text: qfill's term
+    code itself (not only its version), the shipped thesaurus, the library's synonyms."""
+    from qfill import terms
+
+    digest = hashlib.sha256(f"{_version()} analyses {_ANALYSES_FORMAT}".encode())
+    digest.update(Path(terms.__file__).read_bytes())
+    digest.update(terms.shipped_thesaurus_digest().encode())
+    digest.update(repr(sorted((str(k), [str(v) for v in values])
+                              for k, values in synonyms.items())).encode("utf-8",
+                                                                          "surrogatepass"))
     return digest.hexdigest()

@@ -485,6 +485,14 @@ class Analyzer:
                 self._cache[text] = found
         return found
 
+    def remember(self, analyses: Mapping[str, Analysis]) -> None:
+        """Take analyses an analyser with the same code and thesaurus made earlier (lint
+        keeps them between runs: :class:`qfill.answer_file_cache.KnownAnalyses`)."""
+        for text, analysis in analyses.items():
+            if len(self._cache) >= 200_000:
+                break
+            self._cache.setdefault(text, analysis)
+
     def _word(self, word: str, written: str) -> tuple[str, str, str, str]:
         stemmed = stem(word)
         return (word, stemmed, word if word in STOPWORDS else stemmed, written)

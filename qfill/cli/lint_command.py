@@ -44,6 +44,7 @@ def lint(
     "# qfill: disable=RULE" comment on the entry's first line or the line above it.
     """
     with exit_on_error():
+        from qfill.disk_cache import cache_folder
         from qfill.lint import RULES, lint_library
         from qfill.render.findings import render_findings, render_summary, resolve_format
         from qfill.settings import load_settings
@@ -55,7 +56,8 @@ def lint(
             raise typer.Exit(int(ExitCode.OK))
         root = _library_root(library_argument, library)
         settings = load_settings(root)
-        result = lint_library(root, settings=settings, today=parse_today(today), strict=strict)
+        result = lint_library(root, settings=settings, today=parse_today(today), strict=strict,
+                              cache=cache_folder())
         concrete = resolve_format(fmt, github_actions=os.environ.get("GITHUB_ACTIONS") == "true")
         if concrete is LintFormat.TEXT and fmt is LintFormat.AUTO and sys.stdout.isatty():
             _print_grouped(result)

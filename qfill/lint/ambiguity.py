@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qfill.library import Answer, Library
@@ -48,18 +49,26 @@ def near_twins(library: Library, settings: Settings,
     return _near_twins(library, settings, min_overlap)[0]
 
 
-def _near_twins(library: Library, settings: Settings, min_overlap: float
-                ) -> tuple[dict[str, set[int]], LibraryIndex]:
+def _near_twins(library: Library, settings: Settings, min_overlap: float,
+                cache: Path | None = None) -> tuple[dict[str, set[int]], LibraryIndex]:
     """:func:`near_twins`, and the matcher's index of the library it was found with (the
-    matcher takes it as is: each text is analysed and weighed once)."""
+    matcher takes it as is: each text is analysed and weighed once). ``cache``: a folder
+    where the analyses of the library's texts are kept between runs."""
+    from qfill.answer_file_cache import KnownAnalyses
     from qfill.library_index import LibraryIndex
     from qfill.overlap import near_pairs
     from qfill.terms import shared_analyzer
 
+    analyze = shared_analyzer(settings.synonyms)
+    known = KnownAnalyses.open(cache, library.root, settings.synonyms)
+    analyze.remember(known.earlier)
     # Qualifiers are worked out for the phrasings the matcher scores, not all of them.
-    index = LibraryIndex.build(library.answers, shared_analyzer(settings.synonyms),
-                               qualifiers=False)
+    index = LibraryIndex.build(library.answers, analyze, qualifiers=False)
     texts = [text for answer in library.answers for text in answer.phrasings]
+    analyses = dict(zip(texts, index.phrasings, strict=True))
+    analyses.update(zip((answer.answer for answer in library.answers), index.answers,
+                        strict=True))
+    known.save(analyses)
     learned = index.weights
     weight = {t: learned.weight(t) for t in index.df}
     twins: dict[str, set[int]] = {}
@@ -120,7 +129,8 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
     answers = ctx.library.answers
     if len(answers) < 2:
         return
-    twins, index = _near_twins(ctx.library, ctx.settings, MIN_TERM_OVERLAP)
+    twins, index = _near_twins(ctx.library, ctx.settings, MIN_TERM_OVERLAP,
+                               ctx.cache_dir)
     if not twins:
         return
     matching = ctx.settings.matching

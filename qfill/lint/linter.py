@@ -70,32 +70,36 @@ def rule_severities(settings: Settings) -> dict[str, Severity | None]:
     return levels
 
 
-def _context(root: Path, settings: Settings, today: date,
-             ranker: RankerFactory | None) -> tuple[LintContext, Library]:
-    library, loaded = read_library(root)
+def _context(root: Path, settings: Settings, today: date, ranker: RankerFactory | None,
+             cache: Path | None = None) -> tuple[LintContext, Library]:
+    library, loaded = read_library(root, cache=cache)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in loaded:
         by_rule[finding.rule].append(finding)
     context = LintContext(root=root, library=library, settings=settings, today=today,
                           loaded=by_rule, ranker=ranker,
-                          silences=read_silences(root, library.files))
+                          silences=read_silences(root, library.files), cache_dir=cache)
     return context, library
 
 
 def lint_library(root: Path, *, settings: Settings, today: date, strict: bool = False,
-                 ranker: RankerFactory | None = None) -> LintResult:
+                 ranker: RankerFactory | None = None, cache: Path | None = None
+                 ) -> LintResult:
     """Check the library at ``root`` against every enabled rule.
 
     ``today`` decides expiry and staleness (the CLI passes the real date; tests pass a
     fixed one). ``strict`` reports warnings as errors. ``ranker`` replaces the matcher
-    behind ``ambiguous-entries`` (tests). Problems in the library are findings, never
+    behind ``ambiguous-entries`` (tests). ``cache`` is a folder that keeps each answer
+    file as checked, and the analyses of the library's texts, between runs
+    (:mod:`qfill.answer_file_cache`); the findings are the same without it. Problems in
+    the library are findings, never
     exceptions; a missing library folder or a bad ``qfill.yaml`` raises a
     :class:`~qfill.errors.QfillError` (exit 2).
     """
     levels = rule_severities(settings)
     found: list[Finding] = []
     with bulk_allocation():  # the ambiguity join analyses every phrasing: same pattern
-        context, library = _context(root, settings, today, ranker)
+        context, library = _context(root, settings, today, ranker, cache)
         for rule in RULES.values():
             severity = levels[rule.id]
             if severity is None:

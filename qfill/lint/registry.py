@@ -78,6 +78,9 @@ class LintContext:
     loaded: Mapping[str, Sequence[Finding]] = field(default_factory=dict)
     ranker: RankerFactory | None = None
     silences: Mapping[str, Mapping[int, Silence]] = field(default_factory=dict)
+    # A folder where what lint works out of unchanged answer files is kept between runs
+    # (qfill.answer_file_cache), or None.
+    cache_dir: Path | None = None
     cache: dict[str, object] = field(default_factory=dict)  # shared by related rules
 
     def from_loader(self, rule_id: str) -> Iterable[Problem]:
