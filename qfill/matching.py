@@ -35,7 +35,7 @@ import heapq
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -241,6 +241,29 @@ class _Unchecked:
     unguarded: float  # the same clipped to 0..1: its confidence if no guard fires
     lifted: float  # its rank if no guard fires
     bound: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Rivals:
+    """What lint asks of a wording: which entries score at least ``at_least`` and within
+    ``within`` of one of ``owners``, the wording's own entries (:meth:`Matcher.rank_among`).
+
+    An entry's rank is never below its confidence, nor above its rank with no guard
+    firing (``_Unchecked.bound``): an entry whose bound is below what the owners ask of a
+    rival is none, whatever its guards say.
+    """
+
+    owners: frozenset[int]
+    within: float
+    at_least: float
+
+    def floor(self, owners: Sequence[float]) -> float:
+        """The score a rival must reach, given the owners' confidences (an owner not
+        shortlisted counts as scoring nothing)."""
+        if len(owners) < len(self.owners):
+            return self.at_least
+        return min((max(self.at_least, own - self.within) for own in owners),
+                   default=self.at_least)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,21 +514,28 @@ class Matcher:
         return self._score_entries(query, self._retrieve(query.terms, query.total), section,
                                    extra, needed)
 
-    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
-                   ) -> list[list[Candidate]]:
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]], *,
+                   owners: Sequence[Collection[str]] | None = None, within: float = 1.0,
+                   at_least: float = 0.0) -> list[list[Candidate]]:
         """The best candidates for each question, drawn only from the answer ids given
         for it (unknown ids are ignored), scored as :meth:`rank` scores them.
 
         Lint asks this for an entry's own wording against the entries a near-duplicate
         join found for it: bounded work, where :meth:`rank` would search the library.
+        With ``owners`` (each question's own entries) it asks only which other entries
+        score at least ``at_least`` and within ``within`` of an owner: those are listed
+        as without ``owners``, with the owners; the rest are left out before their guards
+        run, and when no other entry can come that close, nothing is listed.
         """
         k = max(self.settings.matching.candidates, 1)
         index = self._entry_of_id
         result: list[list[Candidate]] = []
-        for question, ids in zip(questions, among, strict=True):
+        for n, (question, ids) in enumerate(zip(questions, among, strict=True)):
             query = self._query(question, frozenset())
             entries = list(dict.fromkeys(index[i] for i in ids if i in index))
-            scored = self._score_entries(query, entries, None) if query else []
+            rivals = None if owners is None else _Rivals(
+                frozenset(index[i] for i in owners[n] if i in index), within, at_least)
+            scored = self._score_entries(query, entries, None, rivals=rivals) if query else []
             result.append(self._candidates(_Work(None, (), scored), k, trust=True)[0])
         return result
 
@@ -521,14 +551,16 @@ class Matcher:
                       max(qweights.values()))
 
     def _score_entries(self, query: _Query, entries: Sequence[int], section: str | None,
-                       extra: Sequence[int] = (), needed: int | None = None) -> list[Scored]:
+                       extra: Sequence[int] = (), needed: int | None = None, *,
+                       rivals: _Rivals | None = None) -> list[Scored]:
         """The best of ``entries`` by weighted overlap, scored with every feature and
         guard, best first; ``extra`` entries are scored whatever their overlap.
 
         With ``needed``, the guards run only where they can change which entries rank
         among the best ``needed``: a guard only ever lowers a rank, so an entry whose
         rank without them is below that of ``needed`` entries already checked is left
-        out (the rest are ranked exactly as when every entry is checked)."""
+        out (the rest are ranked exactly as when every entry is checked). With
+        ``rivals``, only the entries :meth:`rank_among` asks for are checked."""
         qa, qset, qweights, wq, qmax = (query.analysis, query.terms, query.weights,
                                         query.total, query.heaviest)
         idf = self.weights.idf
@@ -627,10 +659,23 @@ class Matcher:
         forced = set(extra)
         best_keys: list[float] = []  # the rank keys of the best `needed` checked, a heap
         out: list[tuple[int, Scored]] = []
-        for u in sorted(unchecked, key=lambda u: -u.bound):
+        first = rivals.owners if rivals is not None else frozenset()
+        floor: float | None = None  # what a rival must reach, once the owners are checked
+        if rivals is not None:
+            mine = [max(u.confidence - _GUARD_PENALTY, 0.0) for u in unchecked
+                    if u.entry in first]
+            if len(mine) < 2 and not any(u.bound >= rivals.floor(mine) for u in unchecked
+                                         if u.entry not in first):
+                return []  # no rival, even if every guard fires for the owner, none for it
+        for u in sorted(unchecked, key=lambda u: (u.entry not in first, -u.bound)):
             if needed is not None and len(best_keys) >= needed and best_keys[0] > u.bound \
                     and u.entry not in forced:
                 continue  # ranks below `needed` entries whatever its guards say
+            if rivals is not None and u.entry not in first:
+                if floor is None:
+                    floor = rivals.floor([s.confidence for _, s in out if s.entry in first])
+                if u.bound < floor:
+                    continue  # cannot come that close to an owner whatever its guards say
             scored = self._checked(u, query, telling, heading, ceiling,
                                    "meaning" if u.entry in by_meaning else "text")
             out.append((u.place, scored))

@@ -131,10 +131,10 @@ class _Counting:
         self.matcher = Matcher(library, settings.with_matching(semantic=False))
         _Counting.asked = []
 
-    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
-                   ) -> list[list[Candidate]]:
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]],
+                   **rivals: Any) -> list[list[Candidate]]:
         _Counting.asked.extend(list(ids) for ids in among)
-        return self.matcher.rank_among(questions, among)
+        return self.matcher.rank_among(questions, among, **rivals)
 
 
 def test_each_wording_is_scored_against_its_twins_not_the_library(tmp_path: Path) -> None:
@@ -275,3 +275,43 @@ def test_a_matcher_on_lints_index_ranks_as_one_on_the_full_index() -> None:
     ranked = Matcher(library, settings, prebuilt=lighter).rank(questions)
     assert ranked == Matcher(library, settings).rank(questions)
     assert any(c.reasons for candidates in ranked for c in candidates)  # guards fired
+
+
+def _flagged(candidates: Sequence[Candidate], owners: Sequence[str], margin: float,
+             least: float) -> set[tuple[str, str]]:
+    scores: dict[str, float] = {}
+    for candidate in candidates:
+        scores.setdefault(candidate.answer_id, candidate.confidence)
+    return {(owner, other) for owner in owners for other, score in scores.items()
+            if other != owner and score >= least and score >= scores.get(owner, 0.0) - margin}
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.06, 0.3])
+def test_asking_only_for_rivals_lists_the_same_rivals_as_full_scoring(
+        tmp_path: Path, margin: float) -> None:
+    """``rank_among`` with owners leaves out, before their guards run, the entries that
+    cannot come within the margin of an owner: every pair the full lists flag is flagged
+    from the shorter ones, each candidate listed with the same confidence, and wordings
+    with no rival list nothing."""
+    root = _sample_with_twins(tmp_path)
+    library = load_library(root)
+    settings = load_settings(root).with_matching(semantic=False, candidates=6)
+    least = settings.matching.review_threshold
+    matcher = Matcher(library, settings)
+    ids = [answer.id for answer in library.answers]
+    owners = {text: [a.id for a in library.answers if text in a.phrasings]
+              for answer in library.answers for text in answer.phrasings}
+    rng = random.Random(5)
+    texts = sorted(owners)
+    among = [sorted({*owners[t], *rng.sample(ids, 8)}) for t in texts]
+    full = matcher.rank_among(texts, among)
+    asked = matcher.rank_among(texts, among, owners=[owners[t] for t in texts],
+                               within=margin, at_least=least)
+    for text, whole, short in zip(texts, full, asked, strict=True):
+        assert _flagged(short, owners[text], margin, least) == \
+            _flagged(whole, owners[text], margin, least), text
+        assert {(c.answer_id, c.confidence) for c in short} <= \
+            {(c.answer_id, c.confidence) for c in whole}
+    assert sum(map(len, asked)) < sum(map(len, full)) / 2  # most of the work is left out
+    assert any(_flagged(whole, owners[t], margin, least)
+               for t, whole in zip(texts, full, strict=True))

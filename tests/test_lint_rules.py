@@ -269,8 +269,8 @@ class _FixedRanker:
     def __init__(self, scores: dict[str, list[tuple[str, float]]]) -> None:
         self.scores = scores
 
-    def rank_among(self, questions: list[str], among: list[list[str]]
-                   ) -> list[list[_Candidate]]:
+    def rank_among(self, questions: list[str], among: list[list[str]],
+                   **_: object) -> list[list[_Candidate]]:
         _FixedRanker.calls.extend((q, list(ids)) for q, ids in zip(questions, among, strict=True))
         return [[_Candidate(a, c) for a, c in self.scores.get(q, []) if a in ids]
                 for q, ids in zip(questions, among, strict=True)]

@@ -152,7 +152,9 @@ def ambiguous_entries(ctx: LintContext) -> Iterable[Problem]:
         if all((min(o, x), max(o, x)) in pairs for o in mine for x in among
                if x != o and not _never_together(by_id[o], by_id[x])):
             continue  # every pair this wording could show is flagged already
-        [candidates] = ranker.rank_among([text], [among])
+        [candidates] = ranker.rank_among([text], [among], owners=[sorted(mine)],
+                                         within=matching.margin,
+                                         at_least=matching.review_threshold)
         scores: dict[str, float] = {}
         for candidate in candidates:
             scores.setdefault(candidate.answer_id, candidate.confidence)

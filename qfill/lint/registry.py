@@ -9,7 +9,7 @@ output format, ``qfill.yaml`` and inline ``# qfill: disable=`` comments, so neve
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -60,8 +60,9 @@ class RankedCandidate(Protocol):
 class Ranker(Protocol):
     """The slice of :class:`qfill.matching.Matcher` that ``ambiguous-entries`` relies on."""
 
-    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]]
-                   ) -> Sequence[Sequence[RankedCandidate]]: ...
+    def rank_among(self, questions: Sequence[str], among: Sequence[Sequence[str]], *,
+                   owners: Sequence[Collection[str]] | None = None, within: float = 1.0,
+                   at_least: float = 0.0) -> Sequence[Sequence[RankedCandidate]]: ...
 
 
 RankerFactory = Callable[[Library, Settings], Ranker]
