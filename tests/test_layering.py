@@ -76,6 +76,25 @@ def test_help_and_the_library_commands_import_no_heavy_package(tmp_path: Path) -
     assert not _imported(["diff"], cwd=tmp_path) & {*HEAVY}
 
 
+def test_answer_imports_only_what_answering_needs(tmp_path: Path) -> None:
+    """Answering by wording pays for neither openpyxl nor the sentence model, nor for
+    the chains of the other commands (lint, diff, harvest, the library editor)."""
+    example = PACKAGE.parent / "examples" / "vendor-security-questionnaire.xlsx"
+    args = ["answer", str(example), "-l", str(PACKAGE.parent), "--dry-run",
+                "-r", str(tmp_path / "report.md"), "--today", "2026-12-01"]
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE.parent),
+           "QFILL_CACHE_DIR": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "qfill", *args],
+                            capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "qfill.matching" in imported and "rapidfuzz" in imported  # it did answer
+    assert not {name.split(".")[0] for name in imported} & {"openpyxl", "onnxruntime"}
+    assert not {"qfill.lint", "qfill.diff", "qfill.gitrev", "qfill.harvest",
+                "qfill.yamledit", "qfill.semantic", "qfill.overlap"} & imported
+
+
 def test_version_is_answered_before_the_command_line_is_built() -> None:
     imported = _imported(["--version"])
     assert "qfill" in imported
