@@ -30,6 +30,7 @@ the libraries and workbooks for the next run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import itertools
 import math
@@ -116,6 +117,7 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
     from qfill.answering import verify_and_plan
     from qfill.files import FileContent
     from qfill.library import load_library
+    from qfill.long_lived import long_lived, long_lived_result
     from qfill.matching import Matcher
     from qfill.render.report import render_markdown
     from qfill.report import build_report
@@ -130,25 +132,36 @@ def answer_phases(library_root: Path, workbook: Path, cache: Path) -> dict[str, 
     library, t["read library"], _ = timed(lambda: load_library(library_root, cache=cache))
     source = read_questionnaire_file(workbook)
     q, t["read workbook"], _ = timed(lambda: read_questionnaire(source))
-    shutil.rmtree(cache / "index", ignore_errors=True)
-    _, t["build index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
-    matcher, t["load index"], _ = timed(lambda: Matcher(library, settings, index_cache=cache))
-    # Matched as `qfill answer` does (QFILL_WORKERS unset: every core for 1,000 rows or
-    # more); CPU counts the workers too.
-    matches, t["match"], t["match (wall)"] = timed(
-        lambda: matcher.match(q.rows, template=q.template))
-    # What answer_questionnaire does after matching, timed on its own.
-    run, t["verify + plan"], _ = timed(lambda: verify_and_plan(q, matches, library, settings,
-                                                               today=TODAY))
-    _, t["report"], _ = timed(lambda: render_markdown(build_report(
-        run, library, questionnaire_name="q.xlsx", output_name="q.filled.xlsx",
-        library_name="library")))
-    target = WriteTarget.of(q)
-    copy, t["write copy"], _ = timed(lambda: filled_copy(source, run.plan, target))
-    # As `qfill answer` checks it: against the writer's scans of the source.
-    _, t["check copy"], _ = timed(lambda: check_copy(
-        source, FileContent(workbook, copy.data), run.plan, target, highlight=False,
-        source_sheets=copy.source_sheets))
+    # The collector as `qfill answer` runs it (qfill.long_lived): the library and the
+    # questionnaire set aside once read, the index built or loaded with collection paused
+    # and set aside too. Otherwise its full passes over them land in whichever phase runs
+    # then, a cost the command does not pay.
+    with contextlib.ExitStack() as run_scope:
+        run_scope.enter_context(long_lived())
+        shutil.rmtree(cache / "index", ignore_errors=True)
+        def build() -> None:
+            with long_lived_result(lambda: Matcher(library, settings, index_cache=cache)):
+                pass  # stored in the cache, then dropped
+
+        _, t["build index"], _ = timed(build)
+        matcher, t["load index"], _ = timed(lambda: run_scope.enter_context(
+            long_lived_result(lambda: Matcher(library, settings, index_cache=cache))))
+        # Matched as `qfill answer` does (QFILL_WORKERS unset: every core for 1,000 rows or
+        # more); CPU counts the workers too.
+        matches, t["match"], t["match (wall)"] = timed(
+            lambda: matcher.match(q.rows, template=q.template))
+        # What answer_questionnaire does after matching, timed on its own.
+        run, t["verify + plan"], _ = timed(lambda: verify_and_plan(
+            q, matches, library, settings, today=TODAY))
+        _, t["report"], _ = timed(lambda: render_markdown(build_report(
+            run, library, questionnaire_name="q.xlsx", output_name="q.filled.xlsx",
+            library_name="library")))
+        target = WriteTarget.of(q)
+        copy, t["write copy"], _ = timed(lambda: filled_copy(source, run.plan, target))
+        # As `qfill answer` checks it: against the writer's scans of the source.
+        _, t["check copy"], _ = timed(lambda: check_copy(
+            source, FileContent(workbook, copy.data), run.plan, target, highlight=False,
+            source_sheets=copy.source_sheets))
     return t
 
 
