@@ -11,13 +11,15 @@ until the block ends, when they are handed back to the collector.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
 
-_depth = 0  # blocks open: only the outermost hands the objects back
+_depth = 0  # blocks open, in any thread: only the last to end hands the objects back
+_counting = threading.Lock()
 
 
 @contextmanager
@@ -28,15 +30,16 @@ def long_lived() -> Iterator[None]:
     back. Forked processes gain too: a child's collections no longer write to every page
     of the heap it shares with its parent."""
     global _depth
-    gc.freeze()
-    _depth += 1
+    with _counting:
+        gc.freeze()
+        _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
-        if _depth == 0:
-            gc.unfreeze()
-
+        with _counting:
+            _depth -= 1
+            if _depth == 0:
+                gc.unfreeze()
 
 
 @contextmanager

@@ -96,3 +96,29 @@ def test_a_failed_build_leaves_the_collector_running_and_nothing_frozen() -> Non
         pass
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
+
+
+def test_blocks_in_several_threads_hand_back_only_when_the_last_ends() -> None:
+    import threading
+
+    inside = threading.Barrier(4)
+    leave = threading.Event()
+    frozen_while_others_run: list[bool] = []
+
+    def run() -> None:
+        with long_lived():
+            inside.wait()
+            leave.wait()
+        frozen_while_others_run.append(gc.get_freeze_count() > 0)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    with long_lived():
+        inside.wait()
+        leave.set()
+        for thread in threads:
+            thread.join()
+        assert gc.get_freeze_count() > 0
+    assert frozen_while_others_run == [True, True, True]
+    assert gc.get_freeze_count() == 0
