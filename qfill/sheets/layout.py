@@ -29,6 +29,7 @@ layout, known template or not, goes through the same row reader, :func:`read_blo
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,8 +95,10 @@ def _label_key(text: str) -> str:
     return norm(text.replace("_", " ").lower()).strip(" *:")
 
 
+@functools.lru_cache(maxsize=4096)
 def classify_label(label: str) -> str | None:
-    """The role a header label names, or None; "ignore" for columns never written."""
+    """The role a header label names, or None; "ignore" for columns never written.
+    (Kept per text: every short cell of a sheet is asked, and most repeat.)"""
     key = _label_key(label)
     if not key or key.endswith("?"):
         return None
