@@ -77,17 +77,7 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
             continue
         ordered = sorted(terms, key=lambda t: (-weight(t), t))
         weights = [weight(t) for t in ordered]
-        need = share * total * (1.0 - _SLACK)
-        heaviest = 0.0  # the weight of the k - 1 heaviest terms
-        for k in range(1, min(_SHARED, len(ordered)) + 1):
-            if k > 1:
-                heaviest += weights[k - 2]
-            if heaviest >= need:
-                break  # k - 1 terms may be enough: the set stays at level k - 1
-            rest, end = total, 0
-            while end < len(weights) and rest + heaviest >= need:
-                rest -= weights[end]
-                end += 1
+        for k, end in enumerate(_prefix_ends(weights, total, share), start=1):
             prefix = ordered[:end]
             keys: list[object]
             if k == 1:
@@ -129,6 +119,27 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
                 found.append((i, j, dice) if i < j else (j, i, dice))
     found.sort(key=lambda pair: (pair[1], pair[0]))
     yield from found
+
+
+def _prefix_ends(weights: Sequence[float], total: float, share: float) -> list[int]:
+    """The length of a set's k-prefix for k = 1, 2, ... up to :data:`_SHARED`, its terms'
+    ``weights`` heaviest first (see :func:`near_pairs`). The list stops at the level whose
+    k - 1 heaviest terms alone may carry ``share`` of ``total``: the set is keyed at the
+    last level listed."""
+    need = share * total * (1.0 - _SLACK)
+    ends: list[int] = []
+    heaviest = 0.0  # the weight of the k - 1 heaviest terms
+    for k in range(1, min(_SHARED, len(weights)) + 1):
+        if k > 1:
+            heaviest += weights[k - 2]
+        if heaviest >= need:
+            break  # k - 1 terms may be enough: the set stays at level k - 1
+        rest, end = total, 0
+        while end < len(weights) and rest + heaviest >= need:
+            rest -= weights[end]
+            end += 1
+        ends.append(end)
+    return ends
 
 
 def _near_pairs_arrays(sets: Sequence[frozenset[str]], groups: Sequence[int],
@@ -180,17 +191,7 @@ def _near_pairs_arrays(sets: Sequence[frozenset[str]], groups: Sequence[int],
             member_column.extend(range(len(ids)))
             member_rank.extend(ids)
             member_weight.extend(weights)
-        need = share * total * (1.0 - _SLACK)
-        heaviest = 0.0
-        for k in range(1, min(_SHARED, len(ordered)) + 1):
-            if k > 1:
-                heaviest += weights[k - 2]
-            if heaviest >= need:
-                break
-            rest, end = total, 0
-            while end < len(weights) and rest + heaviest >= need:
-                rest -= weights[end]
-                end += 1
+        for k, end in enumerate(_prefix_ends(weights, total, share), start=1):
             if k == 1:
                 keys1.extend(ids[:end])
                 sets1.extend([n] * end)
