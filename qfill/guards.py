@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Generic, TypeVar
 
 from qfill.reasons import REASONS, Reason, reason_code
 from qfill.terms import Analysis, stem
@@ -693,26 +694,48 @@ def _months(text: Analysis) -> frozenset[int]:
     return frozenset(found)
 
 
-_QUALIFIED: dict[int, tuple[Analysis, tuple[dict[str, str], ...]]] = {}
-_QUALIFIED_MAX = 200_000
+T = TypeVar("T")
+_KEPT_MAX = 200_000  # analyses kept per kind of finding; past it, started afresh
 
 
-def _qualified(text: Analysis) -> tuple[dict[str, str], ...]:
-    """What ``text`` says of each qualifier (label -> words), in :data:`QUALIFIERS` order.
+class _PerAnalysis(Generic[T]):
+    """What is worked out of an analysis, kept per analysis: the same question meets ten
+    entries, and an entry's phrasing many questions, and the analyser hands out one
+    analysis per distinct text. Keyed by identity, the analysis kept beside its value so
+    the key cannot be reused: hashing an analysis's fields on every lookup cost more than
+    the guards themselves."""
 
-    The same question meets ten entries, and an entry's phrasing many questions, so this
-    is kept per analysis (the analyser hands out one per distinct text). It is keyed by
-    identity, the analysis kept beside it so the key cannot be reused: hashing an
-    analysis's fields on every lookup cost more than the guards themselves.
-    """
-    kept = _QUALIFIED.get(id(text))
-    if kept is not None and kept[0] is text:
-        return kept[1]
-    found = tuple(qualifier.said(text) for qualifier in QUALIFIERS)
-    if len(_QUALIFIED) >= _QUALIFIED_MAX:
-        _QUALIFIED.clear()
-    _QUALIFIED[id(text)] = (text, found)
-    return found
+    __slots__ = ("_kept", "_make")
+
+    def __init__(self, make: Callable[[Analysis], T]) -> None:
+        self._make = make
+        self._kept: dict[int, tuple[Analysis, T]] = {}
+
+    def __call__(self, text: Analysis) -> T:
+        kept = self._kept.get(id(text))
+        if kept is not None and kept[0] is text:
+            return kept[1]
+        value = self._make(text)
+        if len(self._kept) >= _KEPT_MAX:
+            self._kept.clear()
+        self._kept[id(text)] = (text, value)
+        return value
+
+    def remember(self, text: Analysis, value: T) -> bool:
+        """Keep ``value``, worked out earlier, for ``text``; False (nothing kept) when
+        full."""
+        if len(self._kept) >= _KEPT_MAX:
+            return False
+        self._kept[id(text)] = (text, value)
+        return True
+
+
+def _qualifiers_said(text: Analysis) -> tuple[dict[str, str], ...]:
+    """What ``text`` says of each qualifier (label -> words), in :data:`QUALIFIERS` order."""
+    return tuple(qualifier.said(text) for qualifier in QUALIFIERS)
+
+
+_qualified = _PerAnalysis(_qualifiers_said)
 
 
 def qualified_or_none(text: Analysis) -> tuple[dict[str, str], ...] | None:
@@ -730,9 +753,8 @@ def remember_qualified(texts: Iterable[Analysis],
     """Take what :func:`qualified_or_none` found for ``texts`` earlier (a library's index
     read from the cache) instead of searching them again."""
     for text, said in zip(texts, found, strict=True):
-        if len(_QUALIFIED) >= _QUALIFIED_MAX:
+        if not _qualified.remember(text, said if said is not None else _NONE_SAID):
             return
-        _QUALIFIED[id(text)] = (text, said if said is not None else _NONE_SAID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -748,23 +770,15 @@ class _Asked:
     opposites: tuple[tuple[frozenset[str], frozenset[str]], ...]  # the OPPOSITES it uses
 
 
-_ASKED: dict[int, tuple[Analysis, _Asked]] = {}
-
-
-def _asked(text: Analysis) -> _Asked:
-    """The :class:`_Asked` of question ``text``, kept by identity as :func:`_qualified`
-    keeps qualifiers."""
-    kept = _ASKED.get(id(text))
-    if kept is not None and kept[0] is text:
-        return kept[1]
+def _question_facts(text: Analysis) -> _Asked:
+    """The :class:`_Asked` of question ``text``."""
     qualified, tokens = _qualified(text), frozenset(text.tokens)
-    found = _Asked(tokens, qualified, _intervals(text), _LEARNING.search(text.plain) is not None,
-                   tuple(n for n, said in enumerate(qualified) if said),
-                   tuple((a, b) for a, b in OPPOSITES if not tokens.isdisjoint(a | b)))
-    if len(_ASKED) >= _QUALIFIED_MAX:
-        _ASKED.clear()
-    _ASKED[id(text)] = (text, found)
-    return found
+    return _Asked(tokens, qualified, _intervals(text), _LEARNING.search(text.plain) is not None,
+                  tuple(n for n, said in enumerate(qualified) if said),
+                  tuple((a, b) for a, b in OPPOSITES if not tokens.isdisjoint(a | b)))
+
+
+_asked = _PerAnalysis(_question_facts)
 
 
 # How often, as the days between two occurrences: the thesaurus's frequency terms, and
