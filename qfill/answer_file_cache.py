@@ -58,14 +58,9 @@ class CheckedFiles(Generic[E]):
 
     @classmethod
     def open(cls, cache: Path | None, root: Path) -> CheckedFiles[E]:
-        if cache is None:
+        path = _library_file(cache, "answer-files", root)
+        if path is None:
             return cls(None, {})
-        try:
-            where = str(root.resolve())
-        except OSError:
-            return cls(None, {})
-        name = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
-        path = cache / "answer-files" / f"{name}.pickle"
         stored: _Stored[E] | None = read_pickle(path, _Stored)
         earlier = stored.files if stored is not None and stored.version == _version() else {}
         return cls(path, earlier)
@@ -88,6 +83,19 @@ class CheckedFiles(Generic[E]):
         """Keep this reading's files, when any differ from the last reading's."""
         if self.path is not None and self.now.keys() != self.earlier.keys():
             write_pickle(self.path, _Stored(_version(), self.now), keep=_KEEP)
+
+
+def _library_file(cache: Path | None, folder: str, root: Path) -> Path | None:
+    """The file in ``cache``/``folder`` kept for the library folder ``root``; None without a
+    cache, or for a folder whose real path cannot be found."""
+    if cache is None:
+        return None
+    try:
+        where = str(root.resolve())
+    except OSError:
+        return None
+    name = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
+    return cache / folder / f"{name}.pickle"
 
 
 def _version() -> str:
@@ -122,15 +130,10 @@ class KnownAnalyses:
     @classmethod
     def open(cls, cache: Path | None, root: Path, synonyms: Mapping[str, Sequence[str]]
              ) -> KnownAnalyses:
-        if cache is None:
-            return cls(None, "", {})
-        try:
-            where = str(root.resolve())
-        except OSError:
+        path = _library_file(cache, "analyses", root)
+        if path is None:
             return cls(None, "", {})
         analyser = analyser_key(synonyms)
-        name = hashlib.sha256(where.encode("utf-8", "surrogatepass")).hexdigest()
-        path = cache / "analyses" / f"{name}.pickle"
         stored = read_pickle(path, _StoredAnalyses)
         earlier = stored.analyses if stored is not None and stored.analyser == analyser \
             else {}
