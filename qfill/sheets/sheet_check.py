@@ -39,9 +39,8 @@ from qfill.sheets.sheet_edit import (
     widened_dimension,
     widened_spans,
 )
-from qfill.sheets.xml_edit import set_attributes, start_tag_end
+from qfill.sheets.xml_edit import qualified_name, set_attributes, start_tag_end
 
-_QNAME = re.compile(rb"<([^\s/>]+)")
 _REF = re.compile(rb"""\sref\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _PRESERVED = {"http://www.w3.org/XML/1998/namespace space": "preserve"}  # xml:space
 _CHUNK = 64 * 1024  # bytes fed to the parser at a time when finding where a row ends
@@ -83,11 +82,6 @@ class _Copied:
     end: int
 
 
-def _qname(data: bytes, start: int) -> bytes:
-    match = _QNAME.match(data, start)
-    return match.group(1) if match else b""
-
-
 def _opened(tag: bytes) -> bytes:
     return tag[:-2].rstrip() + b">" if tag.endswith(b"/>") else tag
 
@@ -115,12 +109,12 @@ class SheetCheck:
         assert a.sheet_data is not None and a.root_start >= 0
         root_tag = self.before[a.root_start:start_tag_end(self.before, a.root_start)]
         data_tag = self.before[a.sheet_data[0]:a.sheet_data_tag_end]
-        self.data_name = _qname(self.before, a.sheet_data[0])
+        self.data_name = qualified_name(self.before, a.sheet_data[0])
         # Rows of the copy are parsed on their own inside the source's root and sheetData
         # start tags (byte-identical in a right copy), so their namespaces resolve as in
         # the sheet; every row is a row of the sheetData's namespace prefix.
         self.wrapper = root_tag + _opened(data_tag)
-        self.closer = (b"</" + self.data_name + b"></" + _qname(self.before, a.root_start)
+        self.closer = (b"</" + self.data_name + b"></" + qualified_name(self.before, a.root_start)
                        + b">")
         prefix = self.data_name.rpartition(b":")[0]
         self.row_name = (prefix + b":" if prefix else b"") + b"row"
@@ -184,7 +178,7 @@ class SheetCheck:
             end = self._planned_cells_only(row, pos)
             if end is not None:
                 return end
-            copied = self._copied_row(pos, number, _qname(self.before, row.start))
+            copied = self._copied_row(pos, number, qualified_name(self.before, row.start))
             if copied is None:
                 self.fail(f"{self.where()}: row {number} is missing")
             self._row(number, row, copied)
@@ -255,7 +249,7 @@ class SheetCheck:
                 sites.append((at, at, col))
         sites.sort(key=lambda site: (site[0], site[1] > site[0], site[2]))
         view = memoryview(before)
-        cell_name = _qname(before, ra.start)[:-3] + b"c"
+        cell_name = qualified_name(before, ra.start)[:-3] + b"c"
         pieces: list[bytes] = []
         pos_a, pos_b = ra.tag_end, pos + len(tag)
         for start, end, _col in sites:
@@ -268,18 +262,14 @@ class SheetCheck:
                 tag_end = start_tag_end(after, pos_b)
             except ValueError:
                 return None
-            if after[tag_end - 2:tag_end] == b"/>":
-                cell_end = tag_end
-            else:
-                close = after.find(b"</" + cell_name + b">", tag_end)
-                if close < 0:
-                    return None
-                cell_end = close + len(cell_name) + 3
+            cell_end = _closed_at(after, tag_end, cell_name)
+            if cell_end < 0:
+                return None
             pieces.append(after[pos_b:cell_end])
             pos_a, pos_b = end, cell_end
         if not after.startswith(view[pos_a:ra.end], pos_b):
             return None
-        body = tag + b"".join(pieces) + b"</" + _qname(before, ra.start) + b">"
+        body = tag + b"".join(pieces) + b"</" + qualified_name(before, ra.start) + b">"
         try:
             scan = scan_sheet(f"output sheet {self.sheet!r}", self.wrapper + body + self.closer,
                               None, first_row=number)
@@ -316,11 +306,7 @@ class SheetCheck:
             tag_end = start_tag_end(after, pos)
         except ValueError:
             self.fail(f"{self.where()}: the output is not a readable worksheet near byte {pos}")
-        if after[tag_end - 2:tag_end] == b"/>":
-            end = tag_end
-        else:
-            close = after.find(b"</" + name + b">", tag_end)
-            end = close + len(name) + 3 if close >= 0 else -1
+        end = _closed_at(after, tag_end, name)
         scan: SheetScan | None = None
         if end > 0:
             try:
@@ -426,7 +412,7 @@ class SheetCheck:
         """Fail naming the first differing cell of an unplanned ``row`` (the copy's row
         starts ``shift`` bytes later than the source's: every byte before it matched)."""
         number = row.number
-        name = _qname(self.before, row.start)
+        name = qualified_name(self.before, row.start)
         if not self._row_starts(row.start + shift, name):
             self.fail(f"{self.where()}: content between rows changed")
         copied = self._copied_row(row.start + shift, number, name)
@@ -514,6 +500,15 @@ class SheetCheck:
         if kept != now and not (ca is not None and "r" not in ca.attrs and
                                 now == {**kept, "r": format_ref(*cell)}):
             self.fail(f"{self.where(cell)}: attributes changed")
+
+
+def _closed_at(data: bytes, tag_end: int, name: bytes) -> int:
+    """Where the element named ``name`` whose start tag ends at ``tag_end`` ends: there, if
+    the tag closes itself, else after the first ``</name>`` (-1: none follows)."""
+    if data[tag_end - 2:tag_end] == b"/>":
+        return tag_end
+    close = data.find(b"</" + name + b">", tag_end)
+    return close + len(name) + 3 if close >= 0 else -1
 
 
 def _row_rest(data: bytes, row: RowSpan) -> bytes:

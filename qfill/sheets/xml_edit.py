@@ -59,12 +59,16 @@ def _attr_escape(value: str) -> bytes:
 _QNAME = re.compile(rb"<([^\s/>]+)")
 
 
+def qualified_name(data: bytes, start: int) -> bytes:
+    """``b"x:row"`` for ``<x:row ...>`` at ``start`` (``b""`` where no tag starts)."""
+    match = _QNAME.match(data, start)
+    return match.group(1) if match else b""
+
+
 def qualified_prefix(data: bytes, start: int) -> bytes:
     """``b"x:"`` for ``<x:row ...>`` at ``start``, ``b""`` for an unprefixed element."""
-    match = _QNAME.match(data, start)
-    qname = match.group(1) if match else b""
+    qname = qualified_name(data, start)
     return qname[:qname.index(b":") + 1] if b":" in qname else b""
-
 
 
 def apply_patches(data: bytes, patches: list[tuple[int, int, int, bytes]]) -> bytes:
