@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from qfill.answer_file_cache import CheckedFiles
 from qfill.errors import LibraryError
@@ -28,8 +28,13 @@ from qfill.files import resolve_inside
 from qfill.findings import Finding, Severity
 from qfill.yamlsource import MAX_BYTES, YamlProblem, YNode, parse_yaml
 
+T = TypeVar("T")
+
 Short = Literal["Yes", "No", "N/A"]
 SHORT_VALUES: tuple[Short, ...] = ("Yes", "No", "N/A")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ANSWER_SUFFIXES = (".yaml", ".yml")
+EVIDENCE_FOLDER = "evidence"  # local evidence must resolve inside <root>/evidence/
 
 
 def shorts_agree(short: str, said: str) -> bool:
@@ -39,9 +44,6 @@ def shorts_agree(short: str, said: str) -> bool:
     there is nothing to apply it to), as vendors fill CAIQ. Only "Yes" against "No" or
     "N/A" is a contradiction: one cell would claim a control the text denies."""
     return short == said or "Yes" not in (short, said)
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-ANSWER_SUFFIXES = (".yaml", ".yml")
-EVIDENCE_FOLDER = "evidence"  # local evidence must resolve inside <root>/evidence/
 
 
 @dataclass(frozen=True, slots=True)
@@ -684,14 +686,7 @@ def evidence_title(root: Path, path: str) -> str:
     """A local evidence document's title: its first Markdown heading (or a ``title:``
     line), else its file name in words ("logging-monitoring-standard.md" -> "Logging
     monitoring standard")."""
-    memo = _EVIDENCE_MEMO.get()
-    key = ("title", str(root), path)
-    if memo is not None and key in memo:
-        return memo[key]  # type: ignore[return-value]
-    title = _evidence_title(root, path)
-    if memo is not None:
-        memo[key] = title
-    return title
+    return _looked_up("title", root, path, _evidence_title)
 
 
 def _evidence_title(root: Path, path: str) -> str:
@@ -715,21 +710,30 @@ def _evidence_title(root: Path, path: str) -> str:
 def resolve_evidence(root: Path, path: str) -> Path | None:
     """Where a local evidence path points, or None if it leaves ``evidence/`` (``..``,
     absolute, or through a symbolic link)."""
-    memo = _EVIDENCE_MEMO.get()
-    if memo is None:
-        return resolve_inside(root, path, folder=EVIDENCE_FOLDER)
-    key = ("resolve", str(root), path)
-    if key not in memo:
-        memo[key] = resolve_inside(root, path, folder=EVIDENCE_FOLDER)
-    return memo[key]  # type: ignore[return-value]
+    return _looked_up("resolve", root, path, _resolve_evidence)
+
+
+def _resolve_evidence(root: Path, path: str) -> Path | None:
+    return resolve_inside(root, path, folder=EVIDENCE_FOLDER)
 
 
 # Within one pass over a questionnaire every row citing a document asks the same: where
 # it is and what it is called. Resolving a path reads every folder on the way (symbolic
 # links), so the answers are kept for the pass (:func:`evidence_lookups`), not longer: a
 # library edited between two runs in one process is read afresh.
-_EVIDENCE_MEMO: ContextVar[dict[tuple[str, str, str], Path | str | None] | None] = \
+_EVIDENCE_MEMO: ContextVar[dict[tuple[str, str, str], object] | None] = \
     ContextVar("evidence_memo", default=None)
+
+
+def _looked_up(kind: str, root: Path, path: str, look: Callable[[Path, str], T]) -> T:
+    """``look(root, path)``, kept for the pass when one is under way."""
+    memo = _EVIDENCE_MEMO.get()
+    if memo is None:
+        return look(root, path)
+    key = (kind, str(root), path)
+    if key not in memo:
+        memo[key] = look(root, path)
+    return memo[key]  # type: ignore[return-value]
 
 
 @contextmanager
