@@ -848,13 +848,10 @@ class Matcher:
         terms = self._answer_terms(entry)
         return math.fsum(map(self._weight_of.__getitem__, qset & terms)) / wq if wq else 0.0
 
-    def _answer_analysis(self, entry: int) -> Analysis:
-        return self._answer_analyses[entry]
-
     def _answer_terms(self, entry: int) -> frozenset[str]:
         terms = self._answer_sets.get(entry)
         if terms is None:
-            terms = frozenset(self._answer_analysis(entry).terms)
+            terms = frozenset(self._answer_analyses[entry].terms)
             self._answer_sets[entry] = terms
         return terms
 

@@ -32,6 +32,7 @@ _ROWS_PER_WORKER = 500  # no more workers than this many rows each
 _MAX_WORKERS = 8
 ENVIRONMENT = "QFILL_WORKERS"
 
+
 def worker_count(rows: int, environ: dict[str, str] | None = None) -> int:
     """How many processes should match ``rows`` rows here (1: this process alone)."""
     environ = dict(os.environ) if environ is None else environ

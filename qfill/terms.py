@@ -451,6 +451,9 @@ class Analysis:
 _ANALYSIS_FIELDS = tuple(f.name for f in fields(Analysis))
 
 
+_ANALYSES_KEPT = 200_000  # distinct texts an analyser keeps; past it, analysed each time
+
+
 class Analyzer:
     """Turns text into :class:`Analysis`, caching each distinct text once.
 
@@ -481,7 +484,7 @@ class Analyzer:
         found = self._cache.get(text)
         if found is None:
             found = self._analyze(text)
-            if len(self._cache) < 200_000:
+            if len(self._cache) < _ANALYSES_KEPT:
                 self._cache[text] = found
         return found
 
@@ -489,7 +492,7 @@ class Analyzer:
         """Take analyses an analyser with the same code and thesaurus made earlier (lint
         keeps them between runs: :class:`qfill.answer_file_cache.KnownAnalyses`)."""
         for text, analysis in analyses.items():
-            if len(self._cache) >= 200_000:
+            if len(self._cache) >= _ANALYSES_KEPT:
                 break
             self._cache.setdefault(text, analysis)
 

@@ -173,7 +173,6 @@ def short_contradicts_answer(ctx: LintContext) -> Iterable[Problem]:
                              f"\"{opening}\"; change one so they agree")
 
 
-
 @rule("answer-too-long")
 def answer_too_long(ctx: LintContext) -> Iterable[Problem]:
     """An answer or value longer than the 32,767 characters one spreadsheet cell holds.
