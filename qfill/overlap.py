@@ -71,12 +71,7 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
     probes: list[list[object]] = [[] for _ in range(count)]
     indexes: list[dict[object, list[int]]] = [{} for _ in range(_SHARED + 1)]
     rank: dict[str, int] = {}  # term -> a small number, for compact pair keys
-    for n, terms in enumerate(sets):
-        total = totals[n]
-        if total <= 0.0:
-            continue
-        ordered = sorted(terms, key=lambda t: (-weight(t), t))
-        weights = [weight(t) for t in ordered]
+    for n, total, ordered, weights in _heaviest_first(sets, weight, totals):
         for k, end in enumerate(_prefix_ends(weights, total, share), start=1):
             prefix = ordered[:end]
             keys: list[object]
@@ -119,6 +114,18 @@ def near_pairs(sets: Sequence[frozenset[str]], groups: Sequence[int],
                 found.append((i, j, dice) if i < j else (j, i, dice))
     found.sort(key=lambda pair: (pair[1], pair[0]))
     yield from found
+
+
+def _heaviest_first(sets: Sequence[frozenset[str]], weight: Callable[[str], float],
+                    totals: Sequence[float]
+                    ) -> Iterator[tuple[int, float, list[str], list[float]]]:
+    """``(n, total, terms, weights)`` for every set of some weight: its terms in the global
+    order (heaviest first, ties by name) and their weights."""
+    for n, terms in enumerate(sets):
+        total = totals[n]
+        if total > 0.0:
+            ordered = sorted(terms, key=lambda t: (-weight(t), t))
+            yield n, total, ordered, [weight(t) for t in ordered]
 
 
 def _prefix_ends(weights: Sequence[float], total: float, share: float) -> list[int]:
@@ -174,12 +181,7 @@ def _near_pairs_arrays(sets: Sequence[frozenset[str]], groups: Sequence[int],
     # Every term of every set but the widest: set, column, term, weight.
     member_set, member_column, member_rank = array("q"), array("q"), array("q")
     member_weight = array("d")
-    for n, terms in enumerate(sets):
-        total = totals[n]
-        if total <= 0.0:
-            continue
-        ordered = sorted(terms, key=lambda t: (-weight(t), t))
-        weights = [weight(t) for t in ordered]
+    for n, total, ordered, weights in _heaviest_first(sets, weight, totals):
         ids = [rank.setdefault(t, len(rank)) for t in ordered]
         after: list[float] = []
         left = total
