@@ -12,12 +12,20 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from qfill.files import FileContent
 from qfill.filling import CellWrite, FillPlan
 from qfill.sheets.reader import read_questionnaire, read_questionnaire_file
 from qfill.sheets.writer import WriteTarget, check_copy, fill_copy
+
+
+@pytest.fixture
+def one_entry_library(write_library) -> Path:
+    """A library of one entry: these tests are about the questionnaire, never matched."""
+    return write_library({"answers/a.yaml": "answers:\n  - {id: a, question: q, "
+                                            "answer: a}\n"})
 
 
 def _workbook(path: Path, rows: int) -> Path:
@@ -56,17 +64,15 @@ def test_reading_writing_and_checking_grow_linearly_with_rows(tmp_path: Path) ->
 
 
 def test_a_huge_sparse_questionnaire_is_refused_before_it_is_read(tmp_path: Path,
-                                                                 run_cli, write_library
+                                                                 run_cli, one_entry_library
                                                                  ) -> None:
-    library = write_library({"answers/a.yaml": "answers:\n  - {id: a, question: q, "
-                                               "answer: a}\n"})
     for name in ("q.xlsx", "q.csv"):
         path = tmp_path / name
         with path.open("wb") as handle:
             handle.write(b"PK\x03\x04" if name.endswith("xlsx") else b"id,question\n")
             handle.truncate(4 * 1024 ** 3)
         started = time.monotonic()
-        result = run_cli("answer", path, "--library", library)
+        result = run_cli("answer", path, "--library", one_entry_library)
         assert result.exit_code == 2, result.output
         assert result.stderr.count("\n") == 1 and "is too large for a" in result.stderr
         assert time.monotonic() - started < 5
@@ -87,24 +93,20 @@ def _two_sheets(path: Path) -> Path:
     return path
 
 
-def test_cells_of_all_sheets_together_are_limited(tmp_path: Path, run_cli, write_library,
+def test_cells_of_all_sheets_together_are_limited(tmp_path: Path, run_cli, one_entry_library,
                                                   monkeypatch) -> None:
     monkeypatch.setattr("qfill.sheets.workbook.MAX_WORKBOOK_CELLS", 8)
-    library = write_library({"answers/a.yaml": "answers:\n  - {id: a, question: q, "
-                                               "answer: a}\n"})
-    result = run_cli("answer", _two_sheets(tmp_path / "q.xlsx"), "--library", library)
+    result = run_cli("answer", _two_sheets(tmp_path / "q.xlsx"), "--library", one_entry_library)
     assert result.exit_code == 2, result.output
     assert "more than 8 filled cells together" in result.stderr
     assert result.stderr.count("\n") == 1
 
 
-def test_defined_names_are_limited(tmp_path: Path, run_cli, write_library,
+def test_defined_names_are_limited(tmp_path: Path, run_cli, one_entry_library,
                                    monkeypatch) -> None:
     from openpyxl.workbook.defined_name import DefinedName
 
     monkeypatch.setattr("qfill.sheets.workbook.MAX_DEFINED_NAMES", 2)
-    library = write_library({"answers/a.yaml": "answers:\n  - {id: a, question: q, "
-                                               "answer: a}\n"})
     path = _two_sheets(tmp_path / "q.xlsx")
     import openpyxl
 
@@ -112,18 +114,16 @@ def test_defined_names_are_limited(tmp_path: Path, run_cli, write_library,
     for n in range(3):
         wb.defined_names[f"name{n}"] = DefinedName(f"name{n}", attr_text="One!$A$1")
     wb.save(path)
-    result = run_cli("answer", path, "--library", library)
+    result = run_cli("answer", path, "--library", one_entry_library)
     assert result.exit_code == 2, result.output
     assert "defines 3 names (limit 2)" in result.stderr
 
 
-def test_shared_strings_are_limited(tmp_path: Path, run_cli, write_library,
+def test_shared_strings_are_limited(tmp_path: Path, run_cli, one_entry_library,
                                     monkeypatch) -> None:
     from questionnaire_fixtures import add_part, rewrite_part
 
     monkeypatch.setattr("qfill.sheets.workbook.MAX_SHARED_STRINGS", 2)
-    library = write_library({"answers/a.yaml": "answers:\n  - {id: a, question: q, "
-                                               "answer: a}\n"})
     path = _two_sheets(tmp_path / "q.xlsx")
     add_part(path, "xl/sharedStrings.xml",
              b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -132,6 +132,6 @@ def test_shared_strings_are_limited(tmp_path: Path, run_cli, write_library,
         "</Relationships>", '<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
         'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
         "</Relationships>"))
-    result = run_cli("answer", path, "--library", library)
+    result = run_cli("answer", path, "--library", one_entry_library)
     assert result.exit_code == 2, result.output
     assert "more than 2 shared strings" in result.stderr
