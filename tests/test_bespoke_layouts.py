@@ -98,6 +98,25 @@ def test_a_yes_no_column_beside_one_comments_column(tmp_path: Path, run_cli,
     assert sheet["D4"].value == BYOD
 
 
+def test_an_evidence_ref_column_gets_the_evidence_not_the_row_id(tmp_path: Path, run_cli,
+                                                                  write_library) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Controls"
+    ws.append(["#", "Control Question", "Supplier Answer (Y/N/NA)", "Explanation",
+               "Evidence Ref", "Reviewer Notes"])
+    ws.append(["1.1", "Is MFA required for all workforce access?"])
+    ws.append(["1.2", "Is customer data encrypted at rest?"])
+    dropdown(ws, '"Y,N,NA"', "C2:C3")
+    wb.save(tmp_path / "q.xlsx")
+    rows, out = answer(run_cli, write_library, tmp_path / "q.xlsx")
+    sheet = out["Controls"]
+    assert statuses(rows) == {("Controls", 2): "filled", ("Controls", 3): "filled"}
+    assert rows[("Controls", 2)]["question_id"] == "1.1"
+    assert [sheet[f"{c}2"].value for c in "CDEF"] == ["Y", MFA, ACP, None]
+    assert [sheet[f"{c}3"].value for c in "CDEF"] == ["Y", ENC, ENC_DOC, None]
+
+
 def test_two_header_rows_under_a_merged_group_title(tmp_path: Path, run_cli,
                                                     write_library) -> None:
     wb = Workbook()

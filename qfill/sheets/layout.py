@@ -106,7 +106,8 @@ def classify_label(label: str) -> str | None:
         return "ignore"
     if key in _MARKS:
         return f"mark:{_MARKS[key]}"
-    if _ID.search(key) and len(key.split()) <= 4:
+    # "Control Ref" names the row; "Evidence Ref" asks for the evidence that backs it.
+    if _ID.search(key) and len(key.split()) <= 4 and not _EVIDENCE.search(key):
         return "id"
     return next((role for role, pattern in _ROLE_PATTERNS if pattern.search(key)), None)
 
